@@ -1,0 +1,174 @@
+import { ConfigError } from '../errors';
+
+/** Validated, frozen engine configuration: read once, passed everywhere. */
+export interface EngineConfig {
+  /** Requests in flight at most, across all hosts. */
+  readonly concurrency: number;
+  /** Requests in flight at most to one host (hostname:port). */
+  readonly perHost: number;
+  /** Total time one attempt may take, redirect hops included. */
+  readonly timeoutMs: number;
+  /** Time to open a TCP (and TLS) connection. */
+  readonly connectTimeoutMs: number;
+  /** Time from writing the request until the response headers arrive. */
+  readonly headersTimeoutMs: number;
+  /** Longest silence between two body chunks. */
+  readonly bodyTimeoutMs: number;
+  /** Retries after the first attempt (so attempts <= retries + 1). */
+  readonly retries: number;
+  /** Base of the exponential backoff; each delay is drawn from [0, base * 2^n] (full jitter). */
+  readonly retryBaseMs: number;
+  /** Ceiling on one backoff delay, and on how long a `Retry-After` may make us wait. */
+  readonly retryMaxDelayMs: number;
+  /** HTTP statuses that are retried. */
+  readonly retryStatuses: readonly number[];
+  /** Decoded body bytes read at most; past it the result is TOO_LARGE. */
+  readonly maxBytes: number;
+  /** Redirect hops followed at most. */
+  readonly maxRedirects: number;
+  /** Compute sha256 of each body. */
+  readonly hash: boolean;
+  /** Hand each body's bytes to the caller (the pipeline stores them). */
+  readonly keepBodies: boolean;
+  /** Exact `host` or `host:port` entries the network guard lets through. */
+  readonly allowNet: readonly string[];
+  /** Longest URL accepted, in characters. */
+  readonly maxUrlLength: number;
+  readonly userAgent: string;
+}
+
+/** What a caller may set; everything else takes its default. */
+export type EngineConfigInput = { -readonly [K in keyof EngineConfig]?: unknown };
+
+const DEFAULT_RETRY_STATUSES: readonly number[] = Object.freeze([
+  408, 425, 429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524,
+]);
+
+/** Defaults, documented in the README's configuration reference. */
+export const ENGINE_DEFAULTS: EngineConfig = Object.freeze({
+  concurrency: 64,
+  perHost: 8,
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  retries: 2,
+  retryBaseMs: 250,
+  retryMaxDelayMs: 30_000,
+  retryStatuses: DEFAULT_RETRY_STATUSES,
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 5,
+  hash: true,
+  keepBodies: false,
+  allowNet: Object.freeze([]) as readonly string[],
+  maxUrlLength: 8192,
+  userAgent: 'fanout/0.1 (+https://github.com/fanout)',
+});
+
+/** Turns a config key into the name the user typed it under (flag, env var, JSON field). */
+export type KeyLabel = (key: keyof EngineConfig) => string;
+
+const asIs: KeyLabel = (key) => key;
+
+type Check = (value: unknown, label: string) => unknown;
+
+function integer(min: number, max: number): Check {
+  return (value, label) => {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(
+        `Expected \`${label}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``,
+      );
+    }
+    return n;
+  };
+}
+
+const boolean: Check = (value, label) => {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`Expected \`${label}\` to be true or false, got \`${String(value)}\``);
+};
+
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
+
+const hostList: Check = (value, label) => {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items)) {
+    throw new ConfigError(`Expected \`${label}\` to be a list of host[:port], got \`${String(value)}\``);
+  }
+  return Object.freeze(
+    items
+      .map((item) => String(item).trim().toLowerCase())
+      .filter((item) => item !== '')
+      .map((item) => {
+        const port = /:(\d+)$/.exec(item)?.[1];
+        if (!HOST_PORT.test(item) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+          throw new ConfigError(`Expected \`${label}\` entries to be host[:port], got \`${item}\``);
+        }
+        return item;
+      }),
+  );
+};
+
+const statusList: Check = (value, label) => {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items)) {
+    throw new ConfigError(`Expected \`${label}\` to be a list of HTTP statuses, got \`${String(value)}\``);
+  }
+  return Object.freeze(items.map((item) => integer(100, 599)(item, label) as number));
+};
+
+const text: Check = (value, label) => {
+  if (typeof value !== 'string' || value === '' || value.length > 512) {
+    throw new ConfigError(`Expected \`${label}\` to be a non-empty string, got \`${String(value)}\``);
+  }
+  return value;
+};
+
+const MAX_MS = 24 * 3600 * 1000;
+
+const CHECKS: { readonly [K in keyof EngineConfig]: Check } = {
+  concurrency: integer(1, 10_000),
+  perHost: integer(1, 10_000),
+  timeoutMs: integer(1, MAX_MS),
+  connectTimeoutMs: integer(1, MAX_MS),
+  headersTimeoutMs: integer(1, MAX_MS),
+  bodyTimeoutMs: integer(1, MAX_MS),
+  retries: integer(0, 20),
+  retryBaseMs: integer(0, MAX_MS),
+  retryMaxDelayMs: integer(0, MAX_MS),
+  retryStatuses: statusList,
+  maxBytes: integer(0, 2 ** 40),
+  maxRedirects: integer(0, 50),
+  hash: boolean,
+  keepBodies: boolean,
+  allowNet: hostList,
+  maxUrlLength: integer(16, 1 << 20),
+  userAgent: text,
+};
+
+/** The config keys, for callers that map their own names onto them. */
+export const ENGINE_CONFIG_KEYS = Object.freeze(Object.keys(CHECKS)) as readonly (keyof EngineConfig)[];
+
+/**
+ * Validates `input` over the defaults and returns a frozen config. Unknown keys
+ * and bad values throw a {@link ConfigError} naming the key (as `label` spells it)
+ * and the value.
+ *
+ * @example
+ * resolveEngineConfig({ concurrency: '200' }, (k) => `--${k}`)
+ */
+export function resolveEngineConfig(input: EngineConfigInput = {}, label: KeyLabel = asIs): EngineConfig {
+  const out: Record<string, unknown> = { ...ENGINE_DEFAULTS };
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const check = CHECKS[key as keyof EngineConfig];
+    if (check === undefined) {
+      throw new ConfigError(`Unknown option \`${key}\``);
+    }
+    out[key] = check(value, label(key as keyof EngineConfig));
+  }
+  return Object.freeze(out as unknown as EngineConfig);
+}

@@ -1,0 +1,104 @@
+/**
+ * Stable error codes. Callers match on `code`, never on message text; the codes
+ * are part of the result schema and of the HTTP API, so they never change meaning.
+ */
+export const FETCH_ERROR_CODES = {
+  BAD_URL: 'BAD_URL',
+  BLOCKED_ADDRESS: 'BLOCKED_ADDRESS',
+  DNS: 'DNS',
+  CONNECT: 'CONNECT',
+  CONNECTION_RESET: 'CONNECTION_RESET',
+  TLS: 'TLS',
+  TIMEOUT_CONNECT: 'TIMEOUT_CONNECT',
+  TIMEOUT_HEADERS: 'TIMEOUT_HEADERS',
+  TIMEOUT_BODY: 'TIMEOUT_BODY',
+  TIMEOUT_TOTAL: 'TIMEOUT_TOTAL',
+  TOO_LARGE: 'TOO_LARGE',
+  TOO_MANY_REDIRECTS: 'TOO_MANY_REDIRECTS',
+  HTTP_STATUS: 'HTTP_STATUS',
+  BAD_RESPONSE: 'BAD_RESPONSE',
+  DEADLINE: 'DEADLINE',
+  NOT_ATTEMPTED: 'NOT_ATTEMPTED',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of {@link FETCH_ERROR_CODES}: the `error.code` of a result record. */
+export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[keyof typeof FETCH_ERROR_CODES];
+
+/** Codes of errors raised by the program itself rather than recorded per URL. */
+export const APP_ERROR_CODES = {
+  CONFIG: 'CONFIG',
+  USAGE: 'USAGE',
+  VALIDATION: 'VALIDATION',
+} as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[keyof typeof APP_ERROR_CODES];
+
+/**
+ * Base of every error fanout raises: a stable `code`, a human message and an
+ * optional `cause`, in the manner of undici's `UndiciError`.
+ */
+export class FanoutError<C extends string = string> extends Error {
+  override readonly name: string = 'FanoutError';
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A failure of one fetch; its code lands in the result record's `error.code`. */
+export class FetchError extends FanoutError<FetchErrorCode> {
+  override readonly name = 'FetchError';
+}
+
+/** The URL cannot be fetched at all: unparseable, wrong scheme, too long. */
+export class BadUrlError extends FetchError {
+  constructor(message: string) {
+    super(FETCH_ERROR_CODES.BAD_URL, message);
+  }
+}
+
+/** The network guard refused the destination (SSRF protection). */
+export class BlockedAddressError extends FetchError {
+  constructor(message: string) {
+    super(FETCH_ERROR_CODES.BLOCKED_ADDRESS, message);
+  }
+}
+
+/** A configuration value is invalid; the message names the key and the value. */
+export class ConfigError extends FanoutError<'CONFIG'> {
+  override readonly name = 'ConfigError';
+
+  constructor(message: string) {
+    super(APP_ERROR_CODES.CONFIG, message);
+  }
+}
+
+/** The command line is wrong; the CLI prints the message and exits 2. */
+export class UsageError extends FanoutError<'USAGE'> {
+  override readonly name = 'UsageError';
+
+  constructor(message: string) {
+    super(APP_ERROR_CODES.USAGE, message);
+  }
+}
+
+/** Structured input was invalid; `details` names each bad field or index. */
+export class ValidationError extends FanoutError<'VALIDATION'> {
+  override readonly name = 'ValidationError';
+  readonly details: readonly ValidationDetail[];
+
+  constructor(message: string, details: readonly ValidationDetail[]) {
+    super(APP_ERROR_CODES.VALIDATION, message);
+    this.details = details;
+  }
+}
+
+/** One problem in a validated input: where it is and what is wrong. */
+export interface ValidationDetail {
+  /** A dotted path such as `options.concurrency` or `urls[3]`. */
+  readonly field: string;
+  readonly reason: string;
+}

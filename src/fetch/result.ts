@@ -1,0 +1,42 @@
+import type { FetchErrorCode } from '../errors';
+
+/** The response headers a result keeps: a fixed, documented subset. */
+export const KEPT_HEADERS = ['content-type', 'content-length', 'etag', 'last-modified'] as const;
+
+export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>>;
+
+/** Milliseconds spent in each phase of the last attempt; `null` where unknown. */
+export interface ResultTimings {
+  /** From dispatch until the request was written on a connection: 0 when a kept-alive one was reused. */
+  connect: number | null;
+  /** From dispatch until the response headers arrived. */
+  ttfb: number | null;
+  /** From the first attempt's start until the result, retries and backoff included. */
+  total: number;
+}
+
+/**
+ * One record per input line: the unit of output of `fanout fetch` (one JSON line
+ * each) and of a chunk stored by the pipeline. The schema is documented in the README.
+ */
+export interface FetchResult {
+  /** The input line as given (trimmed). */
+  url: string;
+  /** 1-based position of the URL in its input (line number for files, index + 1 for lists). */
+  line: number;
+  /** True when the final response was 2xx and its body was read completely. */
+  ok: boolean;
+  /** Final HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** The URL of the last hop after redirects, or null when none was fetched. */
+  finalUrl: string | null;
+  headers: KeptHeaders;
+  /** Decoded body length in bytes (what was read, when the read stopped early). */
+  bytes: number;
+  /** Hex sha256 of the decoded body, or null when hashing is off or the body was not read in full. */
+  sha256: string | null;
+  /** Attempts made: 0 for URLs never tried (BAD_URL, NOT_ATTEMPTED). */
+  attempts: number;
+  timings: ResultTimings;
+  error: { code: FetchErrorCode; message: string } | null;
+}
