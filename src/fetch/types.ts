@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
 import type { FetchResult } from './result';
 
@@ -52,6 +53,12 @@ export interface RunOptions {
   readonly deadline?: number;
   /** Aborting stops the run as the deadline would. */
   readonly signal?: AbortSignal;
+  /**
+   * Per-run settings (a job's own concurrency, timeouts, retries, limits). The
+   * connection-level ones, `allowNet` and `connectTimeoutMs`, always come from
+   * the engine's config, since they live in its shared connection pool.
+   */
+  readonly config?: EngineConfig;
 }
 
 export interface RunSummary {

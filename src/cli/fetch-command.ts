@@ -1,0 +1,160 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
+import { ConfigError, UsageError } from '../errors';
+import { createEngine } from '../fetch/engine';
+import { JsonlWriter } from '../io/jsonl-writer';
+import { readUrlLines } from '../io/read-url-lines';
+import type { CliIo } from './io';
+import { Progress } from './progress';
+
+/** Flags of `fanout fetch` that map one to one onto engine config keys. */
+const NUMBER_FLAGS = {
+  concurrency: 'concurrency',
+  'per-host': 'perHost',
+  'timeout-ms': 'timeoutMs',
+  'connect-timeout-ms': 'connectTimeoutMs',
+  'headers-timeout-ms': 'headersTimeoutMs',
+  'body-timeout-ms': 'bodyTimeoutMs',
+  retries: 'retries',
+  'max-bytes': 'maxBytes',
+  'max-redirects': 'maxRedirects',
+} as const satisfies Record<string, keyof EngineConfig>;
+
+const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
+  ...Object.fromEntries(Object.entries(NUMBER_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
+  allowNet: '--allow-net',
+  hash: '--no-hash',
+  userAgent: '--user-agent',
+};
+
+export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
+  --concurrency N          requests in flight at most (default 64)
+  --per-host N             requests in flight per host at most (default 8)
+  --timeout-ms MS          total time per attempt (default 30000)
+  --connect-timeout-ms MS  time to connect (default 10000)
+  --headers-timeout-ms MS  time from request to response headers (default 30000)
+  --body-timeout-ms MS     longest gap between body chunks (default 30000)
+  --retries N              retries after the first attempt (default 2)
+  --max-bytes N            decoded body bytes at most (default 10485760)
+  --max-redirects N        redirect hops at most (default 5)
+  --allow-net HOST[:PORT]  let the network guard through to this host (repeatable)
+  --user-agent UA          User-Agent header
+  --out FILE               write JSONL results here (default stdout)
+  --no-hash                skip sha256 of bodies
+  --json                   print a JSON summary line to stdout at the end
+  --no-progress            no progress on stderr`;
+
+/** `fanout fetch`: the engine in one process, results as JSON lines. */
+export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFetchArgs(argv);
+  if (positionals.length !== 1) {
+    throw new UsageError(`expected one input file (or - for stdin), got ${positionals.length}`);
+  }
+  const inputPath = positionals[0] as string;
+  const config = configFromFlags(values);
+
+  const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
+  const out = values.out === undefined ? io.stdout : createWriteStream(values.out as string);
+  const writer = new JsonlWriter(out);
+  const progress = values.progress === false ? null : new Progress(io.stderr);
+  if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n));
+
+  const engine = createEngine(config);
+  const cpuBefore = process.cpuUsage();
+  let bytes = 0;
+  try {
+    const summary = await engine.run(readUrlLines(input, config.maxUrlLength), {
+      onResult(result) {
+        bytes += result.bytes;
+        progress?.record(result.ok);
+        return writer.write(result);
+      },
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    progress?.stop();
+    await writer.close();
+    if (values.json === true) {
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      const seconds = summary.elapsedMs / 1000;
+      io.stdout.write(
+        JSON.stringify({
+          total: summary.total,
+          ok: summary.ok,
+          failed: summary.failed,
+          not_attempted: summary.notAttempted,
+          errors: summary.errors,
+          elapsed_s: round(seconds, 3),
+          requests_per_s: round(seconds > 0 ? summary.total / seconds : 0, 1),
+          bytes,
+          mib_per_s: round(seconds > 0 ? bytes / 1048576 / seconds : 0, 1),
+          cpu_ms: round(cpuMs, 1),
+          cpu_us_per_request: round(summary.total > 0 ? (cpuMs * 1000) / summary.total : 0, 2),
+          max_rss_mib: round(process.resourceUsage().maxRSS / 1024, 1),
+        }) + '\n',
+      );
+    }
+    return 0;
+  } finally {
+    progress?.stop();
+    await engine.close();
+  }
+}
+
+function parseFetchArgs(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+      options: {
+        ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+        'allow-net': { type: 'string', multiple: true },
+        'user-agent': { type: 'string' },
+        out: { type: 'string' },
+        hash: { type: 'boolean' },
+        json: { type: 'boolean' },
+        progress: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function configFromFlags(values: Record<string, unknown>): EngineConfig {
+  const input: EngineConfigInput = {};
+  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+    if (values[flag] !== undefined) input[key] = values[flag];
+  }
+  if (values['allow-net'] !== undefined) input.allowNet = values['allow-net'];
+  if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
+  if (values.hash === false) input.hash = false;
+  try {
+    return resolveEngineConfig(input, (key) => FLAG_OF[key] ?? key);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+async function openInput(path: string): Promise<Readable> {
+  const info = await stat(path).catch(() => null);
+  if (info === null || !info.isFile()) throw new UsageError(`cannot read input file ${path}`);
+  return createReadStream(path, { highWaterMark: 256 * 1024 });
+}
+
+/** Counts the URL lines of a file for the progress total (a quick second read). */
+async function countLines(path: string): Promise<number> {
+  let count = 0;
+  for await (const _ of readUrlLines(createReadStream(path, { highWaterMark: 1024 * 1024 }))) count++;
+  return count;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,64 @@
+import type { Writable } from 'node:stream';
+
+/** How often the bar is redrawn on a terminal, and a plain line written elsewhere. */
+const TTY_INTERVAL_MS = 200;
+const PLAIN_INTERVAL_MS = 10_000;
+
+/**
+ * Progress on stderr: a one-line bar redrawn in place when stderr is a terminal
+ * (done/total, rate, failures, ETA); a plain line every 10 s otherwise, so logs
+ * stay readable. `total` may be unknown (input from a pipe).
+ */
+export class Progress {
+  readonly #out: Writable & { isTTY?: boolean; columns?: number };
+  readonly #tty: boolean;
+  readonly #startedAt = Date.now();
+  readonly #timer: NodeJS.Timeout;
+  #done = 0;
+  #failed = 0;
+  #total: number | null = null;
+
+  constructor(out: Writable & { isTTY?: boolean; columns?: number }) {
+    this.#out = out;
+    this.#tty = out.isTTY === true;
+    this.#timer = setInterval(() => this.#draw(false), this.#tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  set total(total: number | null) {
+    this.#total = total;
+  }
+
+  record(ok: boolean): void {
+    this.#done++;
+    if (!ok) this.#failed++;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#draw(true);
+  }
+
+  #draw(last: boolean): void {
+    const elapsed = (Date.now() - this.#startedAt) / 1000;
+    const rate = elapsed > 0 ? this.#done / elapsed : 0;
+    const total = this.#total;
+    const counts = total === null ? `${this.#done}` : `${this.#done}/${total}`;
+    const eta = total !== null && rate > 0 ? ` ETA ${formatDuration((total - this.#done) / rate)}` : '';
+    const stats = `${counts} ${rate.toFixed(0)}/s ${this.#failed} failed${last ? ` in ${formatDuration(elapsed)}` : eta}`;
+    if (!this.#tty) {
+      this.#out.write(`progress: ${stats}\n`);
+      return;
+    }
+    const width = 24;
+    const filled = total === null || total === 0 ? 0 : Math.min(width, Math.round((this.#done / total) * width));
+    const bar = total === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
+    this.#out.write(`\r\x1b[2K${bar}${stats}${last ? '\n' : ''}`);
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}

@@ -1,0 +1,53 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/** Buffer size at which records are flushed without waiting for the next turn. */
+const FLUSH_AT = 64 * 1024;
+
+/**
+ * Writes one JSON object per line to a stream. Records are gathered into one
+ * write per event-loop turn (or per 64 KiB), which costs far fewer syscalls and
+ * stream calls than a write per record; `write` returns a promise only when the
+ * stream is full, so the producer slows down instead of buffering without bound.
+ */
+export class JsonlWriter {
+  readonly #stream: Writable;
+  #buffer = '';
+  #scheduled = false;
+
+  constructor(stream: Writable) {
+    this.#stream = stream;
+  }
+
+  write(record: unknown): Promise<void> | undefined {
+    this.#buffer += JSON.stringify(record) + '\n';
+    if (this.#buffer.length >= FLUSH_AT) {
+      this.#flush();
+    } else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return this.#stream.writableNeedDrain ? once(this.#stream, 'drain').then(() => undefined) : undefined;
+  }
+
+  /** Flushes what is buffered and ends the stream (stdout is flushed, not ended). */
+  async close(): Promise<void> {
+    this.#flush();
+    const stream = this.#stream;
+    if (stream === process.stdout) {
+      if (stream.writableNeedDrain) await once(stream, 'drain');
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#buffer === '') return;
+    this.#stream.write(this.#buffer);
+    this.#buffer = '';
+  }
+}
