@@ -1,0 +1,55 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** A real HTTP server on 127.0.0.1 with a free port, counting what is in flight. */
+export interface LoopbackServer {
+  readonly port: number;
+  readonly origin: string;
+  /** Requests being handled right now, and the most seen at once. */
+  readonly stats: { inFlight: number; maxInFlight: number; requests: number };
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Starts `handler` on 127.0.0.1:0. A request counts as in flight from its arrival
+ * until its response finishes or its socket closes. `close` destroys open sockets,
+ * so hanging handlers cannot keep a test alive.
+ */
+export async function startLoopbackServer(handler: Handler): Promise<LoopbackServer> {
+  const stats = { inFlight: 0, maxInFlight: 0, requests: 0 };
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    stats.requests++;
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    let counted = true;
+    const done = (): void => {
+      if (counted) {
+        counted = false;
+        stats.inFlight--;
+      }
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
