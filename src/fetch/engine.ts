@@ -34,6 +34,11 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
     bodyTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MS,
+    // One connection per request the per-host cap lets through. Unbounded, the
+    // pool opens a new connection for nearly every request: a finished
+    // connection is handed back a loop turn later (undici waits a setImmediate
+    // before reusing a socket), and the next request is already dispatched by then.
+    connections: config.perHost,
   });
   const random = deps.random ?? Math.random;
 
