@@ -118,7 +118,7 @@ class HostLane<T> {
 
 /** A queue with O(1) push, shift and unshift, backed by a growable ring buffer. */
 export class Fifo<T> {
-  #items: (T | undefined)[] = new Array(16);
+  #items: (T | undefined)[] = slots(16);
   #head = 0;
   #length = 0;
 
@@ -149,17 +149,22 @@ export class Fifo<T> {
   }
 
   clear(): void {
-    this.#items = new Array(16);
+    this.#items = slots(16);
     this.#head = 0;
     this.#length = 0;
   }
 
   #grow(): void {
-    const next: (T | undefined)[] = new Array(this.#items.length * 2);
+    const next = slots<T>(this.#items.length * 2);
     for (let i = 0; i < this.#length; i++) {
       next[i] = this.#items[(this.#head + i) & (this.#items.length - 1)];
     }
     this.#items = next;
     this.#head = 0;
   }
+}
+
+/** An array of `length` empty slots (a power of two, for the ring's index mask). */
+function slots<T>(length: number): (T | undefined)[] {
+  return Array.from({ length });
 }
