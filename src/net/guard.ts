@@ -1,5 +1,6 @@
 import { BadUrlError, BlockedAddressError, ConfigError } from '../errors';
-import { blockedRange, parseIpLiteral } from './ip';
+import { parseIpLiteral } from './ip';
+import { blockedRange } from './ip-ranges';
 
 /**
  * SSRF protection. Two checks, because an IP-literal URL never reaches a DNS

@@ -1,4 +1,5 @@
-import { blockedRange, parseIpLiteral } from '../../../src/net/ip';
+import { parseIpLiteral } from '../../../src/net/ip';
+import { blockedRange } from '../../../src/net/ip-ranges';
 
 describe('parseIpLiteral', () => {
   it.each([
