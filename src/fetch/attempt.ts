@@ -264,7 +264,12 @@ class Hop implements Dispatcher.DispatchHandler {
     this.#reader = new BodyReader(
       encoding === 'identity' ? undefined : encoding,
       { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies },
-      (error) => this.#attempt.complete(this, this.result(error)),
+      (error) => {
+        this.#attempt.complete(this, this.result(error));
+        // Past the cap the rest of the body is unwanted: close the connection now
+        // rather than let the server keep sending into a reader that ignores it.
+        if (error !== null) this.cancel(error);
+      },
       controller,
     );
     if (encoding === undefined && declared > config.maxBytes) {

@@ -14,6 +14,7 @@ const COMPRESSED = {
 
 describe('engine bodies', () => {
   let server: LoopbackServer;
+  let endlessClosedAfter = -1;
   let allowNet: string[];
 
   beforeAll(async () => {
@@ -34,6 +35,18 @@ describe('engine bodies', () => {
           }
           res.end();
         };
+        pump();
+      } else if (kind === 'endless') {
+        res.writeHead(200, { 'content-encoding': arg === 'gzip' ? 'gzip' : 'identity' });
+        const piece = arg === 'gzip' ? gzipSync(Buffer.alloc(MIB)) : Buffer.alloc(64 * 1024, 'e');
+        const started = Date.now();
+        const pump = (): void => {
+          while (!res.destroyed && Date.now() - started < 10_000) {
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.once('close', () => (endlessClosedAfter = Date.now() - started));
         pump();
       } else if (kind === 'enc') {
         const [encoding, which] = (arg ?? '').split('-') as [keyof typeof COMPRESSED, 'small' | 'bomb'];
@@ -71,6 +84,15 @@ describe('engine bodies', () => {
     const { results } = await runEngine([`${server.origin}/chunked/64`], { allowNet, maxBytes: MIB });
     expect(results[0]).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
     expect(results[0]?.bytes).toBeLessThanOrEqual(MIB);
+  });
+
+  it.each(['identity', 'gzip'])('hangs up on an endless %s body once past the cap', async (encoding) => {
+    endlessClosedAfter = -1;
+    const { results } = await runEngine([`${server.origin}/endless/${encoding}`], { allowNet, maxBytes: MIB, retries: 0 });
+    expect(results[0]).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(endlessClosedAfter).toBeGreaterThanOrEqual(0);
+    expect(endlessClosedAfter).toBeLessThan(2000);
   });
 
   it.each(['gzip', 'br', 'zstd'])('decodes %s and hashes the decoded bytes', async (encoding) => {
