@@ -1,14 +1,23 @@
 import { FanoutError, UsageError } from '../errors';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
+import { resultsCommand } from './results-command';
+import { statusCommand } from './status-command';
+import { submitCommand } from './submit-command';
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   fetch: fetchCommand,
+  submit: submitCommand,
+  status: statusCommand,
+  results: resultsCommand,
 };
 
 const USAGE = `usage: fanout <command> [options]
 commands:
-  fetch    fetch every URL of a file in this process (fanout fetch --help)
+  fetch    fetch every URL of a file in this process
+  submit   post a job to the pipeline's API: fanout submit <file|-|s3://bucket/key> [--endpoint URL] [--api-key K] [--wait]
+  status   show a job: fanout status <jobId> [--endpoint URL] [--api-key K]
+  results  download a job's results: fanout results <jobId> [--out FILE] [--endpoint URL] [--api-key K]
 
 ${FETCH_USAGE}`;
 

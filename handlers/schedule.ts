@@ -1,0 +1,9 @@
+import { createScheduleHandler } from '../src/api/schedule-event';
+import { createPipeline } from '../src/aws/pipeline';
+import { loadAppConfig } from '../src/config/app-config';
+
+const config = loadAppConfig(process.env);
+const pipeline = createPipeline(config);
+
+/** Schedule tick → submit the configured URL list or manifest, once per tick. */
+export const handler = createScheduleHandler(pipeline);

@@ -1,0 +1,60 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { checkApiKey, type ApiKeySource } from './api-key';
+import { errorReply, type HttpReply, type Logger } from './http-errors';
+import { parseJsonBody } from './json-body';
+import { route, type RouteDeps } from './routes';
+
+/** What the API Lambda needs, built once at module scope. */
+export interface ApiDeps extends RouteDeps {
+  readonly apiKey: ApiKeySource;
+  readonly log?: Logger;
+}
+
+/** The API Lambda's signature (API Gateway HTTP API, payload format 2.0). */
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const logJson: Logger = (entry) => {
+  console.error(JSON.stringify(entry));
+};
+
+function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: reply.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(reply.body),
+  };
+}
+
+/**
+ * The adapter between API Gateway and the routes: checks the API key (the only place
+ * it is checked), turns the event into an {@link ApiRequest}, and every outcome,
+ * errors included, into a JSON response.
+ *
+ * @example
+ * export const handler = createHttpHandler(deps); // handlers/api.ts
+ */
+export function createHttpHandler(deps: ApiDeps): HttpHandler {
+  const log = deps.log ?? logJson;
+  return async (event, context) => {
+    const requestId = context.awsRequestId || event.requestContext?.requestId || 'unknown';
+    try {
+      await checkApiKey(lowerCaseKeys(event.headers ?? {}), deps.apiKey);
+      const reply = await route(deps, {
+        method: event.requestContext?.http?.method ?? 'GET',
+        path: event.rawPath ?? '/',
+        query: event.queryStringParameters ?? {},
+        json: () => parseJsonBody(event.body, event.isBase64Encoded === true),
+      });
+      return shape(reply);
+    } catch (error) {
+      return shape(errorReply(error, requestId, log));
+    }
+  };
+}
+
+/** API Gateway lower-cases header names in v2 events; local emulators may not. */
+function lowerCaseKeys(headers: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = value;
+  return out;
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { ValidationError } from '../errors';
+import { NotFoundError } from '../jobs/errors';
+import type { JobStore, ResultStore } from '../jobs/ports';
+import { submitJob, type SubmitDeps } from '../jobs/submit-job';
+import type { HttpReply } from './http-errors';
+import { validateJob } from './validate-job';
+
+/** What the routes need. */
+export interface RouteDeps {
+  readonly submit: SubmitDeps;
+  readonly jobs: JobStore;
+  readonly results: ResultStore;
+  /** Base of `statusUrl`/`resultsUrl`; relative URLs when unset. */
+  readonly publicUrl?: string;
+  readonly newJobId?: () => string;
+}
+
+/** A request reduced to what the routes read. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Parses the JSON body on demand (only POST needs it). */
+  readonly json: () => unknown;
+}
+
+/** Results per page at most. */
+export const MAX_PAGE = 1000;
+
+const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUrl: string } {
+  const base = `${deps.publicUrl ?? ''}/jobs/${encodeURIComponent(jobId)}`;
+  return { statusUrl: base, resultsUrl: `${base}/results` };
+}
+
+async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
+  const submission = validateJob(req.json());
+  const jobId = (deps.newJobId ?? randomUUID)();
+  const outcome = await submitJob(deps.submit, jobId, submission);
+  return {
+    statusCode: 202,
+    body: { jobId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId) },
+  };
+}
+
+async function getJob(deps: RouteDeps, jobId: string): Promise<HttpReply> {
+  const status = await deps.jobs.getJob(jobId);
+  if (status === undefined) throw new NotFoundError(`No job ${jobId}`);
+  return { statusCode: 200, body: status };
+}
+
+function pageLimit(raw: string | undefined): number {
+  if (raw === undefined) return MAX_PAGE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
+    throw new ValidationError('Invalid limit', [{ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` }]);
+  }
+  return n;
+}
+
+async function getResults(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {
+  const limit = pageLimit(req.query['limit']);
+  if ((await deps.jobs.getJob(jobId)) === undefined) throw new NotFoundError(`No job ${jobId}`);
+  const cursor = req.query['cursor'];
+  const page = await deps.results.readResults(jobId, cursor === '' ? undefined : cursor, limit);
+  return { statusCode: 200, body: { items: page.items, nextCursor: page.nextCursor } };
+}
+
+/**
+ * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `GET /jobs/{jobId}/results`.
+ * Anything else is a 404. Errors propagate to the adapter, which maps them.
+ */
+export async function route(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
+  const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent);
+  const [root, jobId, sub, ...rest] = parts;
+  if (root === 'jobs' && rest.length === 0) {
+    if (jobId === undefined && req.method === 'POST') return postJob(deps, req);
+    if (jobId !== undefined && JOB_ID.test(jobId) && req.method === 'GET') {
+      if (sub === undefined) return getJob(deps, jobId);
+      if (sub === 'results') return getResults(deps, jobId, req);
+    }
+  }
+  throw new NotFoundError(`No route ${req.method} ${req.path}`);
+}

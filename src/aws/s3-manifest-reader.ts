@@ -1,0 +1,35 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ManifestError } from '../jobs/errors';
+import type { ManifestReader } from '../jobs/manifest';
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+/** Reads manifests from S3 by byte range, so splitter invocations can share one object. */
+export class S3ManifestReader implements ManifestReader {
+  constructor(private readonly client: S3Client) {}
+
+  async size(bucket: string, key: string): Promise<number> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 403) {
+        throw new ManifestError(`Manifest s3://${bucket}/${key} not found or not readable`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    // HTTP ranges are inclusive at both ends.
+    const out = await this.client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
+    );
+    const bytes = await out.Body?.transformToByteArray();
+    return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+}

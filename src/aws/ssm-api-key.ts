@@ -1,0 +1,24 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+
+/**
+ * Returns a function that reads the API key from an SSM parameter once and caches it
+ * for the life of the process (module scope in the handler). A failed read is not
+ * cached, so the next request tries again.
+ */
+export function ssmApiKey(parameterName: string, client: SSMClient = new SSMClient({})): () => Promise<string> {
+  let cached: Promise<string> | undefined;
+  return () => {
+    cached ??= client
+      .send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))
+      .then((out) => {
+        const value = out.Parameter?.Value;
+        if (value === undefined || value === '') throw new Error(`SSM parameter ${parameterName} is empty`);
+        return value;
+      })
+      .catch((error: unknown) => {
+        cached = undefined;
+        throw error;
+      });
+    return cached;
+  };
+}

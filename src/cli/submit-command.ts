@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors';
+import type { FanoutClient } from '../client/fanout-client';
+import type { JobStatus } from '../jobs/ports';
+import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import type { CliIo, Command } from './io';
+
+/** Seams for tests. */
+export interface ApiCommandDeps {
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const USAGE = 'Usage: fanout submit <file|s3://bucket/key|-> [--endpoint URL] [--api-key K] [--wait]';
+
+async function readUrls(file: string, io: CliIo): Promise<string[]> {
+  let text: string;
+  try {
+    if (file === '-') {
+      const parts: Buffer[] = [];
+      for await (const part of io.stdin) parts.push(Buffer.from(part as Buffer));
+      text = Buffer.concat(parts).toString('utf8');
+    } else {
+      text = await readFile(file, 'utf8');
+    }
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const urls = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (urls.length === 0) throw new UsageError(`${file} holds no URLs`);
+  return urls;
+}
+
+function progressLine(s: JobStatus): string {
+  return `${s.jobId} ${s.state}: ${s.succeeded + s.failed}/${s.total} URLs (${s.succeeded} ok, ${s.failed} failed), chunks ${s.chunks.done}/${s.chunks.total}`;
+}
+
+/** Polls until the job is done or failed, printing progress to stderr. */
+async function waitFor(client: FanoutClient, jobId: string, io: CliIo, intervalMs: number, sleep: (ms: number) => Promise<void>): Promise<JobStatus> {
+  let last = '';
+  for (;;) {
+    const status = await client.getJob(jobId);
+    const line = progressLine(status);
+    if (line !== last) io.stderr.write(`${line}\n`);
+    last = line;
+    if (status.state === 'done' || status.state === 'failed') return status;
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * `fanout submit <file> [--endpoint URL] [--api-key K] [--wait]`: posts the file's URLs
+ * (one per line; `-` reads stdin; an `s3://` argument submits that manifest) and prints
+ * the API's answer as JSON. With `--wait`, shows progress until the job ends, then prints
+ * the final status and where the results are; exits 1 if the job failed.
+ */
+export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return async (argv, io) => {
+    const { values, positionals } = parseOrUsage(() =>
+      parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        options: { ...API_FLAGS, wait: { type: 'boolean' }, 'interval-ms': { type: 'string' } },
+      }),
+    );
+    const [file, ...extra] = positionals;
+    if (file === undefined || extra.length > 0) throw new UsageError(USAGE);
+    const intervalMs = Number(values['interval-ms'] ?? 1000);
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) {
+      throw new UsageError(`Expected --interval-ms to be a positive integer, got \`${values['interval-ms']}\``);
+    }
+    const client = clientFrom(values, io, deps.fetch);
+    const body = file.startsWith('s3://') ? { manifest: file } : { urls: await readUrls(file, io) };
+    const reply = await client.submitJob(body).catch(usageOnClientError);
+    if (values.wait !== true) {
+      io.stdout.write(`${JSON.stringify(reply)}\n`);
+      return 0;
+    }
+    io.stderr.write(`submitted ${reply.jobId}: ${reply.total ?? '?'} URLs in ${reply.chunks ?? '?'} chunks\n`);
+    const status = await waitFor(client, reply.jobId, io, intervalMs, sleep);
+    io.stdout.write(`${JSON.stringify(status)}\n`);
+    io.stderr.write(
+      status.state === 'done'
+        ? `results: ${reply.resultsUrl} (fanout results ${reply.jobId} --out results.jsonl)\n`
+        : `job failed: ${status.reason ?? 'unknown reason'}\n`,
+    );
+    return status.state === 'done' ? 0 : 1;
+  };
+}
+
+/** `fanout submit`, wired for main.ts. */
+export const submitCommand: Command = createSubmitCommand();

@@ -1,0 +1,87 @@
+import { FanoutError, type ValidationDetail } from '../errors';
+import type { FetchResult } from '../fetch/result';
+import type { JobStatus } from '../jobs/ports';
+
+/** A non-2xx answer from the fanout API; `code` is the API's error code (or `HTTP`). */
+export class ApiError extends FanoutError {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly details: readonly ValidationDetail[];
+
+  constructor(status: number, code: string, message: string, details: readonly ValidationDetail[] = []) {
+    super(code, message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** What `POST /jobs` answers. */
+export interface SubmitReply {
+  readonly jobId: string;
+  readonly total: number | null;
+  readonly chunks: number | null;
+  readonly statusUrl: string;
+  readonly resultsUrl: string;
+}
+
+/** A page of results. */
+export interface ResultsReply {
+  readonly items: readonly FetchResult[];
+  readonly nextCursor: string | null;
+}
+
+/** The fanout HTTP API, as the CLI uses it. */
+export interface FanoutClient {
+  submitJob(body: { urls: readonly string[] } | { manifest: string }): Promise<SubmitReply>;
+  getJob(jobId: string): Promise<JobStatus>;
+  getResults(jobId: string, cursor?: string): Promise<ResultsReply>;
+}
+
+/** Where the API is and how to call it; `fetch` is injectable for tests. */
+export interface ClientOptions {
+  readonly endpoint: string;
+  readonly apiKey: string;
+  readonly fetch?: typeof fetch;
+  /** Per-request timeout. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A small client of the fanout API on the platform's `fetch`.
+ *
+ * @example
+ * const client = createFanoutClient({ endpoint: 'http://localhost:3000', apiKey });
+ * const { jobId } = await client.submitJob({ urls });
+ */
+export function createFanoutClient(options: ClientOptions): FanoutClient {
+  const base = options.endpoint.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers: { 'x-api-key': options.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } })?.error;
+      const suffix = error?.requestId === undefined ? '' : ` (request id ${error.requestId})`;
+      throw new ApiError(res.status, error?.code ?? 'HTTP', `${error?.message ?? `HTTP ${res.status}`}${suffix}`, error?.details ?? []);
+    }
+    return parsed as T;
+  };
+  const job = (jobId: string): string => `/jobs/${encodeURIComponent(jobId)}`;
+  return {
+    submitJob: (body) => call<SubmitReply>('POST', '/jobs', body),
+    getJob: (jobId) => call<JobStatus>('GET', job(jobId)),
+    getResults: (jobId, cursor) =>
+      call<ResultsReply>('GET', `${job(jobId)}/results${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`),
+  };
+}

@@ -1,0 +1,132 @@
+import { ConfigError } from '../errors';
+import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './engine-config';
+
+/** Where each AWS client sends its requests; unset in AWS, loopback emulators locally. */
+export interface AwsEndpoints {
+  readonly sqs?: string;
+  readonly s3?: string;
+  readonly dynamodb?: string;
+}
+
+/** The pipeline's configuration: read once from the environment, validated, frozen. */
+export interface AppConfig {
+  /** Chunk queue the consumer reads. */
+  readonly queueUrl: string;
+  /** Split queue the splitter reads (manifest jobs). */
+  readonly splitQueueUrl: string;
+  readonly bucket: string;
+  readonly table: string;
+  readonly endpoints: AwsEndpoints;
+  /** Literal API key (local); the API wiring requires this or `apiKeyParam`. */
+  readonly apiKey?: string;
+  /** SSM parameter holding the API key (deployed). */
+  readonly apiKeyParam?: string;
+  /** Engine defaults for jobs; a job's options override them within bounds. */
+  readonly engine: EngineConfig;
+  /** URLs per chunk message at most. */
+  readonly chunkUrls: number;
+  /** Bytes per chunk message body at most; SQS bills each 64 KiB as one request. */
+  readonly chunkBytes: number;
+  /** Time kept back from the Lambda's remaining time when the consumer sets its deadline. */
+  readonly deadlineMarginMs: number;
+  /** Base of `statusUrl`/`resultsUrl` in API answers; relative paths when unset. */
+  readonly publicUrl?: string;
+}
+
+/** Defaults, documented in the README's configuration reference. */
+export const APP_DEFAULTS = Object.freeze({
+  chunkUrls: 100,
+  chunkBytes: 60_000,
+  deadlineMarginMs: 10_000,
+});
+
+/** SQS takes up to 1 MiB per message; keep a margin for the envelope. */
+const MAX_CHUNK_BYTES = 1_000_000;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, key: string): string {
+  const value = env[key]?.trim();
+  if (value === undefined || value === '') {
+    throw new ConfigError(`Expected \`${key}\` to be set, got \`${String(env[key])}\``);
+  }
+  return value;
+}
+
+function optional(env: Env, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function httpUrl(env: Env, key: string): string | undefined {
+  const value = optional(env, key);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`Expected \`${key}\` to be an http(s) URL, got \`${value}\``);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`Expected \`${key}\` to be an http(s) URL, got \`${value}\``);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, key);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`Expected \`${key}\` to be an integer from ${min} to ${max}, got \`${raw}\``);
+  }
+  return n;
+}
+
+/** Environment variable per engine key that the pipeline lets the operator set. */
+const ENGINE_ENV: Readonly<Partial<Record<keyof EngineConfig, string>>> = {
+  allowNet: 'FANOUT_ALLOW_NET',
+  concurrency: 'FANOUT_CONCURRENCY',
+  perHost: 'FANOUT_PER_HOST',
+  timeoutMs: 'FANOUT_TIMEOUT_MS',
+  retries: 'FANOUT_RETRIES',
+  maxBytes: 'FANOUT_MAX_BYTES',
+};
+
+function engineFromEnv(env: Env): EngineConfig {
+  const input: EngineConfigInput = {};
+  for (const [key, envKey] of Object.entries(ENGINE_ENV)) {
+    const value = optional(env, envKey);
+    if (value !== undefined) input[key as keyof EngineConfig] = value;
+  }
+  return resolveEngineConfig(input, (key) => ENGINE_ENV[key] ?? key);
+}
+
+/**
+ * Reads the pipeline's environment once into a frozen, typed object. A missing or
+ * invalid value throws a {@link ConfigError} naming the key and the value.
+ *
+ * @example
+ * const config = loadAppConfig(process.env); // at module scope in a handler
+ */
+export function loadAppConfig(env: Env): AppConfig {
+  const endpoints: AwsEndpoints = Object.freeze({
+    sqs: httpUrl(env, 'FANOUT_SQS_ENDPOINT'),
+    s3: httpUrl(env, 'FANOUT_S3_ENDPOINT'),
+    dynamodb: httpUrl(env, 'FANOUT_DYNAMODB_ENDPOINT'),
+  });
+  return Object.freeze({
+    queueUrl: required(env, 'FANOUT_QUEUE_URL'),
+    splitQueueUrl: required(env, 'FANOUT_SPLIT_QUEUE_URL'),
+    bucket: required(env, 'FANOUT_BUCKET'),
+    table: required(env, 'FANOUT_TABLE'),
+    endpoints,
+    apiKey: optional(env, 'FANOUT_API_KEY'),
+    apiKeyParam: optional(env, 'FANOUT_API_KEY_PARAM'),
+    engine: engineFromEnv(env),
+    chunkUrls: integer(env, 'FANOUT_CHUNK_URLS', APP_DEFAULTS.chunkUrls, 1, 10_000),
+    chunkBytes: integer(env, 'FANOUT_CHUNK_BYTES', APP_DEFAULTS.chunkBytes, 1024, MAX_CHUNK_BYTES),
+    deadlineMarginMs: integer(env, 'FANOUT_DEADLINE_MARGIN_MS', APP_DEFAULTS.deadlineMarginMs, 0, 15 * 60_000),
+    publicUrl: httpUrl(env, 'FANOUT_PUBLIC_URL'),
+  });
+}

@@ -1,0 +1,121 @@
+import type { UrlInput } from '../fetch/types';
+import { BadMessageError } from './errors';
+
+/** Engine options a job carries (validated by the API: only the allowed keys). */
+export type JobOptions = Readonly<Record<string, unknown>>;
+
+/** A chunk of a job's URLs: the body of one message on the chunk queue. */
+export interface ChunkMessage {
+  readonly kind: 'chunk';
+  readonly jobId: string;
+  readonly chunkId: string;
+  /** 0 for chunks cut from the job, +1 for each re-queue of leftovers. */
+  readonly generation: number;
+  readonly options: JobOptions;
+  readonly urls: readonly UrlInput[];
+}
+
+/** Plan a manifest: find its byte ranges and the first line number of each. */
+export interface PlanMessage {
+  readonly kind: 'plan';
+  readonly jobId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly options: JobOptions;
+}
+
+/** Cut one byte range of a manifest into chunks: lines that start in [start, end). */
+export interface RangeMessage {
+  readonly kind: 'range';
+  readonly jobId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly options: JobOptions;
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  /** Size of the whole object: a line that starts before `end` is read on up to here. */
+  readonly size: number;
+  /** 1-based line number of the first line that starts at or after `start`. */
+  readonly firstLine: number;
+}
+
+/** What the split queue carries. */
+export type SplitMessage = PlanMessage | RangeMessage;
+
+function parseObject(body: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new BadMessageError('Message body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BadMessageError('Message body is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function str(o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v === '') throw new BadMessageError(`Message field \`${key}\` is not a string`);
+  return v;
+}
+
+function int(o: Record<string, unknown>, key: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new BadMessageError(`Message field \`${key}\` is not a non-negative integer`);
+  }
+  return v;
+}
+
+function options(o: Record<string, unknown>): JobOptions {
+  const v = o['options'] ?? {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new BadMessageError('Message field `options` is not an object');
+  }
+  return v as JobOptions;
+}
+
+/** Parses a chunk queue message; throws {@link BadMessageError} when it is not one. */
+export function parseChunkMessage(body: string): ChunkMessage {
+  const o = parseObject(body);
+  if (o['kind'] !== 'chunk') throw new BadMessageError('Message is not a chunk');
+  const urls = o['urls'];
+  if (!Array.isArray(urls)) throw new BadMessageError('Message field `urls` is not an array');
+  const inputs = urls.map((u: unknown, i): UrlInput => {
+    const item = u as { url?: unknown; line?: unknown } | null;
+    if (typeof item?.url !== 'string' || typeof item.line !== 'number' || !Number.isInteger(item.line)) {
+      throw new BadMessageError(`Message field \`urls[${i}]\` is not {url, line}`);
+    }
+    return { url: item.url, line: item.line };
+  });
+  return {
+    kind: 'chunk',
+    jobId: str(o, 'jobId'),
+    chunkId: str(o, 'chunkId'),
+    generation: int(o, 'generation'),
+    options: options(o),
+    urls: inputs,
+  };
+}
+
+/** Parses a split queue message; throws {@link BadMessageError} when it is not one. */
+export function parseSplitMessage(body: string): SplitMessage {
+  const o = parseObject(body);
+  const base = { jobId: str(o, 'jobId'), bucket: str(o, 'bucket'), key: str(o, 'key'), options: options(o) };
+  if (o['kind'] === 'plan') return { kind: 'plan', ...base };
+  if (o['kind'] === 'range') {
+    return {
+      kind: 'range',
+      ...base,
+      index: int(o, 'index'),
+      start: int(o, 'start'),
+      end: int(o, 'end'),
+      size: int(o, 'size'),
+      firstLine: int(o, 'firstLine'),
+    };
+  }
+  throw new BadMessageError('Message is neither a plan nor a range');
+}

@@ -1,0 +1,112 @@
+import { cutChunks, type ChunkLimits } from './chunking';
+import type { ManifestReader } from './manifest';
+import type { JobOptions, PlanMessage } from './messages';
+import { JOB_STATES, type JobStore, type QueuePublisher } from './ports';
+
+/** What submitting needs. */
+export interface SubmitDeps {
+  readonly jobs: JobStore;
+  readonly chunkQueue: QueuePublisher;
+  readonly splitQueue: QueuePublisher;
+  readonly manifests: ManifestReader;
+  readonly limits: ChunkLimits;
+  readonly now: () => number;
+}
+
+/** What a submit answers; `total`/`chunks` are null for manifests (known once split). */
+export interface SubmitOutcome {
+  readonly jobId: string;
+  readonly total: number | null;
+  readonly chunks: number | null;
+  /** False when the job existed already (an idempotent re-submit). */
+  readonly created: boolean;
+}
+
+/** A validated submission: an inline URL list or an S3 manifest. */
+export type JobSubmission =
+  | { readonly kind: 'urls'; readonly urls: readonly string[]; readonly options: JobOptions }
+  | { readonly kind: 'manifest'; readonly bucket: string; readonly key: string; readonly options: JobOptions };
+
+/** Submits either kind of job under `jobId`. */
+export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmission): Promise<SubmitOutcome> {
+  return submission.kind === 'urls'
+    ? submitUrls(deps, { jobId, urls: submission.urls, options: submission.options })
+    : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options });
+}
+
+/** Prefix of chunk ids of inline jobs. */
+const INLINE_PREFIX = 'c';
+
+/**
+ * Creates the job, registers its chunks (so `chunks.total` is right before any is
+ * sent) and queues them. If queuing fails after the publisher's retries, the job is
+ * marked failed with the reason and the error rethrown: never silently half-queued.
+ *
+ * Re-submitting an existing job id (a retried schedule tick) does not make a second
+ * job: one not yet done or failed is registered and sent again (both idempotent per chunk id:
+ * a chunk is counted once however often it arrives); a done or failed one is left alone.
+ */
+export async function submitUrls(
+  deps: SubmitDeps,
+  job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions },
+): Promise<SubmitOutcome> {
+  const created = await deps.jobs.createJob({
+    jobId: job.jobId,
+    options: job.options,
+    source: 'urls',
+    splitsTotal: 1,
+    now: deps.now(),
+  });
+  const chunks = [
+    ...cutChunks(
+      job.urls.map((url, i) => ({ url, line: i + 1 })),
+      { jobId: job.jobId, options: job.options, idPrefix: INLINE_PREFIX },
+      deps.limits,
+    ),
+  ];
+  const outcome = { jobId: job.jobId, total: job.urls.length, chunks: chunks.length, created };
+  if (!created && !(await stillQueued(deps.jobs, job.jobId))) return outcome;
+  await queueing(deps, job.jobId, async () => {
+    await deps.jobs.register(job.jobId, 'split#0', { chunks: chunks.length, urls: job.urls.length, split: true }, deps.now());
+    await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: c.chunkId, body: JSON.stringify(c) })));
+  });
+  return outcome;
+}
+
+/**
+ * Accepts a manifest job: checks the object exists (ManifestError otherwise), creates
+ * the job and queues one plan message; the splitter does the rest off the request path.
+ */
+export async function submitManifest(
+  deps: SubmitDeps,
+  job: { readonly jobId: string; readonly bucket: string; readonly key: string; readonly options: JobOptions },
+): Promise<SubmitOutcome> {
+  await deps.manifests.size(job.bucket, job.key);
+  const created = await deps.jobs.createJob({
+    jobId: job.jobId,
+    options: job.options,
+    source: `s3://${job.bucket}/${job.key}`,
+    now: deps.now(),
+  });
+  const outcome = { jobId: job.jobId, total: null, chunks: null, created };
+  if (!created && !(await stillQueued(deps.jobs, job.jobId))) return outcome;
+  const plan: PlanMessage = { kind: 'plan', jobId: job.jobId, bucket: job.bucket, key: job.key, options: job.options };
+  await queueing(deps, job.jobId, () => deps.splitQueue.sendAll([{ id: 'plan', body: JSON.stringify(plan) }]));
+  return outcome;
+}
+
+/** Not done and not failed: a retried submit may have stopped half-way, so queue again. */
+async function stillQueued(jobs: JobStore, jobId: string): Promise<boolean> {
+  const status = await jobs.getJob(jobId);
+  return status?.state === JOB_STATES.QUEUED || status?.state === JOB_STATES.RUNNING;
+}
+
+async function queueing(deps: SubmitDeps, jobId: string, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    const reason = `Queuing failed: ${error instanceof Error ? error.message : String(error)}`;
+    await deps.jobs.markFailed(jobId, reason, deps.now());
+    throw error;
+  }
+}

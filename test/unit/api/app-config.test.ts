@@ -1,0 +1,57 @@
+import { APP_DEFAULTS, loadAppConfig } from '../../../src/config/app-config';
+import { ConfigError } from '../../../src/errors';
+
+const base = {
+  FANOUT_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/fanout-dev-chunks',
+  FANOUT_SPLIT_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/fanout-dev-split',
+  FANOUT_BUCKET: 'fanout-dev-results',
+  FANOUT_TABLE: 'fanout-dev-jobs',
+};
+
+describe('loadAppConfig', () => {
+  it('reads the environment into a frozen config with defaults', () => {
+    const config = loadAppConfig(base);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(config).toMatchObject({
+      queueUrl: base.FANOUT_QUEUE_URL,
+      splitQueueUrl: base.FANOUT_SPLIT_QUEUE_URL,
+      bucket: 'fanout-dev-results',
+      table: 'fanout-dev-jobs',
+      endpoints: {},
+      chunkUrls: APP_DEFAULTS.chunkUrls,
+      chunkBytes: APP_DEFAULTS.chunkBytes,
+      deadlineMarginMs: APP_DEFAULTS.deadlineMarginMs,
+    });
+    expect(config.apiKey).toBeUndefined();
+  });
+
+  it('reads endpoints, key, engine settings and chunk limits', () => {
+    const config = loadAppConfig({
+      ...base,
+      FANOUT_SQS_ENDPOINT: 'http://127.0.0.1:4566/',
+      FANOUT_S3_ENDPOINT: 'http://127.0.0.1:4566',
+      FANOUT_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+      FANOUT_API_KEY: 'k',
+      FANOUT_ALLOW_NET: '127.0.0.1:8080, localhost',
+      FANOUT_CONCURRENCY: '32',
+      FANOUT_TIMEOUT_MS: '2000',
+      FANOUT_CHUNK_URLS: '50',
+      FANOUT_CHUNK_BYTES: '32000',
+      FANOUT_DEADLINE_MARGIN_MS: '5000',
+      FANOUT_PUBLIC_URL: 'http://127.0.0.1:3000/',
+    });
+    expect(config.endpoints).toEqual({ sqs: 'http://127.0.0.1:4566', s3: 'http://127.0.0.1:4566', dynamodb: 'http://127.0.0.1:4567' });
+    expect(config.engine).toMatchObject({ concurrency: 32, timeoutMs: 2000, allowNet: ['127.0.0.1:8080', 'localhost'] });
+    expect(config).toMatchObject({ apiKey: 'k', chunkUrls: 50, chunkBytes: 32000, deadlineMarginMs: 5000, publicUrl: 'http://127.0.0.1:3000' });
+  });
+
+  it.each([
+    [{ FANOUT_TABLE: '' }, 'Expected `FANOUT_TABLE` to be set, got ``'],
+    [{ FANOUT_CHUNK_URLS: 'abc' }, 'Expected `FANOUT_CHUNK_URLS` to be an integer from 1 to 10000, got `abc`'],
+    [{ FANOUT_CHUNK_BYTES: '2000000' }, 'Expected `FANOUT_CHUNK_BYTES` to be an integer from 1024 to 1000000, got `2000000`'],
+    [{ FANOUT_SQS_ENDPOINT: 'ftp://x' }, 'Expected `FANOUT_SQS_ENDPOINT` to be an http(s) URL, got `ftp://x`'],
+    [{ FANOUT_CONCURRENCY: '0' }, 'Expected `FANOUT_CONCURRENCY` to be an integer from 1 to 10000, got `0`'],
+  ])('names the key and the value of a bad setting: %j', (override, message) => {
+    expect(() => loadAppConfig({ ...base, ...override })).toThrow(new ConfigError(message));
+  });
+});

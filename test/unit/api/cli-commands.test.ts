@@ -1,0 +1,143 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { createHttpHandler } from '../../../src/api/http-handler';
+import type { CliIo } from '../../../src/cli/io';
+import { createResultsCommand } from '../../../src/cli/results-command';
+import { createStatusCommand } from '../../../src/cli/status-command';
+import { createSubmitCommand } from '../../../src/cli/submit-command';
+import { UsageError } from '../../../src/errors';
+import { fakeResult, MemoryJobs, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { httpEvent, lambdaContext } from './events';
+
+const KEY = 'k';
+const NOW = Date.UTC(2026, 10, 24);
+
+/**
+ * The real API adapter over in-memory stores, reached through a `fetch` that turns the
+ * request into an API Gateway event: the commands and the client run unchanged, no socket.
+ */
+function stack() {
+  const jobs = new MemoryJobs();
+  const results = new MemoryResults();
+  const handler = createHttpHandler({
+    submit: { jobs, chunkQueue: new MemoryQueue(), splitQueue: new MemoryQueue(), manifests: new MemoryManifests(), limits: { urls: 2, bytes: 60_000 }, now: () => NOW },
+    jobs,
+    results,
+    apiKey: async () => KEY,
+    newJobId: () => 'job-1',
+  });
+  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    expect(url.hostname).toBe('127.0.0.1');
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    const res = await handler(
+      httpEvent(init?.method ?? 'GET', url.pathname, {
+        headers,
+        ...(typeof init?.body === 'string' ? { body: init.body } : {}),
+        ...(url.search === '' ? {} : { query: Object.fromEntries(url.searchParams) }),
+      }),
+      lambdaContext(),
+    );
+    return new Response(res.body ?? null, { status: res.statusCode ?? 200 });
+  }) as typeof fetch;
+  return { jobs, results, fakeFetch };
+}
+
+function io(stdin = ''): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return {
+    stdin: Readable.from([Buffer.from(stdin)]),
+    stdout,
+    stderr,
+    env: { FANOUT_ENDPOINT: 'http://127.0.0.1:3999', FANOUT_API_KEY: KEY },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('fanout submit / status / results', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fanout-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('submits a file and prints the answer', async () => {
+    const { fakeFetch, jobs } = stack();
+    const file = join(dir, 'urls.txt');
+    await writeFile(file, 'http://127.0.0.1/a\n\nhttp://127.0.0.1/b\nhttp://127.0.0.1/c\n');
+    const cli = io();
+    expect(await createSubmitCommand({ fetch: fakeFetch })([file], cli)).toBe(0);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', total: 3, chunks: 2 });
+    expect((await jobs.getJob('job-1'))?.total).toBe(3);
+  });
+
+  it('waits for the job with --wait, showing progress, and exits 0 when done', async () => {
+    const { fakeFetch, jobs } = stack();
+    let polls = 0;
+    const sleep = async (): Promise<void> => {
+      polls += 1;
+      // Stand-in for the consumers: count one chunk per poll.
+      await jobs.countChunk('job-1', `c-00000${polls - 1}`, { succeeded: 1, failed: 0 }, NOW);
+    };
+    const cli = io('http://127.0.0.1/a\nhttp://127.0.0.1/b\nhttp://127.0.0.1/c\n');
+    expect(await createSubmitCommand({ fetch: fakeFetch, sleep })(['-', '--wait'], cli)).toBe(0);
+    expect(polls).toBe(2);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'done', chunks: { total: 2, done: 2 } });
+    expect(cli.err()).toContain('job-1 running: 1/3 URLs');
+    expect(cli.err()).toContain('results: /jobs/job-1/results');
+  });
+
+  it('turns a 400 into a one-line usage error naming the problem', async () => {
+    const { fakeFetch } = stack();
+    const cli = io();
+    const error = await createSubmitCommand({ fetch: fakeFetch })(['s3://bucket/missing.txt'], cli).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/^Manifest s3:\/\/bucket\/missing.txt not found.*: manifest /);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('refuses bad usage before calling the API', async () => {
+    const cli = io();
+    const submit = createSubmitCommand({ fetch: (() => Promise.reject(new Error('called'))) as typeof fetch });
+    await expect(submit([], cli)).rejects.toBeInstanceOf(UsageError);
+    await expect(submit([join(dir, 'nope.txt')], cli)).rejects.toThrow(/Cannot read .*ENOENT/);
+    await expect(submit(['x', '--bogus'], cli)).rejects.toBeInstanceOf(UsageError);
+    await expect(submit(['x'], { ...cli, env: {} })).rejects.toThrow('No API key');
+  });
+
+  it('prints a status, and a wrong key is a usage error', async () => {
+    const { fakeFetch, jobs } = stack();
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    const cli = io();
+    expect(await createStatusCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(0);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'queued' });
+    await expect(createStatusCommand({ fetch: fakeFetch })(['job-1', '--api-key', 'wrong'], cli)).rejects.toThrow(
+      new UsageError('Missing or invalid x-api-key'),
+    );
+  });
+
+  it('writes every result page to --out', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    const lines = Array.from({ length: 2500 }, (_, i) => i + 1);
+    await results.putChunkResults('job-1', 'c-000000', lines.map((line) => fakeResult({ url: 'u', line })));
+    const file = join(dir, 'results.jsonl');
+    const cli = io();
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--out', file], cli)).toBe(0);
+    const written = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+    expect(written).toEqual(lines);
+    expect(cli.err()).toBe(`2500 results written to ${file}\n`);
+  });
+});

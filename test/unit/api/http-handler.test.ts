@@ -1,0 +1,189 @@
+import { createHttpHandler, type ApiDeps } from '../../../src/api/http-handler';
+import { MAX_BODY_BYTES } from '../../../src/api/json-body';
+import { MemoryJobs, MemoryManifests, MemoryQueue, MemoryResults, fakeResult } from '../jobs/fakes';
+import { httpEvent, lambdaContext } from './events';
+
+const KEY = 'secret-key';
+const NOW = Date.UTC(2026, 10, 24);
+const auth = { 'x-api-key': KEY };
+
+function setup(overrides: Partial<ApiDeps> = {}) {
+  const jobs = new MemoryJobs();
+  const results = new MemoryResults();
+  const chunkQueue = new MemoryQueue();
+  const manifests = new MemoryManifests();
+  const logs: Record<string, unknown>[] = [];
+  let n = 0;
+  const handler = createHttpHandler({
+    submit: { jobs, chunkQueue, splitQueue: new MemoryQueue(), manifests, limits: { urls: 2, bytes: 60_000 }, now: () => NOW },
+    jobs,
+    results,
+    apiKey: async () => KEY,
+    publicUrl: 'http://127.0.0.1:3000',
+    newJobId: () => `job-${++n}`,
+    log: (entry) => logs.push(entry),
+    ...overrides,
+  });
+  const call = async (...args: Parameters<typeof httpEvent>) => {
+    const res = await handler(httpEvent(...args), lambdaContext());
+    return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as Record<string, any>, headers: res.headers };
+  };
+  return { call, jobs, results, chunkQueue, manifests, logs };
+}
+
+describe('API handler', () => {
+  it('accepts a job with 202 and the links to follow it', async () => {
+    const { call, chunkQueue } = setup();
+    const res = await call('POST', '/jobs', {
+      headers: auth,
+      body: JSON.stringify({ urls: ['http://127.0.0.1/a', 'http://127.0.0.1/b', '::not a url::'], options: { retries: 1 } }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers).toEqual({ 'content-type': 'application/json' });
+    expect(res.body).toEqual({
+      jobId: 'job-1',
+      total: 3,
+      chunks: 2,
+      statusUrl: 'http://127.0.0.1:3000/jobs/job-1',
+      resultsUrl: 'http://127.0.0.1:3000/jobs/job-1/results',
+    });
+    expect(chunkQueue.sent).toHaveLength(2);
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { 'x-api-key': 'nope' }],
+    ['an empty key', { 'x-api-key': '' }],
+  ])('answers 401 to %s, on every route', async (_label, headers) => {
+    const { call, chunkQueue } = setup();
+    for (const [method, path] of [
+      ['POST', '/jobs'],
+      ['GET', '/jobs/x'],
+      ['GET', '/jobs/x/results'],
+      ['GET', '/nowhere'],
+    ] as const) {
+      const res = await call(method, path, { headers, body: '{"urls":["http://127.0.0.1/"]}' });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid x-api-key' } });
+    }
+    expect(chunkQueue.sent).toHaveLength(0);
+  });
+
+  it('reads the key header whatever its case', async () => {
+    const { call } = setup();
+    expect((await call('GET', '/jobs/none', { headers: { 'X-Api-Key': KEY } })).status).toBe(404);
+  });
+
+  it('answers 400 with a detail per bad field and URL index', async () => {
+    const { call, jobs } = setup();
+    const res = await call('POST', '/jobs', {
+      headers: auth,
+      body: JSON.stringify({ urls: ['http://127.0.0.1/', 7, null], options: { concurrency: 0, bogus: 1 } }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body['error'].code).toBe('VALIDATION');
+    expect(res.body['error'].details).toEqual([
+      { field: 'options.concurrency', reason: 'must be an integer from 1 to 10000' },
+      { field: 'options.bogus', reason: expect.stringContaining('unknown option') },
+      { field: 'urls[1]', reason: 'must be a string' },
+      { field: 'urls[2]', reason: 'must be a string' },
+    ]);
+    expect(jobs.jobs.size).toBe(0);
+  });
+
+  it.each([
+    ['non-JSON', '{"urls": [', 'The body is not valid JSON'],
+    ['a missing body', undefined, 'A JSON body is required'],
+    ['an oversized body', `{"urls":["${'a'.repeat(MAX_BODY_BYTES)}"]}`, `The body is larger than ${MAX_BODY_BYTES} bytes`],
+  ])('answers 400 to %s', async (_label, body, message) => {
+    const { call } = setup();
+    const res = await call('POST', '/jobs', { headers: auth, ...(body === undefined ? {} : { body }) });
+    expect(res.status).toBe(400);
+    expect(res.body['error']).toMatchObject({ code: 'VALIDATION', message, details: [{ field: '(body)' }] });
+  });
+
+  it('decodes a base64 body', async () => {
+    const { call } = setup();
+    const body = Buffer.from(JSON.stringify({ urls: ['http://127.0.0.1/'] })).toString('base64');
+    expect((await call('POST', '/jobs', { headers: auth, body, base64: true })).status).toBe(202);
+  });
+
+  it('answers 400 on the manifest field for a manifest that does not exist', async () => {
+    const { call } = setup();
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/missing.txt' }) });
+    expect(res.status).toBe(400);
+    expect(res.body['error'].details).toEqual([{ field: 'manifest', reason: expect.stringContaining('not found') }]);
+  });
+
+  it('accepts a manifest with unknown totals', async () => {
+    const { call, manifests } = setup();
+    manifests.put('bucket', 'urls.txt', 'http://127.0.0.1/\n');
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/urls.txt' }) });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ jobId: 'job-1', total: null, chunks: null });
+  });
+
+  it('reports a job, and 404 for an unknown one', async () => {
+    const { call } = setup();
+    await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
+    const res = await call('GET', '/jobs/job-1', { headers: auth });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      jobId: 'job-1',
+      state: 'queued',
+      total: 1,
+      succeeded: 0,
+      failed: 0,
+      chunks: { total: 1, done: 0 },
+      createdAt: new Date(NOW).toISOString(),
+      updatedAt: new Date(NOW).toISOString(),
+    });
+    const missing = await call('GET', '/jobs/job-9', { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No job job-9' } });
+  });
+
+  it('pages results with a cursor and refuses a bad cursor or limit with 400', async () => {
+    const { call, results } = setup();
+    await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
+    await results.putChunkResults('job-1', 'c-000000', [1, 2, 3].map((line) => fakeResult({ url: 'u', line })));
+    const first = await call('GET', '/jobs/job-1/results', { headers: auth, query: { limit: '2' } });
+    expect(first.body['items'].map((r: { line: number }) => r.line)).toEqual([1, 2]);
+    const second = await call('GET', '/jobs/job-1/results', { headers: auth, query: { cursor: first.body['nextCursor'] } });
+    expect(second.body).toMatchObject({ nextCursor: null });
+    expect(second.body['items'].map((r: { line: number }) => r.line)).toEqual([3]);
+    const badCursor = await call('GET', '/jobs/job-1/results', { headers: auth, query: { cursor: 'x' } });
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body['error'].details).toEqual([{ field: 'cursor', reason: 'bad cursor' }]);
+    const badLimit = await call('GET', '/jobs/job-1/results', { headers: auth, query: { limit: '5000' } });
+    expect(badLimit.status).toBe(400);
+    expect((await call('GET', '/jobs/job-9/results', { headers: auth })).status).toBe(404);
+  });
+
+  it('answers 404 to unknown routes and methods', async () => {
+    const { call } = setup();
+    expect((await call('DELETE', '/jobs/job-1', { headers: auth })).status).toBe(404);
+    expect((await call('GET', '/other', { headers: auth })).status).toBe(404);
+  });
+
+  it('answers 500 with a generic message and the request id, and logs the detail', async () => {
+    const jobs = new MemoryJobs();
+    jobs.getJob = async () => {
+      throw new Error('DynamoDB said: secret internal detail');
+    };
+    const { call, logs } = setup({ jobs });
+    const res = await call('GET', '/jobs/job-1', { headers: auth });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error', requestId: 'req-1' } });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+    expect(logs).toEqual([expect.objectContaining({ requestId: 'req-1', error: expect.objectContaining({ message: 'DynamoDB said: secret internal detail' }) })]);
+  });
+
+  it('marks the job failed and answers 500 when its chunks cannot be queued', async () => {
+    const { call, chunkQueue, jobs } = setup();
+    chunkQueue.failNext = new Error('SQS unavailable');
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
+    expect(res.status).toBe(500);
+    expect(await jobs.getJob('job-1')).toMatchObject({ state: 'failed', reason: 'Queuing failed: SQS unavailable' });
+  });
+});

@@ -1,0 +1,54 @@
+import { createScheduleHandler, runKeyOf } from '../../../src/api/schedule-event';
+import { ValidationError } from '../../../src/errors';
+import { MemoryJobs, MemoryManifests, MemoryQueue } from '../jobs/fakes';
+import { lambdaContext } from './events';
+
+const NOW = Date.UTC(2026, 10, 24);
+
+function setup() {
+  const jobs = new MemoryJobs();
+  const chunkQueue = new MemoryQueue();
+  const handler = createScheduleHandler({
+    jobs,
+    chunkQueue,
+    splitQueue: new MemoryQueue(),
+    manifests: new MemoryManifests(),
+    limits: { urls: 100, bytes: 60_000 },
+    now: () => NOW,
+  });
+  return { handler, jobs, chunkQueue };
+}
+
+describe('schedule handler', () => {
+  it('starts one job for a tick delivered twice with the same time', async () => {
+    const { handler, jobs } = setup();
+    const event = { name: 'nightly', urls: ['http://127.0.0.1/a'], time: '2026-11-24T00:00:00Z' };
+    const a = await handler(event, lambdaContext(60_000, 'req-a'));
+    const b = await handler(event, lambdaContext(60_000, 'req-b'));
+    expect(a.jobId).toBe(b.jobId);
+    expect(jobs.jobs.size).toBe(1);
+  });
+
+  it('without a time, keys the run on the request id that Lambda keeps across retries', async () => {
+    const { handler, jobs } = setup();
+    const event = { name: 'nightly', urls: ['http://127.0.0.1/a'] };
+    const a = await handler(event, lambdaContext(60_000, 'req-a'));
+    const retry = await handler(event, lambdaContext(60_000, 'req-a'));
+    const next = await handler(event, lambdaContext(60_000, 'req-b'));
+    expect(retry.jobId).toBe(a.jobId);
+    expect(next.jobId).not.toBe(a.jobId);
+    expect(jobs.jobs.size).toBe(2);
+  });
+
+  it('refuses input without a usable name or with a bad job', async () => {
+    const { handler, chunkQueue } = setup();
+    await expect(handler({ urls: ['http://127.0.0.1/a'] }, lambdaContext())).rejects.toBeInstanceOf(ValidationError);
+    await expect(handler({ name: 'n', urls: [] }, lambdaContext())).rejects.toBeInstanceOf(ValidationError);
+    expect(chunkQueue.sent).toHaveLength(0);
+  });
+
+  it('derives the run key from the time when present', () => {
+    expect(runKeyOf({ time: '2026-11-24T00:00:00Z' }, { awsRequestId: 'r' })).toBe('time:2026-11-24T00:00:00Z');
+    expect(runKeyOf({}, { awsRequestId: 'r' })).toBe('request:r');
+  });
+});

@@ -1,0 +1,65 @@
+import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
+import { ValidationError } from '../../../src/errors';
+
+function details(body: unknown): { field: string; reason: string }[] {
+  try {
+    validateJob(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return [...(error as ValidationError).details];
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('validateJob', () => {
+  it('accepts URLs with allowed options, leaving URL syntax to the engine', () => {
+    expect(
+      validateJob({
+        urls: ['http://127.0.0.1/', 'not a url'],
+        options: { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 0, maxBytes: 1024, storeBodies: true },
+      }),
+    ).toEqual({
+      kind: 'urls',
+      urls: ['http://127.0.0.1/', 'not a url'],
+      options: { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 0, maxBytes: 1024, storeBodies: true },
+    });
+  });
+
+  it('accepts a manifest', () => {
+    expect(validateJob({ manifest: 's3://bucket/a/b.txt' })).toEqual({ kind: 'manifest', bucket: 'bucket', key: 'a/b.txt', options: {} });
+  });
+
+  it.each([
+    [{ urls: 'http://127.0.0.1/' }, [{ field: 'urls', reason: 'must be an array of URL strings' }]],
+    [{ urls: [] }, [{ field: 'urls', reason: 'must not be empty' }]],
+    [{}, [{ field: 'urls', reason: 'must be an array of URL strings' }]],
+    [{ urls: ['a'], extra: 1 }, [{ field: 'extra', reason: 'unknown field' }]],
+    [{ urls: ['a'], manifest: 's3://bucket/k' }, [{ field: 'manifest', reason: 'give either urls or manifest, not both' }]],
+    [{ manifest: 'https://bucket/k' }, [{ field: 'manifest', reason: 'must be an s3://bucket/key URL' }]],
+    [{ urls: ['a'], options: [] }, [{ field: 'options', reason: 'must be an object' }]],
+    [{ urls: ['a'], options: { storeBodies: 'yes' } }, [{ field: 'options.storeBodies', reason: 'must be true or false' }]],
+    [{ urls: ['a'], options: { retries: 1.5 } }, [{ field: 'options.retries', reason: 'must be an integer from 0 to 20' }]],
+    [{ urls: ['a'], options: { userAgent: 'x' } }, [{ field: 'options.userAgent', reason: expect.stringContaining('unknown option') }]],
+  ])('refuses %j', (body, want) => {
+    expect(details(body)).toEqual(want);
+  });
+
+  it('refuses a body that is not an object', () => {
+    expect(details([1])).toEqual([{ field: '(body)', reason: 'must be a JSON object' }]);
+  });
+
+  it('refuses more than the inline limit and points to manifests', () => {
+    const urls = Array.from({ length: MAX_INLINE_URLS + 1 }, () => 'http://127.0.0.1/');
+    expect(details({ urls })).toEqual([{ field: 'urls', reason: expect.stringContaining('submit a manifest') }]);
+  });
+
+  it('lists at most 20 details but counts them all', () => {
+    try {
+      validateJob({ urls: Array.from({ length: 50 }, () => 1) });
+      throw new Error('expected a ValidationError');
+    } catch (error) {
+      expect((error as ValidationError).details).toHaveLength(20);
+      expect((error as ValidationError).message).toBe('Invalid job: 50 problem(s) (first 20 of 50 shown)');
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { scheduledJobId, submitScheduled } from '../../../src/jobs/scheduled-submit';
+import type { SubmitDeps } from '../../../src/jobs/submit-job';
+import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+
+const NOW = Date.UTC(2026, 10, 24);
+
+describe('submitScheduled', () => {
+  const submission = { kind: 'urls', urls: ['http://127.0.0.1/a'], options: {} } as const;
+
+  function deps(): SubmitDeps & { jobs: MemoryJobs; chunkQueue: MemoryQueue } {
+    return {
+      jobs: new MemoryJobs(),
+      chunkQueue: new MemoryQueue(),
+      splitQueue: new MemoryQueue(),
+      manifests: new MemoryManifests(),
+      limits: { urls: 100, bytes: 60_000 },
+      now: () => NOW,
+    };
+  }
+
+  it('starts one job per tick, however often the tick is delivered', async () => {
+    const d = deps();
+    const run = { name: 'nightly', runKey: 'time:2026-11-24T00:00:00Z', submission };
+    const first = await submitScheduled(d, run);
+    d.jobs.jobs.get(first.jobId)!.state = 'done';
+    const second = await submitScheduled(d, run);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ jobId: first.jobId, created: false });
+    expect(d.jobs.jobs.size).toBe(1);
+    expect(d.chunkQueue.sent).toHaveLength(1);
+  });
+
+  it('starts a new job for the next tick', async () => {
+    const d = deps();
+    const a = await submitScheduled(d, { name: 'nightly', runKey: 'time:2026-11-24T00:00:00Z', submission });
+    const b = await submitScheduled(d, { name: 'nightly', runKey: 'time:2026-11-25T00:00:00Z', submission });
+    expect(a.jobId).not.toBe(b.jobId);
+    expect(d.jobs.jobs.size).toBe(2);
+  });
+});
+
+describe('scheduledJobId', () => {
+  it('is stable, URL-safe and tells schedules apart', () => {
+    const id = scheduledJobId('Nightly Crawl', 'time:2026-11-24T00:00:00Z');
+    expect(id).toBe(scheduledJobId('Nightly Crawl', 'time:2026-11-24T00:00:00Z'));
+    expect(id).toMatch(/^sched-nightly-crawl-[0-9a-f]{20}$/);
+    expect(scheduledJobId('other', 'time:2026-11-24T00:00:00Z')).not.toBe(id);
+  });
+});

@@ -1,0 +1,69 @@
+import type { ChunkMessage, RangeMessage } from '../../../src/jobs/messages';
+import { handleSplitMessage, type SplitDeps } from '../../../src/jobs/split-manifest';
+import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+
+const NOW = Date.UTC(2026, 10, 24);
+
+async function setup(text: string, rangeBytes: number) {
+  const d = {
+    jobs: new MemoryJobs(),
+    manifests: new MemoryManifests(),
+    chunkQueue: new MemoryQueue(),
+    splitQueue: new MemoryQueue(),
+    limits: { urls: 3, bytes: 60_000 },
+    now: () => NOW,
+    rangeBytes,
+  } satisfies SplitDeps;
+  d.manifests.put('b', 'urls.txt', text);
+  await d.jobs.createJob({ jobId: 'm', options: { retries: 0 }, source: 's3://b/urls.txt', now: NOW });
+  return d;
+}
+
+/** Plans, then handles every range message (twice, as SQS may deliver them twice). */
+async function split(d: Awaited<ReturnType<typeof setup>>): Promise<ChunkMessage[]> {
+  await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: { retries: 0 } });
+  const ranges = d.splitQueue.bodies<RangeMessage>();
+  for (const range of [...ranges, ...ranges]) await handleSplitMessage(d, range);
+  return d.chunkQueue.bodies<ChunkMessage>();
+}
+
+describe('manifest splitting', () => {
+  const lines = Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? '' : `http://127.0.0.1/${i + 1}`));
+  const text = `${lines.join('\n')}\n`;
+
+  it('queues every manifest line once per chunk id, numbered as in the manifest', async () => {
+    const d = await setup(text, 64);
+    const chunks = await split(d);
+    expect(d.splitQueue.sent.length).toBeGreaterThan(5);
+    const byId = new Map(chunks.map((c) => [c.chunkId, c]));
+    const all = [...byId.values()].flatMap((c) => c.urls);
+    const want = lines.map((url, i) => ({ url, line: i + 1 })).filter((u) => u.url !== '');
+    expect(all.sort((a, b) => a.line - b.line)).toEqual(want);
+    expect([...byId.values()].every((c) => c.urls.length <= 3 && c.options['retries'] === 0)).toBe(true);
+  });
+
+  it('registers each range once, so the totals match the manifest however often ranges arrive', async () => {
+    const d = await setup(text, 64);
+    const chunks = await split(d);
+    const distinct = new Set(chunks.map((c) => c.chunkId)).size;
+    expect(await d.jobs.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct, done: 0 } });
+  });
+
+  it('finishes an empty manifest at once', async () => {
+    const d = await setup('', 64);
+    await split(d);
+    expect(await d.jobs.getJob('m')).toMatchObject({ state: 'done', total: 0 });
+  });
+
+  it('marks the job failed with the reason when a range cannot be queued', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} });
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.chunkQueue.failNext = new Error('1 of 2 messages not sent');
+    await handleSplitMessage(d, first as RangeMessage);
+    expect(await d.jobs.getJob('m')).toMatchObject({
+      state: 'failed',
+      reason: 'Failed queuing manifest range 0: 1 of 2 messages not sent',
+    });
+  });
+});

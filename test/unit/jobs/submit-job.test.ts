@@ -1,0 +1,84 @@
+import { ManifestError } from '../../../src/jobs/errors';
+import type { ChunkMessage, PlanMessage } from '../../../src/jobs/messages';
+import { submitJob, type SubmitDeps } from '../../../src/jobs/submit-job';
+import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+
+const NOW = Date.UTC(2026, 10, 24);
+
+function deps(): SubmitDeps & { jobs: MemoryJobs; chunkQueue: MemoryQueue; splitQueue: MemoryQueue; manifests: MemoryManifests } {
+  return {
+    jobs: new MemoryJobs(),
+    chunkQueue: new MemoryQueue(),
+    splitQueue: new MemoryQueue(),
+    manifests: new MemoryManifests(),
+    limits: { urls: 2, bytes: 60_000 },
+    now: () => NOW,
+  };
+}
+
+const urls = ['http://127.0.0.1/1', 'not a url', 'http://127.0.0.1/3'];
+
+describe('submitJob', () => {
+  it('registers every chunk before sending them, with 1-based lines', async () => {
+    const d = deps();
+    let totalAtSend = -1;
+    d.chunkQueue.onSend = () => {
+      totalAtSend = d.jobs.jobs.get('j')?.chunksTotal ?? -1;
+    };
+    const outcome = await submitJob(d, 'j', { kind: 'urls', urls, options: { retries: 1 } });
+    expect(outcome).toEqual({ jobId: 'j', total: 3, chunks: 2, created: true });
+    expect(totalAtSend).toBe(2);
+    const sent = d.chunkQueue.bodies<ChunkMessage>();
+    expect(sent.map((c) => c.urls.map((u) => [u.line, u.url]))).toEqual([
+      [
+        [1, 'http://127.0.0.1/1'],
+        [2, 'not a url'],
+      ],
+      [[3, 'http://127.0.0.1/3']],
+    ]);
+    expect(sent.every((c) => c.options['retries'] === 1)).toBe(true);
+    expect(await d.jobs.getJob('j')).toMatchObject({ state: 'queued', total: 3, chunks: { total: 2, done: 0 } });
+  });
+
+  it('marks the job failed with the reason when queuing fails, and rethrows', async () => {
+    const d = deps();
+    d.chunkQueue.failNext = new Error('2 of 2 messages not sent');
+    await expect(submitJob(d, 'j', { kind: 'urls', urls, options: {} })).rejects.toThrow('not sent');
+    expect(await d.jobs.getJob('j')).toMatchObject({ state: 'failed', reason: 'Queuing failed: 2 of 2 messages not sent' });
+  });
+
+  it('does not start a second job for an id that is done', async () => {
+    const d = deps();
+    await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
+    d.jobs.jobs.get('j')!.state = 'done';
+    const again = await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
+    expect(again.created).toBe(false);
+    expect(d.chunkQueue.sent).toHaveLength(2);
+  });
+
+  it('re-sends, without re-counting, a job that a failed earlier attempt left queued', async () => {
+    const d = deps();
+    await d.jobs.createJob({ jobId: 'j', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    const again = await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
+    expect(again.created).toBe(false);
+    expect(d.chunkQueue.sent).toHaveLength(2);
+    await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
+    expect((await d.jobs.getJob('j'))?.chunks.total).toBe(2);
+  });
+
+  it('accepts a manifest with one plan message and unknown totals', async () => {
+    const d = deps();
+    d.manifests.put('bucket', 'urls.txt', 'http://127.0.0.1/1\n');
+    const outcome = await submitJob(d, 'm', { kind: 'manifest', bucket: 'bucket', key: 'urls.txt', options: {} });
+    expect(outcome).toEqual({ jobId: 'm', total: null, chunks: null, created: true });
+    expect(d.splitQueue.bodies<PlanMessage>()).toEqual([{ kind: 'plan', jobId: 'm', bucket: 'bucket', key: 'urls.txt', options: {} }]);
+  });
+
+  it('refuses a manifest that does not exist, before creating a job', async () => {
+    const d = deps();
+    await expect(submitJob(d, 'm', { kind: 'manifest', bucket: 'bucket', key: 'missing', options: {} })).rejects.toBeInstanceOf(
+      ManifestError,
+    );
+    expect(d.jobs.jobs.size).toBe(0);
+  });
+});
