@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * The e2e tests' fetch target: a loopback HTTP server whose behaviour is chosen by
+ * the path's first segment, counting requests per path (query included):
+ *
+ * - `/ok/...`: 200 with a small body;
+ * - `/flaky/...`: 503 on the first request for that exact path, 200 afterwards;
+ * - `/hang/...`: never answers (held until the client gives up or the server closes);
+ * - `/slow/<ms>/...`: 200 after `<ms>` milliseconds.
+ */
+export interface TargetServer {
+  readonly origin: string;
+  /** Requests seen per path (with query). */
+  readonly requests: ReadonlyMap<string, number>;
+  /** Requests currently being answered (slow or hanging). */
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+export async function startTargetServer(): Promise<TargetServer> {
+  const requests = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  let inFlight = 0;
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = req.url ?? '/';
+    const seen = (requests.get(path) ?? 0) + 1;
+    requests.set(path, seen);
+    const [, kind, arg] = path.split(/[/?]/);
+    const answer = (): void => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`ok ${path}`);
+    };
+    if (kind === 'flaky' && seen === 1) {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('try again');
+    } else if (kind === 'hang') {
+      inFlight += 1;
+      res.on('close', () => (inFlight -= 1));
+    } else if (kind === 'slow') {
+      inFlight += 1;
+      const timer = setTimeout(answer, Number(arg));
+      res.on('close', () => {
+        clearTimeout(timer);
+        inFlight -= 1;
+      });
+    } else {
+      answer();
+    }
+  };
+  const server: Server = createServer({ keepAlive: true }, handle);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    inFlight: () => inFlight,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
