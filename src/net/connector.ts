@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type buildConnector from 'undici/types/connector';
 import { FETCH_ERROR_CODES, FetchError } from '../errors';
@@ -20,7 +20,13 @@ export const defaultDialer: Dialer = (target: DialTarget): Socket => {
   }
   // 64 KiB reads, as undici's own connector does: Node's default of 16 KiB means
   // four times the read callbacks and parser calls for a large body.
-  return netConnect({ host: target.address, port: target.port, highWaterMark: 64 * 1024 });
+  // (Socket passes highWaterMark on to its Duplex; @types/node does not list it.)
+  const options: NetConnectOpts & { highWaterMark: number } = {
+    host: target.address,
+    port: target.port,
+    highWaterMark: 64 * 1024,
+  };
+  return netConnect(options);
 };
 
 /** Resolves every address of a name, in the resolver's order. */
