@@ -17,7 +17,8 @@ export const API_FLAGS = {
 
 /**
  * Builds the client from `--endpoint`/`--api-key`, falling back to `FANOUT_ENDPOINT`
- * and `FANOUT_API_KEY`. `fetchImpl` is for tests.
+ * and `FANOUT_API_KEY` (which the CLI's entry point fills in from a running
+ * `npm start`, see main.ts). `fetchImpl` is for tests.
  */
 export function clientFrom(
   values: { endpoint?: string | undefined; 'api-key'?: string | undefined },

@@ -1,4 +1,5 @@
 import { FanoutError, UsageError } from '../errors';
+import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
 import { resultsCommand } from './results-command';
@@ -48,5 +49,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 }
 
 function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: withLocalStack(process.env) };
+}
+
+/**
+ * When `npm start` runs in this directory and no endpoint is set, the API commands
+ * talk to that local stack with its key, so the quick start needs no flags.
+ */
+function withLocalStack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env['FANOUT_ENDPOINT'] !== undefined) return env;
+  const local = readLocalStackFile();
+  if (local.endpoint === undefined) return env;
+  return { ...env, FANOUT_ENDPOINT: local.endpoint, FANOUT_API_KEY: env['FANOUT_API_KEY'] ?? local.apiKey };
 }

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 import type { FanoutClient } from '../client/fanout-client';
 import type { JobStatus } from '../jobs/ports';
 import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { readUrlLines } from '../io/read-url-lines';
 import type { CliIo, Command } from './io';
 
 /** Seams for tests. */
@@ -14,20 +15,15 @@ export interface ApiCommandDeps {
 
 const USAGE = 'Usage: fanout submit <file|s3://bucket/key|-> [--endpoint URL] [--api-key K] [--wait]';
 
+/** Reads the URL lines of a file or stdin, with the same rules as `fanout fetch` (blank lines and `#` comments skipped). */
 async function readUrls(file: string, io: CliIo): Promise<string[]> {
-  let text: string;
+  const urls: string[] = [];
   try {
-    if (file === '-') {
-      const parts: Buffer[] = [];
-      for await (const part of io.stdin) parts.push(Buffer.from(part as Buffer));
-      text = Buffer.concat(parts).toString('utf8');
-    } else {
-      text = await readFile(file, 'utf8');
-    }
+    const input = file === '-' ? io.stdin : createReadStream(file);
+    for await (const { url } of readUrlLines(input)) urls.push(url);
   } catch (error) {
     throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const urls = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   if (urls.length === 0) throw new UsageError(`${file} holds no URLs`);
   return urls;
 }

@@ -4,11 +4,15 @@
  * the endpoint and API key, and on Ctrl-C or SIGTERM stops every process it started.
  *
  * Environment: FANOUT_API_KEY (else one is generated), FANOUT_STAGE (default dev),
- * FANOUT_HTTP_PORT (3000), FANOUT_LAMBDA_PORT (3002), FANOUT_ALLOW_NET and the other
+ * FANOUT_HTTP_PORT (3000), FANOUT_LAMBDA_PORT (3002), FANOUT_DEMO_PORT (8081; FANOUT_DEMO=0
+ * for no demo site), FANOUT_ALLOW_NET and the other
  * FANOUT_* engine defaults (passed to the functions), FANOUT_VERBOSE=1 for all logs.
  */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors';
+import { DEMO_HOST, startDemoSite } from './demo-site';
 import { startLocalStack } from './local-stack';
+import { LOCAL_STACK_FILE } from './stack-file';
 
 function port(key: string, fallback: number): number {
   const raw = process.env[key];
@@ -39,6 +43,12 @@ async function main(): Promise<void> {
     const value = process.env[key];
     if (value !== undefined) functionEnv[key] = value;
   }
+  const demo = process.env.FANOUT_DEMO === '0' ? null : await startDemoSite(port('FANOUT_DEMO_PORT', 8081));
+  if (demo !== null) {
+    // The demo site is the one loopback host the guard lets through by default.
+    const demoEntry = `${DEMO_HOST}:${new URL(demo.origin).port}`;
+    functionEnv.FANOUT_ALLOW_NET = [functionEnv.FANOUT_ALLOW_NET, demoEntry].filter(Boolean).join(',');
+  }
   process.stdout.write('fanout: starting emulators, serverless offline and event sources...\n');
   const stack = await startLocalStack({
     stage: process.env.FANOUT_STAGE ?? 'dev',
@@ -62,17 +72,23 @@ async function main(): Promise<void> {
       `  SQS + S3     ${stack.endpoints.sqs}   (queue ${stack.resources.queueUrl}, bucket ${stack.resources.bucket})`,
       `  DynamoDB     ${stack.endpoints.dynamodb}   (table ${stack.resources.table})`,
       '',
-      `  try: npx fanout submit urls.txt --endpoint ${stack.httpUrl} --api-key ${stack.apiKey} --wait`,
+      ...(demo === null ? [] : [`  Demo site    ${demo.origin}   (allowed through the network guard)`]),
+      `  Guard allows ${functionEnv.FANOUT_ALLOW_NET ?? '(nothing)'}`,
+      '',
+      `  try: npx fanout submit test/fixtures/example-urls.txt --wait`,
+      `  (the CLI finds this endpoint and key in ${LOCAL_STACK_FILE}; elsewhere pass --endpoint and --api-key)`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
+  await mkdir('.local', { recursive: true });
+  await writeFile(LOCAL_STACK_FILE, JSON.stringify({ endpoint: stack.httpUrl, apiKey: stack.apiKey }) + '\n', { mode: 0o600 });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\nfanout: ${signal}, stopping...\n`);
-    stack.stop().then(
+    Promise.all([stack.stop(), demo?.close(), rm(LOCAL_STACK_FILE, { force: true })]).then(
       () => process.exit(0),
       () => process.exit(1),
     );
