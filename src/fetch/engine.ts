@@ -34,11 +34,14 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
     bodyTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MS,
-    // One connection per request the per-host cap lets through. Unbounded, the
-    // pool opens a new connection for nearly every request: a finished
-    // connection is handed back a loop turn later (undici waits a setImmediate
-    // before reusing a socket), and the next request is already dispatched by then.
-    connections: config.perHost,
+    // Up to two connections per request the per-host cap lets through (the cap on
+    // requests in flight is ours, in HostScheduler). A connection that just
+    // finished is handed back a loop turn later (undici waits a setImmediate before
+    // reusing a socket) and one we aborted stays busy until its socket closes; with
+    // no spare, the next request waits for them in the pool. Measured at 20 ms
+    // latency, concurrency 100: mean time to a connection 0.45 -> 0.15 ms, and
+    // after a hung request's abort p99 19 -> 7.5 ms.
+    connections: config.perHost * 2,
   });
   const random = deps.random ?? Math.random;
 
