@@ -1,0 +1,86 @@
+/**
+ * The benchmark's baseline: what a careful user writes by hand with undici and
+ * p-limit to fetch a list of URLs. One unbounded-per-origin Agent (like the
+ * engine's), a global concurrency cap, undici's own headers/body timeouts set to
+ * the scenario's timeout, each body streamed and its bytes counted
+ * (`for await (const chunk of body)`: no copy into one buffer, no hashing), and
+ * status codes counted.
+ *
+ * After the run it prints the same one-line JSON summary as `fanout fetch --json`;
+ * elapsed time and CPU cover only the requests (from the first request to the last
+ * result), not start-up or reading the URL file.
+ *
+ * Run: `node --import tsx test/bench/baseline-client.mts --concurrency 64 --timeout-ms 30000 urls.txt`
+ * (an .mts file because p-limit is ESM-only and the run uses top-level await).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
+import { Agent, request } from 'undici';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    concurrency: { type: 'string', default: '64' },
+    'timeout-ms': { type: 'string', default: '30000' },
+  },
+});
+
+const concurrency = Number(values.concurrency);
+const timeoutMs = Number(values['timeout-ms']);
+const file = positionals[0];
+if (file === undefined || !Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
+  process.stderr.write('usage: baseline-client.mts --concurrency N --timeout-ms MS <url-file>\n');
+  process.exit(2);
+}
+
+const urls = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+
+const agent = new Agent({ connections: null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+const limit = pLimit(concurrency);
+
+let ok = 0;
+let failed = 0;
+let bytes = 0;
+const statuses: Record<string, number> = {};
+const errors: Record<string, number> = {};
+
+async function fetchOne(url: string): Promise<void> {
+  try {
+    const { statusCode, body } = await request(url, { dispatcher: agent });
+    for await (const chunk of body) bytes += (chunk as Buffer).length;
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    if (statusCode >= 200 && statusCode < 300) ok += 1;
+    else failed += 1;
+  } catch (error) {
+    failed += 1;
+    const code = (error as { code?: string }).code ?? 'UNKNOWN';
+    errors[code] = (errors[code] ?? 0) + 1;
+  }
+}
+
+const cpuStart = process.cpuUsage();
+const start = performance.now();
+await Promise.all(urls.map((url) => limit(() => fetchOne(url))));
+const elapsedS = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const total = urls.length;
+
+process.stdout.write(
+  `${JSON.stringify({
+    total,
+    ok,
+    failed,
+    elapsed_s: elapsedS,
+    requests_per_s: total / elapsedS,
+    cpu_ms: cpuMs,
+    cpu_us_per_request: (cpuMs * 1000) / total,
+    max_rss_mib: process.resourceUsage().maxRSS / 1024,
+    bytes,
+    statuses,
+    errors,
+  })}\n`,
+);
+// Hung requests may still hold sockets; do not wait for a graceful close.
+await agent.destroy();

@@ -1,0 +1,149 @@
+/**
+ * Runs one client (the engine CLI or the baseline) over a URL file and reads the
+ * one-line JSON summary both print.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runChild } from './bench-processes';
+import { CLIENT_KINDS, type ClientKind, type Scenario } from './scenarios';
+
+/** The summary line of `fanout fetch --json` and of the baseline. */
+export interface ClientSummary {
+  readonly total: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly elapsed_s: number;
+  readonly requests_per_s: number;
+  readonly cpu_ms: number;
+  readonly cpu_us_per_request: number;
+  readonly max_rss_mib: number;
+  readonly bytes: number;
+}
+
+const REQUIRED_FIELDS: readonly (keyof ClientSummary)[] = [
+  'total',
+  'ok',
+  'failed',
+  'elapsed_s',
+  'requests_per_s',
+  'cpu_ms',
+  'cpu_us_per_request',
+  'max_rss_mib',
+  'bytes',
+];
+
+/** One client run: its summary, or why there is none. */
+export type ClientRun =
+  | { readonly ok: true; readonly summary: ClientSummary }
+  | { readonly ok: false; readonly reason: string };
+
+/** Where the repository's pieces are, relative to the checkout. */
+export interface ClientPaths {
+  readonly root: string;
+  readonly cli: string;
+  readonly baseline: string;
+}
+
+/** Paths in the checkout `root`. */
+export function clientPaths(root: string): ClientPaths {
+  return {
+    root,
+    cli: join(root, 'src', 'cli', 'fanout.cjs'),
+    baseline: join(root, 'test', 'bench', 'baseline-client.mts'),
+  };
+}
+
+/** True when the engine CLI's entry point exists yet (the lead is still building it). */
+export function engineCliExists(paths: ClientPaths): boolean {
+  return existsSync(paths.cli) && existsSync(join(paths.root, 'src', 'cli', 'main.ts'));
+}
+
+function argsFor(
+  kind: ClientKind,
+  scenario: Scenario,
+  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths },
+): string[] {
+  const { port, urlFile, paths } = run;
+  if (kind === CLIENT_KINDS.BASELINE) {
+    return [
+      '--import',
+      'tsx',
+      paths.baseline,
+      '--concurrency',
+      String(scenario.concurrency),
+      '--timeout-ms',
+      String(scenario.timeoutMs),
+      urlFile,
+    ];
+  }
+  return [
+    paths.cli,
+    'fetch',
+    '--concurrency',
+    String(scenario.concurrency),
+    '--per-host',
+    String(scenario.concurrency),
+    '--timeout-ms',
+    String(scenario.timeoutMs),
+    '--retries',
+    '0',
+    '--allow-net',
+    `127.0.0.1:${port}`,
+    '--out',
+    run.outFile,
+    '--json',
+    '--no-progress',
+    ...(kind === CLIENT_KINDS.ENGINE_NO_HASH ? ['--no-hash'] : []),
+    urlFile,
+  ];
+}
+
+/** Finds the summary: the last stdout line that is a JSON object with every field. */
+export function parseSummary(stdout: string): ClientSummary | string {
+  const lines = stdout.split('\n').filter((line) => line.trim().startsWith('{'));
+  const last = lines.at(-1);
+  if (last === undefined) return 'no JSON summary line on stdout';
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    return `summary line is not JSON: ${last.slice(0, 200)}`;
+  }
+  const missing = REQUIRED_FIELDS.filter((field) => typeof value[field] !== 'number');
+  if (missing.length > 0) return `summary lacks numeric field(s) ${missing.join(', ')}: ${last.slice(0, 300)}`;
+  return value as unknown as ClientSummary;
+}
+
+/**
+ * Runs `kind` once over `run.urlFile`, pinned by `prefix`, and returns its summary.
+ * A crash, a timeout or a bad summary comes back as `{ ok: false, reason }`.
+ */
+export async function runClient(
+  kind: ClientKind,
+  scenario: Scenario,
+  run: {
+    port: number;
+    urlFile: string;
+    /** Where the engine writes its records: /dev/null unless they are to be diagnosed. */
+    outFile: string;
+    prefix: readonly string[];
+    limitMs: number;
+    paths: ClientPaths;
+  },
+): Promise<ClientRun> {
+  const args = argsFor(kind, scenario, run);
+  const outcome = await runChild(run.prefix, process.execPath, args, run.limitMs, run.paths.root);
+  const tail = outcome.stderr.trim().split('\n').slice(-5).join('\n    ');
+  if (outcome.timedOut) {
+    return { ok: false, reason: `killed after ${Math.round(run.limitMs / 1000)} s without finishing` };
+  }
+  if (outcome.code !== 0) {
+    return {
+      ok: false,
+      reason: `exited with ${outcome.code ?? outcome.signal}${tail === '' ? '' : `:\n    ${tail}`}`,
+    };
+  }
+  const summary = parseSummary(outcome.stdout);
+  if (typeof summary === 'string') return { ok: false, reason: summary };
+  return { ok: true, summary };
+}

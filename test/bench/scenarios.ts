@@ -1,0 +1,188 @@
+/** The benchmark's scenarios and their targets (the figures the issue asks for). */
+
+/** Who is measured: the engine CLI (hashing on or off) or the hand-written baseline. */
+export const CLIENT_KINDS = {
+  ENGINE: 'engine',
+  ENGINE_NO_HASH: 'engine --no-hash',
+  BASELINE: 'baseline',
+} as const;
+
+export type ClientKind = (typeof CLIENT_KINDS)[keyof typeof CLIENT_KINDS];
+
+/** The figure a scenario is judged on; the verdict uses the medians. */
+export type Target =
+  | { readonly kind: 'efficiency'; readonly client: ClientKind; readonly min: number }
+  | { readonly kind: 'cpu-ratio'; readonly client: ClientKind; readonly max: number }
+  | { readonly kind: 'mib-per-s'; readonly client: ClientKind; readonly min: number }
+  | { readonly kind: 'rss'; readonly client: ClientKind; readonly maxMib: number };
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  /** Milliseconds the server waits before sending headers. */
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  /** URL count before `--scale`. */
+  readonly urls: number;
+  /** One request in this many hangs (the last of each block), or 0 for none. */
+  readonly hangEvery: number;
+  /** The clients' per-request timeout (`--timeout-ms`, undici's headers/body timeouts). */
+  readonly timeoutMs: number;
+  readonly bodyBytes: number;
+  readonly clients: readonly ClientKind[];
+  readonly target: Target;
+  /** False for the long RSS run, which runs once whatever `--runs` says. */
+  readonly repeat: boolean;
+  /** Only with `--rss`, `--all` or `--only` naming it. */
+  readonly optIn: boolean;
+}
+
+const { ENGINE, ENGINE_NO_HASH, BASELINE } = CLIENT_KINDS;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MIB = 1024 * 1024;
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'A',
+    title: 'latency 50 ms, concurrency 200',
+    latencyMs: 50,
+    concurrency: 200,
+    urls: 20_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'efficiency', client: ENGINE, min: 0.95 },
+    repeat: true,
+    optIn: false,
+  },
+  {
+    id: 'B',
+    title: 'latency 100 ms, concurrency 1,000',
+    latencyMs: 100,
+    concurrency: 1000,
+    urls: 50_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'efficiency', client: ENGINE, min: 0.9 },
+    repeat: true,
+    optIn: false,
+  },
+  {
+    id: 'C',
+    title: 'latency 20 ms, concurrency 100, 1% hang, timeout 1,000 ms',
+    latencyMs: 20,
+    concurrency: 100,
+    urls: 20_000,
+    hangEvery: 100,
+    timeoutMs: 1000,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'efficiency', client: ENGINE, min: 0.95 },
+    repeat: true,
+    optIn: false,
+  },
+  {
+    id: 'D',
+    title: 'no latency, concurrency 64, 64-byte bodies, hashing on',
+    latencyMs: 0,
+    concurrency: 64,
+    urls: 50_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'cpu-ratio', client: ENGINE, max: 1.2 },
+    repeat: true,
+    optIn: false,
+  },
+  {
+    id: 'E',
+    title: '1 MiB bodies, concurrency 16',
+    latencyMs: 0,
+    concurrency: 16,
+    urls: 4000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: MIB,
+    clients: [ENGINE_NO_HASH, ENGINE, BASELINE],
+    target: { kind: 'mib-per-s', client: ENGINE_NO_HASH, min: 1400 },
+    repeat: true,
+    optIn: false,
+  },
+  {
+    id: 'F',
+    title: 'peak RSS over 1,000,000 URLs, no latency, concurrency 64, 16-byte bodies',
+    latencyMs: 0,
+    concurrency: 64,
+    urls: 1_000_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 16,
+    clients: [ENGINE],
+    target: { kind: 'rss', client: ENGINE, maxMib: 200 },
+    repeat: false,
+    optIn: true,
+  },
+];
+
+/** Which URLs of the file hang: the last of each block of `every`, before index `until`. */
+export interface HangPlan {
+  readonly every: number;
+  /** First index from which no URL hangs. */
+  readonly until: number;
+  /** Hanging URLs in the file. */
+  readonly count: number;
+  /** False when the file is too short to keep its tail free of hangs (efficiency then reads low). */
+  readonly tailFree: boolean;
+}
+
+function slotMs(scenario: Scenario, h: number): number {
+  return (1 - h) * scenario.latencyMs + h * scenario.timeoutMs;
+}
+
+/**
+ * Where the hangs go in a file of `count` URLs. A hang among the URLs started in
+ * the last `timeout` of a run would stretch the run by up to a whole timeout after
+ * everything else is done, an end effect no client can avoid (about 15% of a
+ * 20,000-URL run of C). So the URLs a perfect client would start in that last
+ * window never hang; the ideal below uses the file's actual hang fraction.
+ * Files too short for that keep at least their first half with hangs.
+ */
+export function hangPlan(scenario: Scenario, count: number): HangPlan {
+  if (scenario.hangEvery <= 0 || scenario.latencyMs === 0) return { every: 0, until: 0, count: 0, tailFree: true };
+  const nominal = (scenario.concurrency * 1000) / slotMs(scenario, 1 / scenario.hangEvery);
+  const window = Math.ceil((nominal * scenario.timeoutMs) / 1000);
+  const until = Math.max(count - window, Math.floor(count / 2));
+  return {
+    every: scenario.hangEvery,
+    until,
+    count: Math.floor(until / scenario.hangEvery),
+    tailFree: count - window >= Math.floor(count / 2),
+  };
+}
+
+/**
+ * The best throughput a client with `concurrency` slots can reach over a file of
+ * `count` URLs, in requests per second, or null when the server adds no latency
+ * (the client's CPU is the limit). A hung request holds its slot for the whole
+ * timeout (no retries), so the expected slot time is (1 - h) * latency + h * timeout
+ * for the file's hang fraction h.
+ */
+export function idealRequestsPerSecond(scenario: Scenario, count: number): number | null {
+  if (scenario.latencyMs === 0) return null;
+  const h = hangPlan(scenario, count).count / count;
+  return (scenario.concurrency * 1000) / slotMs(scenario, h);
+}
+
+/** URL count after `--scale`, at least one. */
+export function scaledUrlCount(scenario: Scenario, scale: number): number {
+  return Math.max(1, Math.round(scenario.urls * scale));
+}
+
+/** True when the scenario's bodies are large enough for MiB/s to be the figure of interest. */
+export function isBodyScenario(scenario: Scenario): boolean {
+  return scenario.bodyBytes >= 64 * 1024;
+}
