@@ -18,6 +18,9 @@ interface Task {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
+/** URLs read between two turns of the event loop. */
+const READER_YIELD_EVERY = 64;
+
 /**
  * A single pass over an input: reads URLs lazily, admits them through the
  * {@link HostScheduler}, retries with backoff outside the slot (a task waiting to
@@ -69,8 +72,17 @@ export class FetchRun {
       this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(0, this.#deadline - Date.now()));
     }
     try {
+      let sinceYield = 0;
       for await (const input of urls) {
         this.#accept(input);
+        if (++sinceYield === READER_YIELD_EVERY) {
+          // Reading is all microtasks: without a turn of the event loop now and then,
+          // a fast input would start thousands of requests before the first
+          // connection's events are handled (at concurrency 1,000 the first round
+          // took 0.5 s instead of 0.1).
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         if (this.#sinkPending !== null) await this.#drainSink();
         if (this.#scheduler.queued >= this.#lookahead) {
           await new Promise<void>((resolve) => (this.#wakeReader = resolve));
