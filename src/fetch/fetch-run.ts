@@ -48,6 +48,7 @@ export class FetchRun {
   #notAttempted = 0;
   readonly #errors: Partial<Record<FetchErrorCode, number>> = {};
   #sinkPending: Promise<void> | null = null;
+  #lastSinkPromise: Promise<void> | undefined;
   #sinkError: unknown = null;
   #wakeReader: (() => void) | null = null;
   #finish: (() => void) | null = null;
@@ -220,7 +221,9 @@ export class FetchRun {
     }
     try {
       const pending = this.#options.onResult(result, last?.body);
-      if (pending !== undefined) {
+      // A sink that is full hands every caller the same promise: chain it once.
+      if (pending !== undefined && pending !== this.#lastSinkPromise) {
+        this.#lastSinkPromise = pending;
         const guarded = pending.catch((err: unknown) => this.#failSink(err));
         this.#sinkPending = this.#sinkPending === null ? guarded : this.#sinkPending.then(() => guarded);
       }

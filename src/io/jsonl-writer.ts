@@ -17,6 +17,8 @@ export class JsonlWriter {
   readonly #stream: Writable;
   #buffer = '';
   #scheduled = false;
+  /** One promise for every record written while the stream is full. */
+  #drained: Promise<void> | undefined;
 
   constructor(stream: Writable) {
     this.#stream = stream;
@@ -30,7 +32,11 @@ export class JsonlWriter {
       this.#scheduled = true;
       setTimeout(() => this.#flush(), FLUSH_AFTER_MS);
     }
-    return this.#stream.writableNeedDrain ? once(this.#stream, 'drain').then(() => undefined) : undefined;
+    if (!this.#stream.writableNeedDrain) return undefined;
+    this.#drained ??= once(this.#stream, 'drain').then(() => {
+      this.#drained = undefined;
+    });
+    return this.#drained;
   }
 
   /** Flushes what is buffered and ends the stream (stdout is flushed, not ended). */

@@ -132,7 +132,11 @@ export async function runClient(
   },
 ): Promise<ClientRun> {
   const args = argsFor(kind, scenario, run);
-  const outcome = await runChild(run.prefix, process.execPath, args, run.limitMs, run.paths.root);
+  // The engine runs as users run it: the bin itself, whose shebang carries its V8
+  // flags (`node` on PATH is the pinned Node 24 under `npm run`).
+  const [command, commandArgs] =
+    kind === CLIENT_KINDS.BASELINE ? [process.execPath, args] : [args[0] as string, args.slice(1)];
+  const outcome = await runChild(run.prefix, command, commandArgs, run.limitMs, run.paths.root);
   const tail = outcome.stderr.trim().split('\n').slice(-5).join('\n    ');
   if (outcome.timedOut) {
     return { ok: false, reason: `killed after ${Math.round(run.limitMs / 1000)} s without finishing` };
