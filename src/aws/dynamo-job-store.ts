@@ -36,12 +36,12 @@ import { createHash } from 'node:crypto';
 import {
   JOB_STATES,
   type ChunkCounts,
-  type JobState,
   type JobStatus,
   type JobStore,
   type NewJob,
   type Registration,
 } from '../jobs/ports';
+import { jobStatus } from '../jobs/job-status';
 import { sumShards, type Aggregate } from './job-aggregate';
 
 /** Counter shards per job. */
@@ -90,19 +90,7 @@ export class DynamoJobStore implements JobStore {
 
   async getJob(jobId: string): Promise<JobStatus | undefined> {
     const agg = await this.aggregate(jobId);
-    if (agg === undefined) return undefined;
-    const state: JobState = agg.state === JOB_STATES.QUEUED && agg.chunksDone > 0 ? JOB_STATES.RUNNING : agg.state;
-    return {
-      jobId,
-      state,
-      total: agg.urls,
-      succeeded: agg.succeeded,
-      failed: agg.failed,
-      chunks: { total: agg.chunksTotal, done: agg.chunksDone },
-      createdAt: new Date(agg.createdAt).toISOString(),
-      updatedAt: new Date(agg.updatedAt).toISOString(),
-      ...(agg.reason === undefined ? {} : { reason: agg.reason }),
-    };
+    return agg === undefined ? undefined : jobStatus(jobId, agg);
   }
 
   async setSplitsTotal(jobId: string, splits: number, now: number): Promise<void> {

@@ -2,6 +2,7 @@ import type { FetchErrorCode } from '../../../src/errors';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { Engine, RunOptions, RunSummary, UrlInput } from '../../../src/fetch/types';
 import { BadCursorError, ManifestError } from '../../../src/jobs/errors';
+import { jobStatus } from '../../../src/jobs/job-status';
 import type { ManifestReader } from '../../../src/jobs/manifest';
 import {
   JOB_STATES,
@@ -157,18 +158,7 @@ export class MemoryJobs implements JobStore {
 
   async getJob(jobId: string): Promise<JobStatus | undefined> {
     const j = this.jobs.get(jobId);
-    if (j === undefined) return undefined;
-    return {
-      jobId,
-      state: j.state === JOB_STATES.QUEUED && j.chunksDone > 0 ? JOB_STATES.RUNNING : j.state,
-      total: j.urls,
-      succeeded: j.succeeded,
-      failed: j.failed,
-      chunks: { total: j.chunksTotal, done: j.chunksDone },
-      createdAt: new Date(j.createdAt).toISOString(),
-      updatedAt: new Date(j.updatedAt).toISOString(),
-      ...(j.reason === undefined ? {} : { reason: j.reason }),
-    };
+    return j === undefined ? undefined : jobStatus(jobId, j);
   }
 
   async setSplitsTotal(jobId: string, splits: number): Promise<void> {
