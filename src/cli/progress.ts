@@ -17,6 +17,7 @@ export class Progress {
   #done = 0;
   #failed = 0;
   #total: number | null = null;
+  #stopped = false;
 
   constructor(out: Writable & { isTTY?: boolean; columns?: number }) {
     this.#out = out;
@@ -34,7 +35,10 @@ export class Progress {
     if (!ok) this.#failed++;
   }
 
+  /** Draws the final state once; later calls do nothing. */
   stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#draw(true);
   }
