@@ -54,11 +54,15 @@ export class Progress {
       this.#out.write(`progress: ${stats}\n`);
       return;
     }
-    const width = 24;
-    const filled = total === null || total === 0 ? 0 : Math.min(width, Math.round((this.#done / total) * width));
-    const bar = total === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
-    this.#out.write(`\r\x1b[2K${bar}${stats}${last ? '\n' : ''}`);
+    this.#out.write(`\r\x1b[2K${bar(this.#done, total)}${stats}${last ? '\n' : ''}`);
   }
+}
+
+/** `[#####.....] ` for `done` of `total`, or nothing when the total is unknown. */
+export function bar(done: number, total: number | null, width = 24): string {
+  if (total === null) return '';
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
 }
 
 function formatDuration(seconds: number): string {

@@ -5,6 +5,7 @@ import type { FanoutClient } from '../client/fanout-client';
 import type { JobStatus } from '../jobs/ports';
 import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
 import { readUrlLines } from '../io/read-url-lines';
+import { bar } from './progress';
 import type { CliIo, Command } from './io';
 
 /** Seams for tests. */
@@ -32,15 +33,28 @@ function progressLine(s: JobStatus): string {
   return `${s.jobId} ${s.state}: ${s.succeeded + s.failed}/${s.total} URLs (${s.succeeded} ok, ${s.failed} failed), chunks ${s.chunks.done}/${s.chunks.total}`;
 }
 
-/** Polls until the job is done or failed, printing progress to stderr. */
+/** Plain progress lines (stderr not a terminal) at most this often, besides state changes. */
+const PLAIN_EVERY_MS = 10_000;
+
+/**
+ * Polls until the job is done or failed. On a terminal, a bar redrawn in place;
+ * elsewhere a line when the state changes and at most one every 10 s otherwise.
+ */
 async function waitFor(client: FanoutClient, jobId: string, io: CliIo, intervalMs: number, sleep: (ms: number) => Promise<void>): Promise<JobStatus> {
-  let last = '';
+  const tty = io.stderr.isTTY === true;
+  let lastState = '';
+  let lastLineAt = 0;
   for (;;) {
     const status = await client.getJob(jobId);
-    const line = progressLine(status);
-    if (line !== last) io.stderr.write(`${line}\n`);
-    last = line;
-    if (status.state === 'done' || status.state === 'failed') return status;
+    const ended = status.state === 'done' || status.state === 'failed';
+    if (tty) {
+      io.stderr.write(`\r\x1b[2K${bar(status.succeeded + status.failed, status.total > 0 ? status.total : null)}${progressLine(status)}${ended ? '\n' : ''}`);
+    } else if (status.state !== lastState || ended || Date.now() - lastLineAt >= PLAIN_EVERY_MS) {
+      io.stderr.write(`${progressLine(status)}\n`);
+      lastLineAt = Date.now();
+    }
+    lastState = status.state;
+    if (ended) return status;
     await sleep(intervalMs);
   }
 }
