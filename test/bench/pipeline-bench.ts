@@ -10,8 +10,9 @@
  * --stage S (dev: the settings `npm start` uses), --concurrency N (engine concurrency
  * per consumer invocation; default: the job default), --verbose (stack logs on stderr).
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
+import { APP_DEFAULTS } from '../../src/config/app-config';
 import { startLocalStack, REPO_ROOT, type LocalStack } from '../../src/local/local-stack';
 import type { SqsEventSourceStats } from '../../src/local/sqs-event-source';
 import { startTimingProxy, type TimingProxy } from '../support/timing-proxy';
@@ -24,8 +25,16 @@ const { values } = parseArgs({
     stage: { type: 'string', default: 'dev' },
     concurrency: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    // `queued`: stop once every chunk is on the queue (for the 1,000,000-URL manifest
+    // figure, where fetching them all locally would take many minutes).
+    until: { type: 'string', default: 'done' },
   },
 });
+if (values.until !== 'done' && values.until !== 'queued') {
+  process.stderr.write(`pipeline-bench: expected --until to be done or queued, got ${values.until}\n`);
+  process.exit(2);
+}
+const UNTIL_QUEUED = values.until === 'queued';
 
 function positive(name: string, raw: string): number {
   const n = Number(raw);
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
     const key = `manifests/bench-${Date.now()}.txt`;
     const lines: string[] = [];
     for (let i = 0; i < URL_COUNT; i += 1) lines.push(`http://127.0.0.1:${target.port}/p/${i}`);
-    await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.resources.bucket, Key: key, Body: `${lines.join('\n')}\n` }));
+    await putManifest(stack, key, Buffer.from(`${lines.join('\n')}\n`));
 
     const t0 = performance.now();
     const response = await fetch(`${stack.httpUrl}/jobs`, {
@@ -119,7 +128,10 @@ async function main(): Promise<void> {
     let firstChunkDone: number | undefined;
     let lastChunksTotalChange = performance.now() - t0;
     let chunksTotal = status.chunks.total;
-    while (status.state !== 'done' && status.state !== 'failed') {
+    // Every chunk is queued when chunks.total reaches the manifest's chunk count (the
+    // splitter registers a range's chunks before it sends them).
+    const expectedChunks = Math.ceil(URL_COUNT / Number(process.env.FANOUT_CHUNK_URLS ?? APP_DEFAULTS.chunkUrls));
+    while (status.state !== 'done' && status.state !== 'failed' && !(UNTIL_QUEUED && status.chunks.total >= expectedChunks)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       status = await getStatus(stack, body.jobId);
       const now = performance.now() - t0;
@@ -139,12 +151,12 @@ async function main(): Promise<void> {
         `pipeline: ${URL_COUNT.toLocaleString('en-US')} URLs via manifest, target latency ${LATENCY_MS} ms, stage ${stack.settings.stage}`,
         `  consumer: batch ${consumer.batchSize}, window ${consumer.maximumBatchingWindowS} s, max concurrency ${consumer.maximumConcurrency}, timeout ${consumer.functionTimeoutS} s`,
         '',
-        `job ${status.state}: ${status.succeeded} succeeded, ${status.failed} failed of ${status.total}; chunks ${status.chunks.done}/${status.chunks.total}`,
+        `job ${UNTIL_QUEUED ? 'queued (stopped there: --until queued)' : status.state}: ${status.succeeded} succeeded, ${status.failed} failed of ${status.total}; chunks ${status.chunks.done}/${status.chunks.total}`,
         `  POST → 202                ${ms(accepted)}`,
         `  POST → first chunk done   ${firstChunkDone === undefined ? '-' : ms(firstChunkDone)}`,
         `  POST → last chunk queued  ${ms(lastChunksTotalChange)}   (last change of chunks.total seen by polling)`,
-        `  POST → done               ${ms(wall)}`,
-        `  end to end                ${Math.round((URL_COUNT * 1000) / wall).toLocaleString('en-US')} URLs/s`,
+        `  POST → ${UNTIL_QUEUED ? 'all queued        ' : 'done              '} ${ms(wall)}`,
+        `  ${UNTIL_QUEUED ? 'queued at  ' : 'end to end '}              ${Math.round((URL_COUNT * 1000) / wall).toLocaleString('en-US')} URLs/s`,
         `  target served ${served.requests} requests on ${served.connections} connections`,
         '',
         'event sources (measured by the local SQS event source, outside the functions):',
@@ -156,12 +168,34 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    if (status.state !== 'done' || status.succeeded + status.failed !== URL_COUNT) process.exitCode = 1;
+    if (!UNTIL_QUEUED && (status.state !== 'done' || status.succeeded + status.failed !== URL_COUNT)) process.exitCode = 1;
   } finally {
     await stack?.stop();
     await Promise.all(proxies.map((p) => p.close()));
     await target.stop();
   }
+}
+
+/** Part size for large manifests: S3 wants ≥ 5 MiB parts, fauxqs takes bodies up to 11 MiB. */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/** Uploads the manifest, in parts when it is larger than one request may carry. */
+async function putManifest(stack: LocalStack, key: string, body: Buffer): Promise<void> {
+  const { s3 } = stack.clients;
+  const Bucket = stack.resources.bucket;
+  if (body.length <= PART_BYTES) {
+    await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body }));
+    return;
+  }
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key }));
+  const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+  for (let offset = 0, n = 1; offset < body.length; offset += PART_BYTES, n += 1) {
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: n, Body: body.subarray(offset, offset + PART_BYTES) }),
+    );
+    parts.push({ ETag: part.ETag, PartNumber: n });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
 }
 
 main().catch((error: unknown) => {
