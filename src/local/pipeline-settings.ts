@@ -17,11 +17,15 @@ export interface QueueSettings {
 /** Settings of one SQS event source mapping as declared in serverless.yml. */
 export interface EventSourceSettings {
   readonly functionName: string;
+  /** Messages per invocation at most (AWS: 1-10,000; above 10 needs a batching window). */
   readonly batchSize: number;
+  /** Seconds to keep gathering a batch after its first message (AWS: 0-300). */
   readonly maximumBatchingWindowS: number;
+  /** Concurrent invocations at most (AWS: 2-1,000). */
   readonly maximumConcurrency: number;
+  /** `functionResponseType: ReportBatchItemFailures`: honour `batchItemFailures`. */
   readonly reportBatchItemFailures: boolean;
-  /** The function's timeout: how long one invocation may take. */
+  /** The function's timeout; an invocation still running after it counts as failed. */
   readonly functionTimeoutS: number;
 }
 

@@ -6,25 +6,15 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { EventSourceSettings } from './pipeline-settings';
 import { buildSqsEvent, failedItemIds } from './sqs-event';
 
-/** How the event source polls and invokes; mirrors an SQS event source mapping. */
-export interface SqsEventSourceOptions {
+/** How the event source polls and invokes: an SQS event source mapping's settings plus where to. */
+export interface SqsEventSourceOptions extends EventSourceSettings {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   /** serverless-offline's Lambda endpoint, e.g. `http://127.0.0.1:3002`. */
   readonly lambdaEndpoint: string;
-  readonly functionName: string;
-  /** Messages per invocation at most (AWS: 1-10,000; above 10 needs a batching window). */
-  readonly batchSize: number;
-  /** Seconds to keep gathering a batch after its first message (AWS: 0-300). */
-  readonly maximumBatchingWindowS: number;
-  /** Concurrent invocations at most (AWS: 2-1,000). */
-  readonly maximumConcurrency: number;
-  /** `functionResponseType: ReportBatchItemFailures`: honour `batchItemFailures`. */
-  readonly reportBatchItemFailures: boolean;
-  /** The function's timeout; an invocation still running after it counts as failed. */
-  readonly functionTimeoutS: number;
   readonly region?: string;
   /** One line per notable event (invocation errors, whole-batch failures). */
   readonly log?: (line: string) => void;
