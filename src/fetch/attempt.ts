@@ -58,6 +58,8 @@ export class Attempt {
   #phaseCode: FetchErrorCode = FETCH_ERROR_CODES.TIMEOUT_HEADERS;
 
   /**
+   * @param url the URL to fetch, already passed by the guard's `checkUrl` (the run
+   *   checks it once on input; redirect hops are checked here)
    * @param budgetMs time this attempt may take
    * @param budgetCode the code when the budget runs out: TIMEOUT_TOTAL, or DEADLINE
    *   when the run deadline is what cut it
@@ -117,6 +119,13 @@ export class Attempt {
       );
       return;
     }
+    try {
+      // Each hop passes the guard again: a redirect may point anywhere.
+      this.#ctx.guard.checkUrl(next);
+    } catch (err) {
+      this.#finish(emptyResult(next.href, classifyError(err)));
+      return;
+    }
     this.#hops++;
     this.#dispatch(next);
   }
@@ -131,13 +140,8 @@ export class Attempt {
     return this.#started;
   }
 
+  /** Sends a request for `url`, which the guard has passed (the run checks the first). */
   #dispatch(url: URL): void {
-    try {
-      this.#ctx.guard.checkUrl(url);
-    } catch (err) {
-      this.#finish(emptyResult(url.href, classifyError(err)));
-      return;
-    }
     const hop = new Hop(this, this.#ctx, url);
     this.#hop = hop;
     try {
