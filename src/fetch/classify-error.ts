@@ -23,10 +23,11 @@ const BY_SYSTEM_CODE: Readonly<Record<string, FetchErrorCode>> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: FETCH_ERROR_CODES.BAD_RESPONSE,
   Z_DATA_ERROR: FETCH_ERROR_CODES.BAD_RESPONSE,
   Z_BUF_ERROR: FETCH_ERROR_CODES.BAD_RESPONSE,
-  ERR__ERROR_FORMAT_PADDING_1: FETCH_ERROR_CODES.BAD_RESPONSE,
 };
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+/** An undecodable body: llhttp (`HPE_*`), brotli (`ERR__ERROR_*`) and zstd (`ZSTD_error_*`) codes. */
+const BAD_RESPONSE_CODE = /^(HPE_|ERR__ERROR_|ZSTD_error_)/;
 
 /**
  * Maps whatever a socket, undici or zlib threw to a {@link FetchError} with one
@@ -39,9 +40,8 @@ export function classifyError(err: unknown): FetchError {
   let mapped = BY_SYSTEM_CODE[code];
   if (mapped === undefined) {
     if (TLS_CODE.test(code)) mapped = FETCH_ERROR_CODES.TLS;
-    else if (code.startsWith('HPE_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR_ZSTD')) {
-      mapped = FETCH_ERROR_CODES.BAD_RESPONSE;
-    } else mapped = FETCH_ERROR_CODES.INTERNAL;
+    else if (BAD_RESPONSE_CODE.test(code)) mapped = FETCH_ERROR_CODES.BAD_RESPONSE;
+    else mapped = FETCH_ERROR_CODES.INTERNAL;
   }
   return new FetchError(mapped, code === '' ? message : `${code}: ${message}`, { cause: err });
 }

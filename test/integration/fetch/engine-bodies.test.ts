@@ -48,6 +48,9 @@ describe('engine bodies', () => {
         };
         res.once('close', () => (endlessClosedAfter = Date.now() - started));
         pump();
+      } else if (kind === 'corrupt') {
+        res.writeHead(200, { 'content-encoding': String(arg) });
+        res.end('this is not compressed at all, sorry');
       } else if (kind === 'enc') {
         const [encoding, which] = (arg ?? '').split('-') as [keyof typeof COMPRESSED, 'small' | 'bomb'];
         res.writeHead(200, { 'content-encoding': encoding });
@@ -103,6 +106,11 @@ describe('engine bodies', () => {
       sha256: createHash('sha256').update(text).digest('hex'),
     });
     expect(bodies[0]?.equals(text)).toBe(true);
+  });
+
+  it.each(['gzip', 'deflate', 'br', 'zstd'])('reports a body that does not decode as %s as BAD_RESPONSE', async (encoding) => {
+    const { results } = await runEngine([`${server.origin}/corrupt/${encoding}`], { allowNet, retries: 0 });
+    expect(results[0]).toMatchObject({ ok: false, status: 200, sha256: null, error: { code: 'BAD_RESPONSE' } });
   });
 
   it.each(['gzip', 'br', 'zstd'])('stops a %s bomb at the decoded cap', async (encoding) => {
