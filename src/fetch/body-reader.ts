@@ -41,6 +41,7 @@ export class BodyReader {
   readonly #chunks: Buffer[] | null;
   readonly #decoder: Decoder | null;
   readonly #done: (error: FetchError | null) => void;
+  readonly #flow: { pause(): void; resume(): void };
   #finished = false;
 
   /**
@@ -52,8 +53,9 @@ export class BodyReader {
     encoding: string | undefined,
     limits: BodyLimits,
     done: (error: FetchError | null) => void,
-    private readonly flow: { pause(): void; resume(): void },
+    flow: { pause(): void; resume(): void },
   ) {
+    this.#flow = flow;
     this.#limits = limits;
     this.#done = done;
     this.#hash = limits.hash ? createHash('sha256') : null;
@@ -65,7 +67,7 @@ export class BodyReader {
       decoder.on('data', (chunk: Buffer) => this.#take(chunk));
       decoder.once('end', () => this.#finish(null));
       decoder.once('error', (err) => this.#finish(classifyError(err)));
-      decoder.on('drain', () => this.flow.resume());
+      decoder.on('drain', () => this.#flow.resume());
     }
   }
 
@@ -75,7 +77,7 @@ export class BodyReader {
     if (this.#decoder === null) {
       this.#take(chunk);
     } else if (!this.#decoder.write(chunk)) {
-      this.flow.pause();
+      this.#flow.pause();
     }
   }
 
