@@ -49,7 +49,9 @@ function runLimitMs(scenario: Scenario, count: number): number {
 function describeScenario(scenario: Scenario, count: number, runs: number): string {
   const ideal = idealRequestsPerSecond(scenario, count);
   const idealText =
-    ideal === null ? 'no latency: the client CPU is the limit' : `ideal ${Math.round(ideal).toLocaleString('en-US')} req/s`;
+    ideal === null
+      ? 'no latency: the client CPU is the limit'
+      : `ideal ${Math.round(ideal).toLocaleString('en-US')} req/s (${(count / ideal).toFixed(2)} s, a perfect client)`;
   const hangs = hangPlan(scenario, count);
   const hangText =
     hangs.every === 0
@@ -57,7 +59,7 @@ function describeScenario(scenario: Scenario, count: number, runs: number): stri
       : `; ${hangs.count} hanging URLs (1 in ${hangs.every} of the first ${hangs.until}, ` +
         (hangs.tailFree
           ? 'none in the last timeout window)'
-          : 'too few URLs to keep the last timeout window free of hangs: efficiency reads low)');
+          : 'too few URLs for a hang-free tail: the last hangs set the end, for the ideal too)');
   return `== ${scenario.id}: ${scenario.title}; ${count.toLocaleString('en-US')} URLs, ${runs} run(s); ${idealText}${hangText}`;
 }
 

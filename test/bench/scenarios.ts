@@ -135,26 +135,22 @@ export interface HangPlan {
   readonly until: number;
   /** Hanging URLs in the file. */
   readonly count: number;
-  /** False when the file is too short to keep its tail free of hangs (efficiency then reads low). */
+  /** False when the file is too short to keep its tail free of hangs (the last hangs then set the end). */
   readonly tailFree: boolean;
 }
 
-function slotMs(scenario: Scenario, h: number): number {
-  return (1 - h) * scenario.latencyMs + h * scenario.timeoutMs;
-}
-
 /**
- * Where the hangs go in a file of `count` URLs. A hang among the URLs started in
- * the last `timeout` of a run would stretch the run by up to a whole timeout after
- * everything else is done, an end effect no client can avoid (about 15% of a
- * 20,000-URL run of C). So the URLs a perfect client would start in that last
- * window never hang; the ideal below uses the file's actual hang fraction.
- * Files too short for that keep at least their first half with hangs.
+ * Where the hangs go in a file of `count` URLs. A hang among the last URLs of a
+ * run would stretch the run by up to a whole timeout after everything else is
+ * done, an end effect no client can avoid (about 15% of a 20,000-URL run of C),
+ * so the URLs a perfect client would start in the run's last `timeout` never
+ * hang. Without hangs that client gets through concurrency / latency URLs a
+ * second, so the hang-free tail is concurrency × timeout / latency URLs long
+ * (5,000 in C). Files too short for that keep at least their first half with hangs.
  */
 export function hangPlan(scenario: Scenario, count: number): HangPlan {
   if (scenario.hangEvery <= 0 || scenario.latencyMs === 0) return { every: 0, until: 0, count: 0, tailFree: true };
-  const nominal = (scenario.concurrency * 1000) / slotMs(scenario, 1 / scenario.hangEvery);
-  const window = Math.ceil((nominal * scenario.timeoutMs) / 1000);
+  const window = Math.ceil((scenario.concurrency * scenario.timeoutMs) / scenario.latencyMs);
   const until = Math.max(count - window, Math.floor(count / 2));
   return {
     every: scenario.hangEvery,
@@ -164,17 +160,79 @@ export function hangPlan(scenario: Scenario, count: number): HangPlan {
   };
 }
 
+/** True when the URL at `index` of the file hangs. */
+export function hangsAt(plan: HangPlan, index: number): boolean {
+  return plan.every > 0 && index < plan.until && index % plan.every === plan.every - 1;
+}
+
 /**
- * The best throughput a client with `concurrency` slots can reach over a file of
- * `count` URLs, in requests per second, or null when the server adds no latency
- * (the client's CPU is the limit). A hung request holds its slot for the whole
- * timeout (no retries), so the expected slot time is (1 - h) * latency + h * timeout
- * for the file's hang fraction h.
+ * The shortest time in which a client with `concurrency` slots can fetch a file
+ * of `count` URLs, in ms, or null when the server adds no latency (the client's
+ * CPU is the limit). It plays a perfect client over the file: no overhead, each
+ * URL started in file order the instant a slot frees, a normal URL holding its
+ * slot for the latency and a hanging one for the whole timeout (no retries). So
+ * it counts what no client can avoid, such as the last hangs still running
+ * while the tail finishes, and nothing else.
  */
-export function idealRequestsPerSecond(scenario: Scenario, count: number): number | null {
+export function idealElapsedMs(scenario: Scenario, count: number): number | null {
   if (scenario.latencyMs === 0) return null;
-  const h = hangPlan(scenario, count).count / count;
-  return (scenario.concurrency * 1000) / slotMs(scenario, h);
+  const plan = hangPlan(scenario, count);
+  const slots = new MinHeap();
+  let end = 0;
+  for (let i = 0; i < count; i += 1) {
+    const free = slots.size < scenario.concurrency ? 0 : slots.pop();
+    const done = free + (hangsAt(plan, i) ? scenario.timeoutMs : scenario.latencyMs);
+    slots.push(done);
+    end = Math.max(end, done);
+  }
+  return end;
+}
+
+/** The best throughput over a file of `count` URLs, in requests per second (see {@link idealElapsedMs}). */
+export function idealRequestsPerSecond(scenario: Scenario, count: number): number | null {
+  const ms = idealElapsedMs(scenario, count);
+  return ms === null ? null : (count * 1000) / ms;
+}
+
+/** A binary min-heap of numbers, enough for the simulation above. */
+class MinHeap {
+  readonly #items: number[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  push(value: number): void {
+    const items = this.#items;
+    let i = items.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= value) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  pop(): number {
+    const items = this.#items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const right = left + 1;
+        const child = right < items.length && items[right]! < items[left]! ? right : left;
+        if (items[child]! >= last) break;
+        items[i] = items[child]!;
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
 }
 
 /** URL count after `--scale`, at least one. */

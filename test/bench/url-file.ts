@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { HangPlan } from './scenarios';
+import { hangsAt, type HangPlan } from './scenarios';
 
 /**
  * Writes `count` loopback URLs for the target server, one a line. The URLs the
@@ -14,8 +14,7 @@ export async function writeUrlFile(path: string, port: number, count: number, ha
   for (let start = 0; start < count; start += BATCH) {
     let text = '';
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
-      const hang = hangs.every > 0 && i < hangs.until && i % hangs.every === hangs.every - 1;
-      text += `${prefix}${hang ? 'h' : 'r'}/${i}\n`;
+      text += `${prefix}${hangsAt(hangs, i) ? 'h' : 'r'}/${i}\n`;
     }
     if (!out.write(text)) await once(out, 'drain');
   }
