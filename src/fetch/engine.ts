@@ -4,14 +4,15 @@ import { createConnector } from '../net/connector';
 import { createNetworkGuard } from '../net/guard';
 import type { AttemptContext } from './attempt';
 import { FetchRun } from './fetch-run';
+import { OriginPool } from './origin-pool';
 import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './types';
 
 /** How long an idle kept-alive connection is held for the next request to its host. */
 const KEEP_ALIVE_MS = 10_000;
 
 /**
- * Creates the fetch engine: one undici Agent (one pool per origin, connections
- * opened through the network guard) shared by every run. Build it once per
+ * Creates the fetch engine: one undici Agent (an {@link OriginPool} per origin,
+ * connections opened through the network guard) shared by every run. Build it once per
  * process (at module scope in a Lambda) and call {@link Engine.run} per batch.
  *
  * @example
@@ -27,22 +28,19 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
     ...(deps.dial !== undefined && { dial: deps.dial }),
     ...(deps.resolve !== undefined && { resolve: deps.resolve }),
   });
-  const dispatcher = new Agent({
+  const clientOptions = {
     connect,
     // Our own timers run every phase (see attempt.ts); undici's would only add work.
     headersTimeout: 0,
     bodyTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MS,
-    // Up to two connections per request the per-host cap lets through (the cap on
-    // requests in flight is ours, in HostScheduler). A connection that just
-    // finished is handed back a loop turn later (undici waits a setImmediate before
-    // reusing a socket) and one we aborted stays busy until its socket closes; with
-    // no spare, the next request waits for them in the pool. Measured at 20 ms
-    // latency, concurrency 100: mean time to a connection 0.45 -> 0.15 ms, and
-    // after a hung request's abort p99 19 -> 7.5 ms.
-    connections: config.perHost * 2,
-  });
+  };
+  // The cap on requests in flight per host is ours (HostScheduler). A connection
+  // for each, and as many again: one aborted after a timeout counts until its
+  // socket has closed.
+  const maxConnections = config.perHost * 2;
+  const dispatcher = new Agent({ factory: (origin) => new OriginPool(origin, clientOptions, maxConnections) });
   const random = deps.random ?? Math.random;
 
   return {

@@ -5,8 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface LoopbackServer {
   readonly port: number;
   readonly origin: string;
-  /** Requests being handled right now, and the most seen at once. */
-  readonly stats: { inFlight: number; maxInFlight: number; requests: number };
+  /** Requests being handled right now, the most seen at once, requests and connections accepted. */
+  readonly stats: { inFlight: number; maxInFlight: number; requests: number; connections: number };
   close(): Promise<void>;
 }
 
@@ -18,7 +18,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * so hanging handlers cannot keep a test alive.
  */
 export async function startLoopbackServer(handler: Handler): Promise<LoopbackServer> {
-  const stats = { inFlight: 0, maxInFlight: 0, requests: 0 };
+  const stats = { inFlight: 0, maxInFlight: 0, requests: 0, connections: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     stats.requests++;
@@ -37,6 +37,7 @@ export async function startLoopbackServer(handler: Handler): Promise<LoopbackSer
   });
   server.keepAliveTimeout = 30_000;
   server.on('connection', (socket) => {
+    stats.connections++;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
