@@ -1,27 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { Client, Dispatcher, errors } from 'undici';
-import type { IncomingHttpHeaders } from 'undici/types/header';
+import { Dispatcher, errors, type Client } from 'undici';
 import { Fifo } from './host-scheduler';
-
-/** One connection: an undici Client (HTTP/1.1, one request at a time) and the pool's view of it. */
-class Connection extends Client {
-  /** Requests dispatched here that have neither ended nor failed. */
-  requests = 0;
-  /** True while it sits in the pool's idle stack. */
-  idle = false;
-}
-
-/** What a pooled request tells its pool. */
-interface PoolHooks {
-  /** The request on `connection` ended or failed. */
-  settled(connection: Connection): void;
-  /** Runs a response's end callback with its connection offered to the next request dispatched. */
-  ending(connection: Connection, end: () => void): void;
-}
+import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';
 
 interface Waiting {
   readonly opts: Dispatcher.DispatchOptions;
   readonly handler: Dispatcher.DispatchHandler;
+  /** Already sent once (see {@link PoolHooks.resend}). */
+  readonly resent: boolean;
 }
 
 /**
@@ -45,6 +31,12 @@ interface Waiting {
  * keep-alive timeout), then a new one up to `maxConnections`; past that the request
  * waits for the next connection to free.
  *
+ * A server that closes a connection after answering without saying so can catch a
+ * request queued on it in that loop turn, where Pool would have opened a new
+ * connection. Such a request (and one that meets an idle connection closing under
+ * it) is sent again on another connection, and after the first of them the pool
+ * stops queueing at a response's end: a few requests go out twice, no URL fails.
+ *
  * When its last connection is gone the pool emits `disconnect`, on which the Agent
  * drops it: an origin no longer fetched holds no memory.
  */
@@ -58,6 +50,12 @@ export class OriginPool extends Dispatcher {
   readonly #waiting = new Fifo<Waiting>();
   /** The connection whose response is ending right now (see the class comment). */
   #ending: Connection | null = null;
+  /**
+   * False once a request queued at a response's end met a closed connection: this
+   * server closes connections after answering without saying so, and the next
+   * request had better go to another connection, as undici's Pool would send it.
+   */
+  #queueAtEnd = true;
   /** A dispatch returned false: emit `drain` once no request waits (the Dispatcher contract). */
   #needDrain = false;
   #closed = false;
@@ -74,6 +72,16 @@ export class OriginPool extends Dispatcher {
       } finally {
         this.#ending = null;
       }
+    },
+    resend: (opts, handler, how) => {
+      if (how === 'at-end') this.#queueAtEnd = false;
+      if (this.#closed) {
+        handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, new errors.ClientClosedError());
+        return;
+      }
+      const connection = this.#takeIdle();
+      if (connection === null) this.#waiting.push({ opts, handler, resent: true });
+      else this.#send(connection, opts, handler, 'resent');
     },
   };
 
@@ -105,13 +113,21 @@ export class OriginPool extends Dispatcher {
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     // The Agent passes a throw on to the handler's onResponseError.
     if (this.#closed) throw new errors.ClientClosedError();
-    const connection = this.#take();
+    const ending = this.#ending;
+    if (ending !== null) {
+      this.#ending = null;
+      if (this.#queueAtEnd && this.#usable(ending)) {
+        this.#send(ending, opts, handler, 'at-end');
+        return true;
+      }
+    }
+    const connection = this.#takeIdle();
     if (connection === null) {
-      this.#waiting.push({ opts, handler });
+      this.#waiting.push({ opts, handler, resent: false });
       this.#needDrain = true;
       return false;
     }
-    this.#send(connection, opts, handler);
+    this.#send(connection, opts, handler, connection.sent === 0 ? 'fresh' : 'idle');
     return true;
   }
 
@@ -147,13 +163,8 @@ export class OriginPool extends Dispatcher {
     void destroying.then(done);
   }
 
-  /** A connection for the next request, or null when every one allowed is busy. */
-  #take(): Connection | null {
-    const ending = this.#ending;
-    if (ending !== null) {
-      this.#ending = null;
-      if (this.#usable(ending)) return ending;
-    }
+  /** The most recently freed idle connection, else a new one, else null when every one allowed is busy. */
+  #takeIdle(): Connection | null {
     for (let c = this.#idle.pop(); c !== undefined; c = this.#idle.pop()) {
       c.idle = false;
       if (this.#usable(c)) return c;
@@ -175,9 +186,11 @@ export class OriginPool extends Dispatcher {
     return connection;
   }
 
-  #send(connection: Connection, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  #send(connection: Connection, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, how: Sent): void {
+    const request = new PooledRequest(this.#hooks, connection, opts, handler, how);
     connection.requests++;
-    connection.dispatch(opts, new PooledRequest(this.#hooks, connection, handler));
+    connection.sent++;
+    connection.dispatch(opts, request);
   }
 
   /** undici says `connection` can take a request again. */
@@ -185,7 +198,7 @@ export class OriginPool extends Dispatcher {
     if (connection.requests > 0 || connection.idle || !this.#usable(connection)) return;
     const next = this.#waiting.shift();
     if (next !== undefined) {
-      this.#send(connection, next.opts, next.handler);
+      this.#send(connection, next.opts, next.handler, next.resent ? 'resent' : 'idle');
       this.#settleWaiting();
       return;
     }
@@ -208,7 +221,7 @@ export class OriginPool extends Dispatcher {
     if (!connection.closed && !connection.destroyed) void connection.close().catch(() => undefined);
     while (this.#waiting.length > 0 && this.#connections.size < this.#maxConnections && !this.#destroyed) {
       const next = this.#waiting.shift()!;
-      this.#send(this.#open(), next.opts, next.handler);
+      this.#send(this.#open(), next.opts, next.handler, next.resent ? 'resent' : 'fresh');
     }
     this.#settleWaiting();
     if (this.#connections.size === 0 && this.#waiting.length === 0) {
@@ -238,65 +251,5 @@ export class OriginPool extends Dispatcher {
    */
   #emit(event: 'drain' | 'disconnect', ...args: unknown[]): void {
     EventEmitter.prototype.emit.call(this, event, ...args);
-  }
-}
-
-/**
- * The handler undici sees for a pooled request: passes everything on to the
- * caller's handler, and tells the pool when the request is over and while its
- * response is ending.
- */
-class PooledRequest implements Dispatcher.DispatchHandler {
-  readonly #pool: PoolHooks;
-  readonly #connection: Connection;
-  readonly #handler: Dispatcher.DispatchHandler;
-  #settled = false;
-
-  constructor(pool: PoolHooks, connection: Connection, handler: Dispatcher.DispatchHandler) {
-    this.#pool = pool;
-    this.#connection = connection;
-    this.#handler = handler;
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#handler.onRequestStart?.(controller, context);
-  }
-
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3],
-  ): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-  }
-
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#handler.onResponseData?.(controller, chunk);
-  }
-
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#settle();
-    this.#pool.ending(this.#connection, () => this.#handler.onResponseEnd?.(controller, trailers));
-  }
-
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.#settle();
-    this.#handler.onResponseError?.(controller, error);
-  }
-
-  #settle(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#pool.settled(this.#connection);
   }
 }

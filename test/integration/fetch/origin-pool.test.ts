@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Agent, request } from 'undici';
 import { OriginPool } from '../../../src/fetch/origin-pool';
 import { startLoopbackServer, type Handler, type LoopbackServer } from '../helpers/loopback-server';
@@ -17,6 +18,54 @@ function poolAgent(maxConnections: number, keepAliveMs = 10_000): { agent: Agent
   return { agent, pools };
 }
 
+/**
+ * A raw HTTP/1.1 server on 127.0.0.1 that answers `200 ok` with keep-alive, except
+ * that `closeOn(n)` (n: the request's number on its connection, from 1) decides to
+ * close the connection on receiving it, without an answer.
+ */
+async function startClosingServer(closeOn: (n: number) => boolean): Promise<{
+  origin: string;
+  port: number;
+  stats: { requests: number; connections: number };
+  close: () => Promise<void>;
+}> {
+  const stats = { requests: 0, connections: 0 };
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    stats.connections++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    let n = 0;
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
+        pending = pending.slice(end + 4);
+        stats.requests++;
+        n++;
+        if (closeOn(n)) {
+          socket.destroy();
+          return;
+        }
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+      }
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function get(agent: Agent, url: string): Promise<string> {
   const res = await request(url, { dispatcher: agent });
   return `${res.statusCode} ${await res.body.text()}`;
@@ -32,6 +81,7 @@ describe('OriginPool', () => {
   afterAll(() => server.close());
   beforeEach(() => {
     server.stats.connections = 0;
+    server.stats.requests = 0;
     server.stats.maxInFlight = 0;
     handler = (req, res) => setTimeout(() => res.end(req.url), 5);
   });
@@ -44,6 +94,49 @@ describe('OriginPool', () => {
     // undici's Pool, with room for 16, opened more: the connection that had just
     // answered was still busy when the next request was dispatched.
     expect(server.stats.connections).toBe(8);
+  });
+
+  it('sends a GET again on another connection when a reused one turns out closed, and only then', async () => {
+    // The second request on every connection meets a server closing it: the race
+    // every keep-alive client meets when a server drops an idle connection.
+    const closing = await startClosingServer((n) => n === 2);
+    try {
+      const { agent } = poolAgent(4);
+      try {
+        expect(await get(agent, `${closing.origin}/one`)).toBe('200 ok');
+        await new Promise((resolve) => setTimeout(resolve, 10)); // undici hands the connection back
+        expect(await get(agent, `${closing.origin}/two`)).toBe('200 ok'); // reused, closed, sent again
+        expect(closing.stats).toEqual({ requests: 3, connections: 2 });
+      } finally {
+        await agent.close();
+      }
+    } finally {
+      await closing.close();
+    }
+  });
+
+  it('does not send again what failed on a fresh connection', async () => {
+    const closing = await startClosingServer(() => true);
+    try {
+      const { results } = await runEngine([`${closing.origin}/x`], { retries: 0, allowNet: [`127.0.0.1:${closing.port}`] });
+      expect(results[0]?.error?.code).toBe('CONNECTION_RESET');
+      expect(closing.stats).toEqual({ requests: 1, connections: 1 });
+    } finally {
+      await closing.close();
+    }
+  });
+
+  it('loses no URL to a server that closes after each answer without saying so, and stops queueing on its connections', async () => {
+    handler = (req, res) => {
+      res.setHeader('connection', 'keep-alive');
+      res.end('ok', () => setImmediate(() => req.socket.end()));
+    };
+    const urls = Array.from({ length: 300 }, (_, i) => `${server.origin}/x/${i}`);
+    const { summary } = await runEngine(urls, { concurrency: 8, perHost: 8, retries: 0, allowNet: [`127.0.0.1:${server.port}`] });
+    expect(summary.ok).toBe(300);
+    // A few requests queued at a response's end went out before the pool learnt
+    // that this server closes its connections, and were sent again; then no more.
+    expect(server.stats.requests).toBeLessThanOrEqual(300 + 8);
   });
 
   it('makes requests past maxConnections wait for a free connection, in order', async () => {
