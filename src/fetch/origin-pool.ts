@@ -79,7 +79,8 @@ export class OriginPool extends Dispatcher {
         handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, new errors.ClientClosedError());
         return;
       }
-      const connection = this.#takeIdle();
+      // A new connection if one is allowed: an idle one may be closing just the same.
+      const connection = this.#connections.size < this.#maxConnections ? this.#open() : this.#takeIdle();
       if (connection === null) this.#waiting.push({ opts, handler, resent: true });
       else this.#send(connection, opts, handler, 'resent');
     },
