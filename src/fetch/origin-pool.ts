@@ -41,7 +41,6 @@ interface Waiting {
  * drops it: an origin no longer fetched holds no memory.
  */
 export class OriginPool extends Dispatcher {
-  readonly #origin: string;
   readonly #url: URL;
   readonly #options: Client.Options;
   readonly #maxConnections: number;
@@ -65,10 +64,10 @@ export class OriginPool extends Dispatcher {
     settled: (connection) => {
       connection.requests--;
     },
-    ending: (connection, end) => {
+    ending: (connection, handler, controller, trailers) => {
       this.#ending = connection;
       try {
-        end();
+        handler.onResponseEnd?.(controller, trailers);
       } finally {
         this.#ending = null;
       }
@@ -93,7 +92,6 @@ export class OriginPool extends Dispatcher {
   constructor(origin: string | URL, options: Client.Options, maxConnections: number) {
     super();
     this.#url = new URL(String(origin));
-    this.#origin = this.#url.origin;
     this.#options = options;
     this.#maxConnections = maxConnections;
   }
@@ -179,7 +177,7 @@ export class OriginPool extends Dispatcher {
   }
 
   #open(): Connection {
-    const connection = new Connection(this.#origin, this.#options);
+    const connection = new Connection(this.#url, this.#options);
     this.#connections.add(connection);
     connection.on('drain', () => this.#onFree(connection));
     connection.on('disconnect', () => this.#onDisconnect(connection));

@@ -16,8 +16,13 @@ export class Connection extends Client {
 export interface PoolHooks {
   /** The request on `connection` ended or failed. */
   settled(connection: Connection): void;
-  /** Runs a response's end callback with its connection offered to the next request dispatched. */
-  ending(connection: Connection, end: () => void): void;
+  /** Passes a response's end on to `handler`, offering its connection to the next request dispatched meanwhile. */
+  ending(
+    connection: Connection,
+    handler: Dispatcher.DispatchHandler,
+    controller: Dispatcher.DispatchController,
+    trailers: IncomingHttpHeaders,
+  ): void;
   /** Sends a request again, on another connection (see {@link CLOSED_CONNECTION_CODES}). */
   resend(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, how: Sent): void;
 }
@@ -96,7 +101,7 @@ export class PooledRequest implements Dispatcher.DispatchHandler {
 
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#settle();
-    this.#pool.ending(this.#connection, () => this.#handler.onResponseEnd?.(controller, trailers));
+    this.#pool.ending(this.#connection, this.#handler, controller, trailers);
   }
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
