@@ -1,6 +1,5 @@
 import { PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createHttpHandler } from '../../src/api/http-handler';
 import { createConsumerHandler, createSplitterHandler } from '../../src/api/lambda-handlers';
@@ -11,6 +10,7 @@ import { createEngine } from '../../src/fetch/engine';
 import type { FetchResult } from '../../src/fetch/result';
 import type { Engine } from '../../src/fetch/types';
 import { createJobConfigs } from '../../src/jobs/job-engines';
+import { listenOnLoopback, type LoopbackListener } from '../support/listen-loopback';
 import { httpEvent, lambdaContext } from '../unit/api/events';
 import {
   createBucket,
@@ -32,7 +32,7 @@ import {
 describe('pipeline on the emulators', () => {
   const clients = emulatorClients();
   const names = { queue: uniqueName('chunks'), split: uniqueName('split'), bucket: uniqueName('results'), table: uniqueName('jobs') };
-  let server: Server;
+  let server: LoopbackListener;
   let origin: string;
   let engine: Engine;
   let queueUrl: string;
@@ -43,13 +43,14 @@ describe('pipeline on the emulators', () => {
   let schedule: ReturnType<typeof createScheduleHandler>;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      res.writeHead(req.url?.startsWith('/missing') === true ? 404 : 200, { 'content-type': 'text/plain' });
-      res.end(`body of ${req.url}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    origin = `http://127.0.0.1:${port}`;
+    server = await listenOnLoopback(
+      createServer((req, res) => {
+        res.writeHead(req.url?.startsWith('/missing') === true ? 404 : 200, { 'content-type': 'text/plain' });
+        res.end(`body of ${req.url}`);
+      }),
+    );
+    const { port } = server;
+    origin = server.origin;
     [queueUrl, splitQueueUrl] = await Promise.all([createQueue(clients, names.queue), createQueue(clients, names.split)]);
     await Promise.all([createBucket(clients, names.bucket), createJobTable(clients, names.table)]);
     const config = loadAppConfig({
@@ -72,7 +73,7 @@ describe('pipeline on the emulators', () => {
 
   afterAll(async () => {
     await engine.close();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await Promise.all([deleteQueue(clients, queueUrl), deleteQueue(clients, splitQueueUrl), deleteJobTable(clients, names.table)]);
     destroyClients(clients);
   });

@@ -9,6 +9,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { SqsEventSource, type SqsEventSourceOptions } from '../../src/local/sqs-event-source';
+import { listenOnLoopback } from '../support/listen-loopback';
 import { e2eEnv } from './e2e-client';
 
 /** What the fake function answers for one event: a payload, or an unhandled error. */
@@ -39,17 +40,12 @@ async function fakeLambda(behaviour: Behaviour): Promise<{ endpoint: string; eve
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: origin,
     events,
     maxActive: () => maxActive,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close,
   };
 }
 

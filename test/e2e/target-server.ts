@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../support/listen-loopback';
 
 /**
  * The e2e tests' fetch target: a loopback HTTP server whose behaviour is chosen by
@@ -21,7 +21,6 @@ export interface TargetServer {
 
 export async function startTargetServer(): Promise<TargetServer> {
   const requests = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let inFlight = 0;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = req.url ?? '/';
@@ -50,21 +49,6 @@ export async function startTargetServer(): Promise<TargetServer> {
     }
   };
   const server: Server = createServer({ keepAlive: true }, handle);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    inFlight: () => inFlight,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { origin, requests, inFlight: () => inFlight, close };
 }

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../../src/local/local-stack';
 import { setRunning } from './running-stack';
+import { listenOnLoopback } from './listen-loopback';
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy';
 
 export default async function e2eGlobalSetup(): Promise<void> {
@@ -56,15 +57,10 @@ export default async function e2eGlobalSetup(): Promise<void> {
       reply(404, { error: 'not found' });
     }
   });
-  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-  const address = control.address();
-  const controlPort = typeof address === 'object' && address !== null ? address.port : 0;
+  const controlListener = await listenOnLoopback(control);
 
   setRunning('e2e-stack', async () => {
-    await new Promise<void>((resolve) => {
-      control.closeAllConnections();
-      control.close(() => resolve());
-    });
+    await controlListener.close();
     await stack.stop();
     await proxy?.close();
     await new Promise<void>((resolve) => logFile.end(resolve));
@@ -74,7 +70,7 @@ export default async function e2eGlobalSetup(): Promise<void> {
     FANOUT_E2E_API_URL: stack.httpUrl,
     FANOUT_E2E_API_KEY: stack.apiKey,
     FANOUT_E2E_LAMBDA_ENDPOINT: stack.lambdaEndpoint,
-    FANOUT_E2E_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
+    FANOUT_E2E_CONTROL_URL: controlListener.origin,
     FANOUT_E2E_QUEUE_URL: stack.resources.queueUrl,
     FANOUT_E2E_DLQ_URL: stack.resources.dlqUrl,
     FANOUT_E2E_BUCKET: stack.resources.bucket,

@@ -1,4 +1,5 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './listen-loopback';
 
 /**
  * A loopback HTTP proxy in front of the S3 emulator that makes one store write fail,
@@ -73,16 +74,6 @@ export async function startS3FaultProxy(targetEndpoint: string): Promise<S3Fault
       forward(target, req, res, body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    denied,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { endpoint: origin, denied, close };
 }

@@ -1,4 +1,5 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
+import { listenOnLoopback } from './listen-loopback';
 
 /** Calls of one kind through the proxy and their latency. */
 export interface OpTiming {
@@ -63,16 +64,6 @@ export async function startTimingProxy(label: string, targetEndpoint: string): P
     req.pipe(upstream);
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    ops,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { endpoint: origin, ops, close };
 }

@@ -1,31 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { join } from 'node:path';
+import { listenOnLoopback, type LoopbackListener } from '../../support/listen-loopback';
 import { runEngine } from '../helpers/run-engine';
 
 const FIXTURES = join(__dirname, '../../fixtures');
 
 describe('engine over TLS', () => {
-  let server: Server;
+  let server: LoopbackListener;
   let port: number;
   let requests = 0;
 
   beforeAll(async () => {
-    server = createServer(
-      {
-        key: readFileSync(join(FIXTURES, 'self-signed-key.pem')),
-        cert: readFileSync(join(FIXTURES, 'self-signed-cert.pem')),
-      },
-      (_req, res) => {
-        requests++;
-        res.end('secret');
-      },
+    server = await listenOnLoopback(
+      createServer(
+        {
+          key: readFileSync(join(FIXTURES, 'self-signed-key.pem')),
+          cert: readFileSync(join(FIXTURES, 'self-signed-cert.pem')),
+        },
+        (_req, res) => {
+          requests++;
+          res.end('secret');
+        },
+      ),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = server.port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server.close());
 
   it('refuses a certificate it cannot verify with TLS, and sends no request', async () => {
     const { results, refused } = await runEngine([`https://127.0.0.1:${port}/`], {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { Agent, request } from 'undici';
 import { OriginPool } from '../../../src/fetch/origin-pool';
+import { listenOnLoopback, type LoopbackListener } from '../../support/listen-loopback';
 import { startLoopbackServer, type Handler, type LoopbackServer } from '../helpers/loopback-server';
 import { runEngine } from '../helpers/run-engine';
 
@@ -23,18 +24,12 @@ function poolAgent(maxConnections: number, keepAliveMs = 10_000): { agent: Agent
  * that `closeOn(n)` (n: the request's number on its connection, from 1) decides to
  * close the connection on receiving it, without an answer.
  */
-async function startClosingServer(closeOn: (n: number) => boolean): Promise<{
-  origin: string;
-  port: number;
-  stats: { requests: number; connections: number };
-  close: () => Promise<void>;
-}> {
+async function startClosingServer(
+  closeOn: (n: number) => boolean,
+): Promise<LoopbackListener & { stats: { requests: number; connections: number } }> {
   const stats = { requests: 0, connections: 0 };
-  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     stats.connections++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
     let n = 0;
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
@@ -52,18 +47,7 @@ async function startClosingServer(closeOn: (n: number) => boolean): Promise<{
     });
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), stats };
 }
 
 async function get(agent: Agent, url: string): Promise<string> {

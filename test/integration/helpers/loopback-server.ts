@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from '../../support/listen-loopback';
 
 /** A real HTTP server on 127.0.0.1 with a free port, counting what is in flight. */
 export interface LoopbackServer {
@@ -19,7 +19,6 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export async function startLoopbackServer(handler: Handler): Promise<LoopbackServer> {
   const stats = { inFlight: 0, maxInFlight: 0, requests: 0, connections: 0 };
-  const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     stats.requests++;
     stats.inFlight++;
@@ -36,21 +35,7 @@ export async function startLoopbackServer(handler: Handler): Promise<LoopbackSer
     handler(req, res);
   });
   server.keepAliveTimeout = 30_000;
-  server.on('connection', (socket) => {
-    stats.connections++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  server.on('connection', () => stats.connections++);
+  const { port, origin, close } = await listenOnLoopback(server);
+  return { port, origin, stats, close };
 }
