@@ -240,3 +240,15 @@ export class MemoryManifests implements ManifestReader {
     return obj.subarray(start, Math.min(end, obj.length));
   }
 }
+
+/** The in-memory stores and queues that submitting and splitting jobs use, at a fixed clock. */
+export function memoryJobDeps(limits: { urls: number; bytes: number }, now: number) {
+  return {
+    jobs: new MemoryJobs(),
+    chunkQueue: new MemoryQueue(),
+    splitQueue: new MemoryQueue(),
+    manifests: new MemoryManifests(),
+    limits,
+    now: () => now,
+  };
+}

@@ -1,22 +1,12 @@
 import { scheduledJobId, submitScheduled } from '../../../src/jobs/scheduled-submit';
-import type { SubmitDeps } from '../../../src/jobs/submit-job';
-import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+import { memoryJobDeps } from './fakes';
 
 const NOW = Date.UTC(2026, 10, 24);
 
 describe('submitScheduled', () => {
   const submission = { kind: 'urls', urls: ['http://127.0.0.1/a'], options: {} } as const;
 
-  function deps(): SubmitDeps & { jobs: MemoryJobs; chunkQueue: MemoryQueue } {
-    return {
-      jobs: new MemoryJobs(),
-      chunkQueue: new MemoryQueue(),
-      splitQueue: new MemoryQueue(),
-      manifests: new MemoryManifests(),
-      limits: { urls: 100, bytes: 60_000 },
-      now: () => NOW,
-    };
-  }
+  const deps = () => memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
 
   it('starts one job per tick, however often the tick is delivered', async () => {
     const d = deps();

@@ -1,19 +1,11 @@
 import type { ChunkMessage, RangeMessage } from '../../../src/jobs/messages';
 import { handleSplitMessage, type SplitDeps } from '../../../src/jobs/split-manifest';
-import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+import { memoryJobDeps } from './fakes';
 
 const NOW = Date.UTC(2026, 10, 24);
 
 async function setup(text: string, rangeBytes: number) {
-  const d = {
-    jobs: new MemoryJobs(),
-    manifests: new MemoryManifests(),
-    chunkQueue: new MemoryQueue(),
-    splitQueue: new MemoryQueue(),
-    limits: { urls: 3, bytes: 60_000 },
-    now: () => NOW,
-    rangeBytes,
-  } satisfies SplitDeps;
+  const d = { ...memoryJobDeps({ urls: 3, bytes: 60_000 }, NOW), rangeBytes } satisfies SplitDeps;
   d.manifests.put('b', 'urls.txt', text);
   await d.jobs.createJob({ jobId: 'm', options: { retries: 0 }, source: 's3://b/urls.txt', now: NOW });
   return d;

@@ -1,20 +1,11 @@
 import { ManifestError } from '../../../src/jobs/errors';
 import type { ChunkMessage, PlanMessage } from '../../../src/jobs/messages';
-import { submitJob, type SubmitDeps } from '../../../src/jobs/submit-job';
-import { MemoryJobs, MemoryManifests, MemoryQueue } from './fakes';
+import { submitJob } from '../../../src/jobs/submit-job';
+import { memoryJobDeps } from './fakes';
 
 const NOW = Date.UTC(2026, 10, 24);
 
-function deps(): SubmitDeps & { jobs: MemoryJobs; chunkQueue: MemoryQueue; splitQueue: MemoryQueue; manifests: MemoryManifests } {
-  return {
-    jobs: new MemoryJobs(),
-    chunkQueue: new MemoryQueue(),
-    splitQueue: new MemoryQueue(),
-    manifests: new MemoryManifests(),
-    limits: { urls: 2, bytes: 60_000 },
-    now: () => NOW,
-  };
-}
+const deps = () => memoryJobDeps({ urls: 2, bytes: 60_000 }, NOW);
 
 const urls = ['http://127.0.0.1/1', 'not a url', 'http://127.0.0.1/3'];
 
