@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { EmulatorEndpoints } from './emulators';
@@ -62,10 +62,32 @@ async function createQueueWithDlq(sqs: SQSClient, settings: QueueSettings): Prom
 }
 
 /**
+ * Creates the jobs table with the key schema src/aws/dynamo-job-store.ts documents
+ * (pk HASH, sk RANGE, both strings) and waits until it takes writes (dynalite
+ * reports CREATING briefly).
+ */
+export async function createJobTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { TableName: name });
+}
+
+/**
  * Creates the chunk queue and split queue (each with its DLQ and redrive policy),
  * the results bucket and the jobs table on the emulators, with the settings
- * serverless.yml declares for the stage. The table's key schema is the one
- * src/aws/dynamo-job-store.ts documents (pk HASH, sk RANGE, both strings).
+ * serverless.yml declares for the stage.
  */
 export async function createLocalResources(clients: LocalClients, settings: PipelineSettings): Promise<LocalResources> {
   const bucket = `fanout-${settings.stage}-results`;
@@ -73,20 +95,7 @@ export async function createLocalResources(clients: LocalClients, settings: Pipe
     createQueueWithDlq(clients.sqs, settings.chunkQueue),
     createQueueWithDlq(clients.sqs, settings.splitQueue),
     clients.s3.send(new CreateBucketCommand({ Bucket: bucket })),
-    clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: settings.tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    ),
+    createJobTable(clients.dynamodb, settings.tableName),
   ]);
   return {
     queueUrl: chunk.url,

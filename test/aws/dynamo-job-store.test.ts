@@ -1,5 +1,6 @@
 import { DynamoJobStore, SHARDS, shardOf } from '../../src/aws/dynamo-job-store';
-import { createJobTable, deleteJobTable, destroyClients, emulatorClients, uniqueName } from './helpers';
+import { createJobTable } from '../../src/local/local-resources';
+import { deleteJobTable, destroyClients, emulatorClients, uniqueName } from './helpers';
 
 describe('DynamoJobStore', () => {
   const clients = emulatorClients();
@@ -8,7 +9,7 @@ describe('DynamoJobStore', () => {
   const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
   beforeAll(async () => {
-    await createJobTable(clients, table);
+    await createJobTable(clients.dynamodb, table);
   });
 
   afterAll(async () => {

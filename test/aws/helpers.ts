@@ -1,4 +1,4 @@
-import { CreateTableCommand, DeleteTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -45,26 +45,6 @@ export async function deleteQueue(clients: AwsClients, queueUrl: string): Promis
 
 export async function createBucket(clients: AwsClients, name: string): Promise<void> {
   await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
-}
-
-/** Creates the job table with the schema documented in src/aws/dynamo-job-store.ts. */
-export async function createJobTable(clients: AwsClients, name: string): Promise<void> {
-  await clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  // dynalite reports CREATING briefly; wait until the table takes writes.
-  await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { TableName: name });
 }
 
 export async function deleteJobTable(clients: AwsClients, name: string): Promise<void> {

@@ -10,11 +10,11 @@ import { createEngine } from '../../src/fetch/engine';
 import type { FetchResult } from '../../src/fetch/result';
 import type { Engine } from '../../src/fetch/types';
 import { createJobConfigs } from '../../src/jobs/job-engines';
+import { createJobTable } from '../../src/local/local-resources';
 import { listenOnLoopback, type LoopbackListener } from '../support/listen-loopback';
 import { httpEvent, lambdaContext } from '../unit/api/events';
 import {
   createBucket,
-  createJobTable,
   createQueue,
   deleteJobTable,
   deleteQueue,
@@ -52,7 +52,7 @@ describe('pipeline on the emulators', () => {
     const { port } = server;
     origin = server.origin;
     [queueUrl, splitQueueUrl] = await Promise.all([createQueue(clients, names.queue), createQueue(clients, names.split)]);
-    await Promise.all([createBucket(clients, names.bucket), createJobTable(clients, names.table)]);
+    await Promise.all([createBucket(clients, names.bucket), createJobTable(clients.dynamodb, names.table)]);
     const config = loadAppConfig({
       FANOUT_QUEUE_URL: queueUrl,
       FANOUT_SPLIT_QUEUE_URL: splitQueueUrl,
