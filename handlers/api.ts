@@ -9,7 +9,7 @@ const pipeline = createPipeline(config);
 /** API Gateway HTTP API: POST /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/results. */
 export const handler = createHttpHandler({
   submit: pipeline,
-  jobs: pipeline.jobs,
+  ledger: pipeline.ledger,
   results: pipeline.results,
   apiKey: apiKeySource(config),
   ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),

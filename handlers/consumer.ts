@@ -2,13 +2,20 @@ import { createConsumerHandler } from '../src/api/lambda-handlers';
 import { createPipeline } from '../src/aws/pipeline';
 import { loadAppConfig } from '../src/config/app-config';
 import { createEngine } from '../src/fetch/engine';
-import { createJobConfigs } from '../src/jobs/job-engines';
+import { createJobConfigs } from '../src/jobs/job-options';
 
 // Module scope: clients and the engine (with its connection pool) outlive one invocation.
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config);
 const engine = createEngine(config.engine);
-const configFor = createJobConfigs(config.engine);
+const configFor = createJobConfigs(config.engine, config.bodyMemoryBytes);
 
-/** SQS chunk queue → fetch with the engine → results in S3, counters in DynamoDB. */
-export const handler = createConsumerHandler({ ...pipeline, engine, configFor, deadlineMarginMs: config.deadlineMarginMs });
+/** SQS chunk queue → fetch with the engine → results in S3, the ledger in DynamoDB. */
+export const handler = createConsumerHandler({
+  ...pipeline,
+  engine,
+  configFor,
+  deadlineMarginMs: config.deadlineMarginMs,
+  maxReceiveCount: config.chunkMaxReceiveCount,
+  faultInjection: config.faultInjection,
+});

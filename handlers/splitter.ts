@@ -6,4 +6,8 @@ const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config);
 
 /** SQS split queue → plan a manifest / cut one of its ranges into chunks. */
-export const handler = createSplitterHandler(pipeline);
+export const handler = createSplitterHandler({
+  ...pipeline,
+  maxReceiveCount: config.splitMaxReceiveCount,
+  faultInjection: config.faultInjection,
+});

@@ -1,7 +1,8 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EngineConfig } from '../config/engine-config';
-import { consumeChunk, type ConsumeDeps } from '../jobs/consume-chunk';
-import { parseChunkMessage, parseSplitMessage } from '../jobs/messages';
+import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '../jobs/consume-chunk';
+import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/faults';
+import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/messages';
 import { handleSplitMessage, type SplitDeps } from '../jobs/split-manifest';
 import type { Logger } from './http-errors';
 import { processSqsBatch } from './sqs-batch';
@@ -12,6 +13,25 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 const logJson: Logger = (entry) => {
   console.error(JSON.stringify(entry));
 };
+
+/** How a function learns about the deliveries of its queue. */
+export interface DeliverySettings {
+  /** The queue's redrive `maxReceiveCount`: a receive at or past it is the last. */
+  readonly maxReceiveCount: number;
+  /** Follow fault plans attached to messages (local stack only; see src/jobs/faults.ts). */
+  readonly faultInjection?: boolean;
+  readonly log?: Logger;
+}
+
+/** True when SQS will not deliver this record again but move it to the DLQ. */
+export function isLastReceive(record: SQSRecord, maxReceiveCount: number): boolean {
+  return Number(record.attributes?.ApproximateReceiveCount ?? '1') >= maxReceiveCount;
+}
+
+function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan | undefined {
+  if (settings.faultInjection !== true) return undefined;
+  return parseFaultPlan(record.messageAttributes?.[FAULT_ATTRIBUTE]?.stringValue);
+}
 
 /**
  * The consumer: every chunk in the batch runs under one deadline, the Lambda's end
@@ -24,7 +44,7 @@ const logJson: Logger = (entry) => {
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.
  */
-export function createConsumerHandler(deps: ConsumeDeps & { readonly deadlineMarginMs: number; readonly log?: Logger }): SqsHandler {
+export function createConsumerHandler(deps: ConsumeDeps & DeliverySettings & { readonly deadlineMarginMs: number }): SqsHandler {
   const log = deps.log ?? logJson;
   return (event, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - deps.deadlineMarginMs;
@@ -34,12 +54,31 @@ export function createConsumerHandler(deps: ConsumeDeps & { readonly deadlineMar
       event,
       async (record) => {
         const msg = parseChunkMessage(record.body);
-        const outcome = await consumeChunk(shared, msg, deadline);
-        log({ level: 'info', msg: 'chunk consumed', jobId: msg.jobId, chunkId: msg.chunkId, ...outcome });
+        const plan = faultPlanOf(record, deps);
+        const checkpoint = checkpointFor(plan);
+        const delivery: Delivery = {
+          id: newDeliveryId(),
+          lastReceive: isLastReceive(record, deps.maxReceiveCount),
+          ...(checkpoint === undefined ? {} : { checkpoint }),
+        };
+        const outcome = await consumeChunk(withFaults(shared, plan), msg, delivery, deadline);
+        log({ level: 'info', msg: 'chunk consumed', jobId: msg.jobId, chunkId: chunkMessageId(msg), delivery: delivery.id, ...outcome });
       },
       log,
+      { fatal: isInjectedKill },
     );
   };
+}
+
+/** The ports of a delivery with its fault plan's failing call, if any. */
+function withFaults<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, plan: FaultPlan | undefined): T {
+  if (plan?.failCall === undefined) return deps;
+  const wrapped: Record<string, unknown> = { ...deps };
+  for (const name of ['ledger', 'results', 'chunkQueue', 'splitQueue', 'manifests'] as const) {
+    const port = deps[name];
+    if (port !== undefined) wrapped[name] = failingOnce(port, name, plan);
+  }
+  return wrapped as T;
 }
 
 /** One of `n` equal shares of a run's limits. */
@@ -53,14 +92,18 @@ export function shareOf(config: EngineConfig, n: number): EngineConfig {
 }
 
 /** The splitter: plan and range messages of manifest jobs. */
-export function createSplitterHandler(deps: SplitDeps & { readonly log?: Logger }): SqsHandler {
+export function createSplitterHandler(deps: SplitDeps & DeliverySettings): SqsHandler {
   const log = deps.log ?? logJson;
   return (event) =>
     processSqsBatch(
       event,
       async (record) => {
-        await handleSplitMessage(deps, parseSplitMessage(record.body));
+        const plan = faultPlanOf(record, deps);
+        await handleSplitMessage(withFaults(deps, plan), parseSplitMessage(record.body), {
+          lastReceive: isLastReceive(record, deps.maxReceiveCount),
+        });
       },
       log,
+      { fatal: isInjectedKill },
     );
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors';
 import { NotFoundError } from '../jobs/errors';
-import type { JobStore, ResultStore } from '../jobs/ports';
+import type { JobLedger } from '../jobs/job-ledger';
+import type { ResultStore } from '../jobs/ports';
+import { readResults } from '../jobs/read-results';
 import { submitJob, type SubmitDeps } from '../jobs/submit-job';
 import type { HttpReply } from './http-errors';
 import { validateJob } from './validate-job';
@@ -9,7 +11,7 @@ import { validateJob } from './validate-job';
 /** What the routes need. */
 export interface RouteDeps {
   readonly submit: SubmitDeps;
-  readonly jobs: JobStore;
+  readonly ledger: JobLedger;
   readonly results: ResultStore;
   /** Base of `statusUrl`/`resultsUrl`; relative URLs when unset. */
   readonly publicUrl?: string;
@@ -28,6 +30,12 @@ export interface ApiRequest {
 /** Results per page at most. */
 export const MAX_PAGE = 1000;
 
+/**
+ * Bytes of records per page at most: Lambda answers at most 6 MB, and the JSON around
+ * the records, plus escaping by API Gateway, must fit beside them.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
 const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUrl: string } {
@@ -36,7 +44,7 @@ function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUr
 }
 
 async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
-  const submission = validateJob(req.json());
+  const submission = validateJob(req.json(), deps.submit.jobLimits);
   const jobId = (deps.newJobId ?? randomUUID)();
   const outcome = await submitJob(deps.submit, jobId, submission);
   return {
@@ -46,7 +54,7 @@ async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
 }
 
 async function getJob(deps: RouteDeps, jobId: string): Promise<HttpReply> {
-  const status = await deps.jobs.getJob(jobId);
+  const status = await deps.ledger.getJob(jobId);
   if (status === undefined) throw new NotFoundError(`No job ${jobId}`);
   return { statusCode: 200, body: status };
 }
@@ -62,10 +70,13 @@ function pageLimit(raw: string | undefined): number {
 
 async function getResults(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {
   const limit = pageLimit(req.query['limit']);
-  if ((await deps.jobs.getJob(jobId)) === undefined) throw new NotFoundError(`No job ${jobId}`);
+  if ((await deps.ledger.completion(jobId)) === undefined) throw new NotFoundError(`No job ${jobId}`);
   const cursor = req.query['cursor'];
-  const page = await deps.results.readResults(jobId, cursor === '' ? undefined : cursor, limit);
-  return { statusCode: 200, body: { items: page.items, nextCursor: page.nextCursor } };
+  const page = await readResults(deps.ledger, deps.results, jobId, cursor === '' ? undefined : cursor, {
+    items: limit,
+    bytes: MAX_PAGE_BYTES,
+  });
+  return { statusCode: 200, body: page };
 }
 
 /**

@@ -33,7 +33,7 @@ export function createScheduleHandler(deps: SubmitDeps): ScheduleHandler {
       throw new ValidationError('Invalid schedule input', [{ field: 'name', reason: 'must be 1-64 of A-Z a-z 0-9 _ . -' }]);
     }
     const { urls, manifest, options } = input;
-    const submission = validateJob({ urls, manifest, options });
+    const submission = validateJob({ urls, manifest, options }, deps.jobLimits);
     return submitScheduled(deps, { name, runKey: runKeyOf(input, context), submission });
   };
 }

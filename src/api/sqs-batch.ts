@@ -5,14 +5,17 @@ import type { Logger } from './http-errors';
  * Runs `handle` on the records of an SQS batch, `parallel` at a time, and answers in Lambda's
  * partial batch format (`ReportBatchItemFailures`): a record whose handler throws is
  * listed by its messageId, so SQS keeps only that one and delivers it again (then to
- * the DLQ after maxReceiveCount). The others are deleted.
+ * the DLQ after maxReceiveCount). The others are deleted. An error that `fatal` picks
+ * (an injected kill) fails the whole invocation instead, as a crashed Lambda would:
+ * nothing is deleted and every record comes back.
  */
 export async function processSqsBatch(
   event: SQSEvent,
   handle: (record: SQSRecord) => Promise<void>,
   log: Logger,
-  parallel = Number.POSITIVE_INFINITY,
+  options: { readonly parallel?: number; readonly fatal?: (error: unknown) => boolean } = {},
 ): Promise<SQSBatchResponse> {
+  const parallel = options.parallel ?? Number.POSITIVE_INFINITY;
   const outcomes: PromiseSettledResult<void>[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -25,6 +28,8 @@ export async function processSqsBatch(
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, event.Records.length) }, worker));
+  const fatal = outcomes.find((o) => o.status === 'rejected' && options.fatal?.(o.reason) === true);
+  if (fatal?.status === 'rejected') throw fatal.reason;
   const batchItemFailures: { itemIdentifier: string }[] = [];
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') return;

@@ -1,7 +1,6 @@
 import { ValidationError, type ValidationDetail } from '../errors';
-import { JOB_OPTION_KEYS, type JobOptionName } from '../jobs/job-engines';
+import { manifestReason, validateJobOptions, type JobLimits } from '../jobs/job-options';
 import { parseS3Url } from '../jobs/manifest';
-import type { JobOptions } from '../jobs/messages';
 import type { JobSubmission } from '../jobs/submit-job';
 
 /** URLs one inline job may carry; bigger jobs go through a manifest. */
@@ -10,44 +9,6 @@ export const MAX_INLINE_URLS = 10_000;
 /** Details listed at most in one 400, so a million bad entries do not make a huge answer. */
 const MAX_DETAILS = 20;
 
-
-type OptionCheck = (value: unknown) => string | undefined;
-
-const integer =
-  (min: number, max: number): OptionCheck =>
-  (value) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? undefined
-      : `must be an integer from ${min} to ${max}`;
-
-/** Bounds of each job option; the deployment's limits cap concurrency further. */
-const OPTION_CHECKS: { readonly [K in JobOptionName]: OptionCheck } = {
-  concurrency: integer(1, 10_000),
-  perHost: integer(1, 10_000),
-  timeoutMs: integer(1, 15 * 60_000),
-  retries: integer(0, 20),
-  maxBytes: integer(0, 1024 * 1024 * 1024),
-  storeBodies: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
-};
-
-function checkOptions(value: unknown, details: ValidationDetail[]): JobOptions {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    details.push({ field: 'options', reason: 'must be an object' });
-    return {};
-  }
-  const out: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(value)) {
-    if (!Object.hasOwn(JOB_OPTION_KEYS, name)) {
-      details.push({ field: `options.${name}`, reason: `unknown option; allowed: ${Object.keys(JOB_OPTION_KEYS).join(', ')}` });
-      continue;
-    }
-    const reason = OPTION_CHECKS[name as JobOptionName](v);
-    if (reason === undefined) out[name] = v;
-    else details.push({ field: `options.${name}`, reason });
-  }
-  return out;
-}
 
 function checkUrls(value: unknown, details: ValidationDetail[]): string[] {
   if (!Array.isArray(value)) {
@@ -66,13 +27,14 @@ function checkUrls(value: unknown, details: ValidationDetail[]): string[] {
 }
 
 /**
- * Validates a parsed `POST /jobs` body. Every problem becomes one detail naming the
- * field or URL index; any detail makes a {@link ValidationError}.
+ * Validates a parsed `POST /jobs` body against the deployment's limits. Every problem
+ * becomes one detail naming the field or URL index; any detail makes a
+ * {@link ValidationError}.
  *
  * @example
- * validateJob({ urls: ['https://example.com/'], options: { retries: 1 } })
+ * validateJob({ urls: ['https://example.com/'], options: { retries: 1 } }, limits)
  */
-export function validateJob(body: unknown): JobSubmission {
+export function validateJob(body: unknown, limits: JobLimits): JobSubmission {
   const details: ValidationDetail[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('The body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
@@ -81,14 +43,15 @@ export function validateJob(body: unknown): JobSubmission {
   for (const key of Object.keys(input)) {
     if (key !== 'urls' && key !== 'manifest' && key !== 'options') details.push({ field: key, reason: 'unknown field' });
   }
-  const options = checkOptions(input['options'], details);
+  const options = validateJobOptions(input['options'], limits, details);
   let submission: JobSubmission | undefined;
   if (input['urls'] !== undefined && input['manifest'] !== undefined) {
     details.push({ field: 'manifest', reason: 'give either urls or manifest, not both' });
   } else if (input['manifest'] !== undefined) {
     const manifest = input['manifest'];
     const parsed = typeof manifest === 'string' ? parseS3Url(manifest) : undefined;
-    if (parsed === undefined) details.push({ field: 'manifest', reason: 'must be an s3://bucket/key URL' });
+    const reason = parsed === undefined ? 'must be an s3://bucket/key URL' : manifestReason(parsed.bucket, parsed.key, limits);
+    if (reason !== undefined || parsed === undefined) details.push({ field: 'manifest', reason: reason ?? '' });
     else submission = { kind: 'manifest', ...parsed, options };
   } else {
     submission = { kind: 'urls', urls: checkUrls(input['urls'], details), options };

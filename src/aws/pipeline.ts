@@ -1,10 +1,12 @@
 import type { AppConfig } from '../config/app-config';
 import { ConfigError } from '../errors';
 import type { ChunkLimits } from '../jobs/chunking';
+import { JobLedger } from '../jobs/job-ledger';
+import type { JobLimits } from '../jobs/job-options';
 import type { ManifestReader } from '../jobs/manifest';
-import type { JobStore, QueuePublisher, ResultStore } from '../jobs/ports';
+import type { QueuePublisher, ResultStore } from '../jobs/ports';
 import { createAwsClients, type AwsClients } from './clients';
-import { DynamoJobStore } from './dynamo-job-store';
+import { DynamoLedgerStore } from './dynamo-ledger-store';
 import { S3ManifestReader } from './s3-manifest-reader';
 import { S3ResultStore } from './s3-result-store';
 import { SqsQueuePublisher } from './sqs-queue-publisher';
@@ -13,12 +15,13 @@ import { ssmApiKey } from './ssm-api-key';
 /** The AWS-backed parts every pipeline function shares; build once at module scope. */
 export interface Pipeline {
   readonly clients: AwsClients;
-  readonly jobs: JobStore;
+  readonly ledger: JobLedger;
   readonly results: ResultStore;
   readonly manifests: ManifestReader;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
   readonly limits: ChunkLimits;
+  readonly jobLimits: JobLimits;
   readonly now: () => number;
 }
 
@@ -31,12 +34,13 @@ export interface Pipeline {
 export function createPipeline(config: AppConfig, clients: AwsClients = createAwsClients(config.endpoints)): Pipeline {
   return {
     clients,
-    jobs: new DynamoJobStore(clients.dynamodb, config.table),
+    ledger: new JobLedger(new DynamoLedgerStore(clients.dynamodb, config.table)),
     results: new S3ResultStore(clients.s3, config.bucket),
     manifests: new S3ManifestReader(clients.s3),
     chunkQueue: new SqsQueuePublisher(clients.sqs, config.queueUrl),
     splitQueue: new SqsQueuePublisher(clients.sqs, config.splitQueueUrl),
     limits: { urls: config.chunkUrls, bytes: config.chunkBytes },
+    jobLimits: { engine: config.engine, manifestBucket: config.bucket, bodyMemoryBytes: config.bodyMemoryBytes },
     now: Date.now,
   };
 }

@@ -11,18 +11,26 @@ async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
+const USAGE = 'Usage: fanout results <jobId> [--out FILE] [--partial] [--endpoint URL] [--api-key K]';
+
 /**
- * `fanout results <jobId> [--out FILE] [--endpoint URL] [--api-key K]`: pages through
- * every stored result and writes them as JSON lines to FILE or stdout.
+ * `fanout results <jobId> [--out FILE] [--partial]`: pages through every stored result
+ * and writes them as JSON lines to FILE or stdout. When the job was not done as the
+ * walk began, what was written may miss results still to come: the command says so
+ * and exits 1, unless `--partial` says that is what the caller wants.
  */
 export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
     const { values, positionals } = parseOrUsage(() =>
-      parseArgs({ args: [...argv], allowPositionals: true, options: { ...API_FLAGS, out: { type: 'string' } } }),
+      parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        options: { ...API_FLAGS, out: { type: 'string' }, partial: { type: 'boolean' } },
+      }),
     );
     const [jobId, ...extra] = positionals;
     if (jobId === undefined || extra.length > 0) {
-      throw new UsageError('Usage: fanout results <jobId> [--out FILE] [--endpoint URL] [--api-key K]');
+      throw new UsageError(USAGE);
     }
     const client = clientFrom(values, io, deps.fetch);
     let out: Writable = io.stdout;
@@ -34,10 +42,13 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
       out = handle.createWriteStream();
     }
     let count = 0;
+    let first: { complete: boolean; state: string } | undefined;
     try {
       let cursor: string | undefined;
       do {
         const page = await client.getResults(jobId, cursor).catch(usageOnClientError);
+        // The first page's answer holds for the walk: only a walk begun after the job was done is whole.
+        first ??= { complete: page.complete, state: page.state };
         for (const item of page.items) await write(out, `${JSON.stringify(item)}\n`);
         count += page.items.length;
         cursor = page.nextCursor ?? undefined;
@@ -48,8 +59,18 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
         await once(out, 'close');
       }
     }
-    io.stderr.write(`${count} results${values.out === undefined ? '' : ` written to ${values.out}`}\n`);
-    return 0;
+    const where = values.out === undefined ? '' : ` written to ${values.out}`;
+    if (first?.complete === true) {
+      io.stderr.write(`${count} results${where}\n`);
+      return 0;
+    }
+    const state = first?.state ?? 'unknown';
+    if (values.partial === true) {
+      io.stderr.write(`${count} results${where} (partial: ${jobId} is ${state})\n`);
+      return 0;
+    }
+    io.stderr.write(`fanout: ${jobId} is not complete yet (state ${state}): ${count} results${where} so far; run again when it is done, or pass --partial\n`);
+    return 1;
   };
 }
 

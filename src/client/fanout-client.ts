@@ -28,6 +28,9 @@ export interface SubmitReply {
 export interface ResultsReply {
   readonly items: readonly FetchResult[];
   readonly nextCursor: string | null;
+  /** True once the job is done: a walk that began then saw every result. */
+  readonly complete: boolean;
+  readonly state: string;
 }
 
 /** The fanout HTTP API, as the CLI uses it. */

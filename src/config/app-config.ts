@@ -31,6 +31,14 @@ export interface AppConfig {
   readonly deadlineMarginMs: number;
   /** Base of `statusUrl`/`resultsUrl` in API answers; relative paths when unset. */
   readonly publicUrl?: string;
+  /** The chunk queue's redrive maxReceiveCount: the consumer's last receive of a message. */
+  readonly chunkMaxReceiveCount: number;
+  /** The split queue's redrive maxReceiveCount. */
+  readonly splitMaxReceiveCount: number;
+  /** Bytes of stored bodies a consumer holds at once at most (default: a quarter of the function's memory). */
+  readonly bodyMemoryBytes: number;
+  /** Follow fault plans on messages (`FANOUT_FAULT_INJECTION=1`; the local stack only). */
+  readonly faultInjection: boolean;
 }
 
 /** Defaults, documented in the README's configuration reference. */
@@ -38,6 +46,8 @@ export const APP_DEFAULTS = Object.freeze({
   chunkUrls: 100,
   chunkBytes: 60_000,
   deadlineMarginMs: 10_000,
+  maxReceiveCount: 5,
+  functionMemoryMb: 1024,
 });
 
 /** SQS takes up to 1 MiB per message; keep a margin for the envelope. */
@@ -81,6 +91,13 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
     throw new ConfigError(`Expected \`${key}\` to be an integer from ${min} to ${max}, got \`${raw}\``);
   }
   return n;
+}
+
+function flag(env: Env, key: string): boolean {
+  const raw = optional(env, key);
+  if (raw === undefined || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`Expected \`${key}\` to be 1 or 0, got \`${raw}\``);
 }
 
 /** Environment variable per engine key that the pipeline lets the operator set. */
@@ -128,5 +145,16 @@ export function loadAppConfig(env: Env): AppConfig {
     chunkBytes: integer(env, 'FANOUT_CHUNK_BYTES', APP_DEFAULTS.chunkBytes, 1024, MAX_CHUNK_BYTES),
     deadlineMarginMs: integer(env, 'FANOUT_DEADLINE_MARGIN_MS', APP_DEFAULTS.deadlineMarginMs, 0, 15 * 60_000),
     publicUrl: httpUrl(env, 'FANOUT_PUBLIC_URL'),
+    chunkMaxReceiveCount: integer(env, 'FANOUT_CHUNK_MAX_RECEIVE_COUNT', APP_DEFAULTS.maxReceiveCount, 1, 1000),
+    splitMaxReceiveCount: integer(env, 'FANOUT_SPLIT_MAX_RECEIVE_COUNT', APP_DEFAULTS.maxReceiveCount, 1, 1000),
+    bodyMemoryBytes: integer(
+      env,
+      'FANOUT_BODY_MEMORY_BYTES',
+      // Lambda sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE (MB): keep three quarters for the rest.
+      (integer(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', APP_DEFAULTS.functionMemoryMb, 128, 10_240) * 1024 * 1024) / 4,
+      1024 * 1024,
+      2 ** 40,
+    ),
+    faultInjection: flag(env, 'FANOUT_FAULT_INJECTION'),
   });
 }

@@ -129,23 +129,46 @@ const text: Check = (value, label) => {
 
 const MAX_MS = 24 * 3600 * 1000;
 
+/** The engine's numeric keys. */
+type IntegerKey = {
+  [K in keyof EngineConfig]: EngineConfig[K] extends number ? K : never;
+}[keyof EngineConfig];
+
+/** Bounds [min, max] of every numeric key: the one source for validators and messages. */
+export const ENGINE_BOUNDS: { readonly [K in IntegerKey]: readonly [number, number] } = Object.freeze({
+  concurrency: [1, 10_000],
+  perHost: [1, 10_000],
+  timeoutMs: [1, MAX_MS],
+  connectTimeoutMs: [1, MAX_MS],
+  headersTimeoutMs: [1, MAX_MS],
+  bodyTimeoutMs: [1, MAX_MS],
+  retries: [0, 20],
+  retryBaseMs: [0, MAX_MS],
+  retryMaxDelayMs: [0, MAX_MS],
+  maxBytes: [0, 2 ** 40],
+  maxRedirects: [0, 50],
+  maxUrlLength: [16, 1 << 20],
+} as const);
+
+const bounded = (key: IntegerKey): Check => integer(...ENGINE_BOUNDS[key]);
+
 const CHECKS: { readonly [K in keyof EngineConfig]: Check } = {
-  concurrency: integer(1, 10_000),
-  perHost: integer(1, 10_000),
-  timeoutMs: integer(1, MAX_MS),
-  connectTimeoutMs: integer(1, MAX_MS),
-  headersTimeoutMs: integer(1, MAX_MS),
-  bodyTimeoutMs: integer(1, MAX_MS),
-  retries: integer(0, 20),
-  retryBaseMs: integer(0, MAX_MS),
-  retryMaxDelayMs: integer(0, MAX_MS),
+  concurrency: bounded('concurrency'),
+  perHost: bounded('perHost'),
+  timeoutMs: bounded('timeoutMs'),
+  connectTimeoutMs: bounded('connectTimeoutMs'),
+  headersTimeoutMs: bounded('headersTimeoutMs'),
+  bodyTimeoutMs: bounded('bodyTimeoutMs'),
+  retries: bounded('retries'),
+  retryBaseMs: bounded('retryBaseMs'),
+  retryMaxDelayMs: bounded('retryMaxDelayMs'),
   retryStatuses: statusList,
-  maxBytes: integer(0, 2 ** 40),
-  maxRedirects: integer(0, 50),
+  maxBytes: bounded('maxBytes'),
+  maxRedirects: bounded('maxRedirects'),
   hash: boolean,
   keepBodies: boolean,
   allowNet: hostList,
-  maxUrlLength: integer(16, 1 << 20),
+  maxUrlLength: bounded('maxUrlLength'),
   userAgent: text,
 };
 

@@ -32,44 +32,37 @@ export function capUrl(input: UrlInput): UrlInput {
  * is never held twice in memory.
  *
  * @example
- * for (const chunk of cutChunks(urls, { jobId, options, idPrefix: '0' }, { urls: 100, bytes: 60_000 })) ...
+ * for (const chunk of cutChunks(urls, { jobId, options, group: 'c' }, { urls: 100, bytes: 60_000 })) ...
  */
 export function* cutChunks(
   urls: Iterable<UrlInput>,
-  job: { readonly jobId: string; readonly options: JobOptions; readonly idPrefix: string },
+  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string },
   limits: ChunkLimits,
 ): Generator<ChunkMessage> {
-  const envelope = (chunkId: string): number =>
-    Buffer.byteLength(
-      JSON.stringify({ kind: 'chunk', jobId: job.jobId, chunkId, generation: 0, options: job.options, urls: [] }),
-    );
+  const envelope = (index: number): number => Buffer.byteLength(JSON.stringify(chunkMessage(job, index, [])));
   let index = 0;
   let current: UrlInput[] = [];
-  let bytes = envelope(chunkIdFor(job.idPrefix, index));
+  let bytes = envelope(index);
   for (const raw of urls) {
     const input = capUrl(raw);
     const size = entryBytes(input);
     if (current.length > 0 && (current.length >= limits.urls || bytes + size > limits.bytes)) {
-      yield chunkMessage(job, chunkIdFor(job.idPrefix, index), current);
+      yield chunkMessage(job, index, current);
       index += 1;
       current = [];
-      bytes = envelope(chunkIdFor(job.idPrefix, index));
+      bytes = envelope(index);
     }
     current.push(input);
     bytes += size;
   }
-  if (current.length > 0) yield chunkMessage(job, chunkIdFor(job.idPrefix, index), current);
-}
-
-/** Chunk ids sort in job order inside one prefix (zero-padded), which keeps results pages in order. */
-export function chunkIdFor(prefix: string, index: number): string {
-  return `${prefix}-${String(index).padStart(6, '0')}`;
+  if (current.length > 0) yield chunkMessage(job, index, current);
 }
 
 function chunkMessage(
-  job: { readonly jobId: string; readonly options: JobOptions },
-  chunkId: string,
+  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string },
+  index: number,
   urls: readonly UrlInput[],
 ): ChunkMessage {
-  return { kind: 'chunk', jobId: job.jobId, chunkId, generation: 0, options: job.options, urls };
+  // A re-queued child carries the same envelope plus a few digits of generation: within the margin.
+  return { kind: 'chunk', jobId: job.jobId, group: job.group, index, generation: 0, options: job.options, urls };
 }

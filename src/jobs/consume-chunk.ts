@@ -1,10 +1,33 @@
-import { createHash } from 'node:crypto';
+/**
+ * Consuming one delivery of a chunk message, exactly once in effect however SQS
+ * delivers it: once, twice in a row, twice at the same time, or again after a crash
+ * between any two steps or a failed store call.
+ *
+ * | step | what it does                                    | if it is repeated, or the delivery dies right after it |
+ * | ---- | ----------------------------------------------- | ------------------------------------------------------ |
+ * | 0    | read the chunk's claim; if there is one, go to 4 | read only |
+ * | 1    | fetch (or, on the message's last receive, record every URL as DELIVERY_LIMIT) | nothing is stored yet: a redelivery fetches again |
+ * | 2    | write this delivery's results to a new object, `results/{job}/{chunk}/{delivery}.jsonl` | the object belongs to this delivery and is never overwritten; unclaimed, nothing reads it |
+ * | 3    | claim: one conditional write of the claim item (this delivery's object, counts and leftover positions) | the first claim wins; a delivery that loses deletes its object and goes on with the *winner's* claim |
+ * | 4    | if the claim has leftovers: register the child (+1 expected in its bucket, once), then send it | the child's id is the parent's plus one generation and its URLs are the claim's leftovers, so every repeat sends the same message; a duplicate child is just another delivery of it |
+ * | 5    | count the chunk (once, by set condition) and close what that completes | counted once; the closes are re-walked by every repeat |
+ *
+ * So every delivery after a claim finishes that claim's steps 4–5 and never its own
+ * outcome: the results, the counts and the child all come from one claim. A delivery
+ * that finds the chunk counted skips 4 (the child was sent before the count) and only
+ * re-walks the closes. Any store failure throws: SQS delivers the message again and the
+ * table above applies. Nothing is deleted from the queue until step 5 is done.
+ */
+import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../config/engine-config';
 import { FETCH_ERROR_CODES } from '../errors';
 import type { FetchResult } from '../fetch/result';
 import type { Engine, UrlInput } from '../fetch/types';
-import type { ChunkMessage, JobOptions } from './messages';
-import type { JobStore, QueuePublisher, ResultStore } from './ports';
+import { childOf, decodePositions, encodePositions, type ChunkRef } from './chunk-ref';
+import type { ConsumeStep } from './faults';
+import type { ChunkClaim, JobLedger } from './job-ledger';
+import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
+import type { QueuePublisher, ResultStore } from './ports';
 
 /** What consuming a chunk needs. */
 export interface ConsumeDeps {
@@ -13,20 +36,33 @@ export interface ConsumeDeps {
   /** The run config for a job's options (see createJobConfigs). */
   readonly configFor: (options: JobOptions) => EngineConfig;
   readonly results: ResultStore;
-  readonly jobs: JobStore;
+  readonly ledger: JobLedger;
   readonly chunkQueue: QueuePublisher;
   readonly now: () => number;
 }
 
-/** What became of a chunk. */
-export interface ConsumeOutcome {
-  /** False when the chunk had been counted before (a redelivery) and nothing was done. */
-  readonly counted: boolean;
-  readonly stored: number;
-  /** URLs re-queued as a new chunk, with its id. */
-  readonly requeued: number;
-  readonly childChunkId?: string;
+/** One delivery of a message, as the queue reported it. */
+export interface Delivery {
+  /** Unique per delivery (two concurrent deliveries of one message have the same message id). */
+  readonly id: string;
+  /** True when SQS will not deliver the message again (ApproximateReceiveCount ≥ maxReceiveCount). */
+  readonly lastReceive: boolean;
+  /** Called at each step; the local stack's fault injection throws from it. */
+  readonly checkpoint?: (step: ConsumeStep) => void;
 }
+
+/** What became of a delivery. */
+export interface ConsumeOutcome {
+  /** True when this delivery's claim won; false when it finished an earlier one. */
+  readonly claimed: boolean;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** URLs re-queued as the child chunk. */
+  readonly requeued: number;
+}
+
+/** A new delivery id for a delivery that has none of its own. */
+export const newDeliveryId = (): string => randomUUID();
 
 /**
  * Generations after which leftovers are stored as final (their DEADLINE/NOT_ATTEMPTED
@@ -37,32 +73,56 @@ export const MAX_GENERATIONS = 10;
 
 const LEFTOVER_CODES: ReadonlySet<string> = new Set([FETCH_ERROR_CODES.NOT_ATTEMPTED, FETCH_ERROR_CODES.DEADLINE]);
 
-/** Child chunk id: the parent's plus a hash of the leftover lines, so a rerun with the same leftovers reuses it. */
-export function childChunkId(parentId: string, leftovers: readonly UrlInput[]): string {
-  const hash = createHash('sha256');
-  for (const u of leftovers) hash.update(`${u.line}\n`);
-  return `${parentId}.${hash.digest('hex').slice(0, 8)}`;
+/** Consumes one delivery of a chunk; see the table at the top of this file. */
+export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, delivery: Delivery, deadline: number): Promise<ConsumeOutcome> {
+  const step = delivery.checkpoint ?? ((): void => {});
+  const chunkId = chunkMessageId(msg);
+  let claim = await deps.ledger.getClaim(msg.jobId, chunkId);
+  let claimed = false;
+  if (claim === undefined) {
+    step('before-fetch');
+    const outcome = delivery.lastReceive ? gaveUp(msg) : await fetchChunk(deps, msg, deadline);
+    step('after-fetch');
+    const objectKey = await deps.results.putDeliveryResults(msg.jobId, chunkId, delivery.id, outcome.results);
+    step('after-results-write');
+    const succeeded = outcome.results.filter((r) => r.ok).length;
+    const mine: ChunkClaim = {
+      deliveryId: delivery.id,
+      objectKey,
+      succeeded,
+      failed: outcome.results.length - succeeded,
+      leftovers: encodePositions(outcome.leftovers),
+      claimedAt: deps.now(),
+    };
+    const result = await deps.ledger.claim(msg.jobId, chunkId, mine);
+    claim = result.claim;
+    claimed = result.won;
+    // A losing delivery's object is never read (only claimed objects are); removing it only saves storage.
+    if (!claimed) await deps.results.deleteObject(objectKey).catch(() => undefined);
+  }
+  step('after-claim');
+  const leftovers = decodePositions(claim.leftovers);
+  if (leftovers.length > 0 && (claimed || !(await deps.ledger.isCounted(msg.jobId, msg)))) {
+    await deps.ledger.registerChild(msg.jobId, msg, deps.now());
+    const child = childMessage(msg, leftovers);
+    await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child) }]);
+  }
+  step('after-child-send');
+  await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
+  step('after-count');
+  return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length };
 }
 
-/**
- * Fetches one chunk with the engine, stores its final results, re-queues the URLs
- * the deadline left (as a new chunk registered on the job before it is sent) and
- * then counts the chunk, exactly once. Any store, register or send failure throws
- * before counting, so the message is redelivered and the whole chunk redone: its
- * results object is overwritten, never duplicated.
- *
- * Two narrow windows remain, each needing a failure at one exact point, and each only
- * if the rerun leaves different leftovers (whose child then gets another id):
- * - a crash after sending the child but before counting: the URLs in both children
- *   are fetched, and stored, twice; none is lost;
- * - the child registered but its send failing after every retry: the first child's
- *   registration is never matched by a message, so the job stays `running`.
- */
-export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deadline: number): Promise<ConsumeOutcome> {
-  if (await deps.jobs.isChunkCounted(msg.jobId, msg.chunkId)) return { counted: false, stored: 0, requeued: 0 };
-  const finalResults: FetchResult[] = [];
-  const leftovers: UrlInput[] = [];
-  const inputByLine = new Map(msg.urls.map((u) => [u.line, u]));
+/** A fetched chunk: final records (in line order) and the positions of URLs to re-queue. */
+interface ChunkOutcome {
+  readonly results: readonly FetchResult[];
+  readonly leftovers: readonly number[];
+}
+
+async function fetchChunk(deps: ConsumeDeps, msg: ChunkMessage, deadline: number): Promise<ChunkOutcome> {
+  const results: FetchResult[] = [];
+  const leftovers: number[] = [];
+  const positionByLine = new Map(msg.urls.map((u, i) => [u.line, i]));
   const storeBodies = msg.options['storeBodies'] === true;
   const lastGeneration = msg.generation + 1 >= MAX_GENERATIONS;
   let bodyError: unknown;
@@ -71,11 +131,12 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deadlin
     deadline,
     onResult: async (result, body) => {
       const code = result.error?.code;
-      if (code !== undefined && LEFTOVER_CODES.has(code) && !lastGeneration) {
-        leftovers.push(inputByLine.get(result.line) ?? { url: result.url, line: result.line });
+      const position = positionByLine.get(result.line);
+      if (code !== undefined && LEFTOVER_CODES.has(code) && !lastGeneration && position !== undefined) {
+        leftovers.push(position);
         return;
       }
-      finalResults.push(result);
+      results.push(result);
       if (storeBodies && body !== undefined && result.sha256 !== null && bodyError === undefined) {
         // Awaited so a slow store holds back the engine instead of buffering bodies.
         await deps.results.putBody(result.sha256, body).catch((error: unknown) => {
@@ -85,28 +146,39 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deadlin
     },
   });
   if (bodyError !== undefined) throw bodyError;
-  finalResults.sort((a, b) => a.line - b.line);
-  // Written even when empty: it must replace what an earlier, interrupted delivery stored.
-  await deps.results.putChunkResults(msg.jobId, msg.chunkId, finalResults);
-  let childId: string | undefined;
-  if (leftovers.length > 0) {
-    leftovers.sort((a, b) => a.line - b.line);
-    childId = childChunkId(msg.chunkId, leftovers);
-    const child: ChunkMessage = { ...msg, chunkId: childId, generation: msg.generation + 1, urls: leftovers };
-    await deps.jobs.register(msg.jobId, `chunk#${childId}`, { chunks: 1, urls: 0, split: false }, deps.now());
-    await deps.chunkQueue.sendAll([{ id: childId, body: JSON.stringify(child) }]);
-  }
-  const succeeded = finalResults.filter((r) => r.ok).length;
-  const counted = await deps.jobs.countChunk(
-    msg.jobId,
-    msg.chunkId,
-    { succeeded, failed: finalResults.length - succeeded },
-    deps.now(),
-  );
+  results.sort((a, b) => a.line - b.line);
+  return { results, leftovers: leftovers.sort((a, b) => a - b) };
+}
+
+/**
+ * The last receive of a message that failed on every earlier one (a poison chunk):
+ * fetching again could kill this invocation too and the chunk would vanish into the
+ * DLQ, so every URL gets a record saying why it was not fetched, and the job can end.
+ */
+function gaveUp(msg: ChunkMessage): ChunkOutcome {
+  const results = msg.urls.map((input) => failureRecord(input, 'the chunk failed on every delivery SQS allows (maxReceiveCount); see the consumer logs'));
+  return { results, leftovers: [] };
+}
+
+function failureRecord(input: UrlInput, message: string): FetchResult {
   return {
-    counted,
-    stored: finalResults.length,
-    requeued: leftovers.length,
-    ...(childId === undefined ? {} : { childChunkId: childId }),
+    url: input.url,
+    line: input.line,
+    ok: false,
+    status: null,
+    finalUrl: null,
+    headers: {},
+    bytes: 0,
+    sha256: null,
+    attempts: 0,
+    timings: { connect: null, ttfb: null, total: 0 },
+    error: { code: FETCH_ERROR_CODES.DELIVERY_LIMIT, message },
   };
+}
+
+/** The child chunk: the claim's leftover positions of the parent's URLs, one generation on. */
+function childMessage(msg: ChunkMessage, positions: readonly number[]): ChunkMessage {
+  const ref: ChunkRef = childOf(msg);
+  const urls = positions.map((p) => msg.urls[p]).filter((u): u is UrlInput => u !== undefined);
+  return { ...msg, ...ref, urls };
 }

@@ -1,11 +1,20 @@
 import type { UrlInput } from '../fetch/types';
 
+/** A manifest object's size and version. */
+export interface ManifestHead {
+  readonly size: number;
+  readonly etag: string;
+}
+
 /** Reads a manifest object by byte range. */
 export interface ManifestReader {
-  /** Object size in bytes; throws ManifestError when it does not exist. */
-  size(bucket: string, key: string): Promise<number>;
-  /** Bytes [start, end) (end exclusive, clipped to the object). */
-  readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer>;
+  /** Size and ETag; throws ManifestError when the object does not exist or cannot be read. */
+  head(bucket: string, key: string): Promise<ManifestHead>;
+  /**
+   * Bytes [start, end) (end exclusive, clipped to the object) of the version `etag`;
+   * throws ManifestError when the object has changed (or is gone).
+   */
+  readRange(bucket: string, key: string, start: number, end: number, etag: string): Promise<Buffer>;
 }
 
 /** Bytes of manifest one splitter invocation cuts into chunks (about 65,000 URLs of 60 bytes). */
@@ -65,12 +74,12 @@ export function firstLines(stats: readonly { newlines: number; endsWithNewline: 
  */
 export async function readRangeUrls(
   reader: ManifestReader,
-  range: { bucket: string; key: string; start: number; end: number; size: number; firstLine: number },
+  range: { bucket: string; key: string; start: number; end: number; size: number; firstLine: number; etag: string },
 ): Promise<UrlInput[]> {
-  const { bucket, key, start, end, size } = range;
+  const { bucket, key, start, end, size, etag } = range;
   // One byte before the range tells whether a line starts exactly at `start`.
   const from = start === 0 ? 0 : start - 1;
-  let buf = await reader.readRange(bucket, key, from, end);
+  let buf = await reader.readRange(bucket, key, from, end, etag);
   let pos: number;
   if (start === 0) {
     pos = 0;
@@ -86,7 +95,7 @@ export async function readRangeUrls(
   while (pos < limit) {
     let nl = buf.indexOf(NL, pos);
     while (nl === -1 && readTo < size) {
-      const more = await reader.readRange(bucket, key, readTo, Math.min(size, readTo + TAIL_STEP));
+      const more = await reader.readRange(bucket, key, readTo, Math.min(size, readTo + TAIL_STEP), etag);
       readTo += more.length;
       buf = Buffer.concat([buf, more]);
       nl = buf.indexOf(NL, pos);

@@ -1,18 +1,24 @@
 import type { UrlInput } from '../fetch/types';
+import { chunkIdOf, type ChunkRef } from './chunk-ref';
 import { BadMessageError } from './errors';
 
 /** Engine options a job carries (validated by the API: only the allowed keys). */
 export type JobOptions = Readonly<Record<string, unknown>>;
 
-/** A chunk of a job's URLs: the body of one message on the chunk queue. */
-export interface ChunkMessage {
+/**
+ * A chunk of a job's URLs: the body of one message on the chunk queue. Its place in
+ * the job ({@link ChunkRef}: group, root index, generation) names it; see chunkIdOf.
+ */
+export interface ChunkMessage extends ChunkRef {
   readonly kind: 'chunk';
   readonly jobId: string;
-  readonly chunkId: string;
-  /** 0 for chunks cut from the job, +1 for each re-queue of leftovers. */
-  readonly generation: number;
   readonly options: JobOptions;
   readonly urls: readonly UrlInput[];
+}
+
+/** The chunk's id, e.g. `r00005-000123~1`. */
+export function chunkMessageId(msg: ChunkMessage): string {
+  return chunkIdOf(msg);
 }
 
 /** Plan a manifest: find its byte ranges and the first line number of each. */
@@ -36,6 +42,8 @@ export interface RangeMessage {
   readonly end: number;
   /** Size of the whole object: a line that starts before `end` is read on up to here. */
   readonly size: number;
+  /** The object version the plan saw: every range read is pinned to it (If-Match). */
+  readonly etag: string;
   /** 1-based line number of the first line that starts at or after `start`. */
   readonly firstLine: number;
 }
@@ -91,10 +99,13 @@ export function parseChunkMessage(body: string): ChunkMessage {
     }
     return { url: item.url, line: item.line };
   });
+  const group = str(o, 'group');
+  if (!/^[a-z0-9]{1,16}$/.test(group)) throw new BadMessageError('Message field `group` is not a group id');
   return {
     kind: 'chunk',
     jobId: str(o, 'jobId'),
-    chunkId: str(o, 'chunkId'),
+    group,
+    index: int(o, 'index'),
     generation: int(o, 'generation'),
     options: options(o),
     urls: inputs,
@@ -114,6 +125,7 @@ export function parseSplitMessage(body: string): SplitMessage {
       start: int(o, 'start'),
       end: int(o, 'end'),
       size: int(o, 'size'),
+      etag: str(o, 'etag'),
       firstLine: int(o, 'firstLine'),
     };
   }

@@ -12,21 +12,19 @@ export interface QueuePublisher {
   sendAll(messages: readonly QueueMessage[]): Promise<void>;
 }
 
-/** One page of a job's stored results. */
-export interface ResultPage {
-  readonly items: readonly FetchResult[];
-  /** Opaque; pass back to get the next page. Null when there is nothing more (yet). */
-  readonly nextCursor: string | null;
-}
-
-/** Where results live: one object per chunk, rewritten on redelivery. */
+/**
+ * Where results live: one immutable object per delivery of a chunk (the ledger's claim
+ * says which delivery's object counts), and bodies by content.
+ */
 export interface ResultStore {
-  /** Writes the chunk's final results at its deterministic key (overwrites). */
-  putChunkResults(jobId: string, chunkId: string, results: readonly FetchResult[]): Promise<void>;
+  /** Writes one delivery's final results as a new object and returns its key; never overwrites. */
+  putDeliveryResults(jobId: string, chunkId: string, deliveryId: string, results: readonly FetchResult[]): Promise<string>;
+  /** Removes an object no claim points at (a losing delivery's). */
+  deleteObject(key: string): Promise<void>;
+  /** The JSON lines of one results object. */
+  readLines(key: string): Promise<string[]>;
   /** Stores a body under its sha256 (content-addressed, so rewriting is harmless). */
   putBody(sha256: string, body: Buffer): Promise<void>;
-  /** Reads up to `limit` results from `cursor` on; throws `BadCursorError` for a foreign cursor. */
-  readResults(jobId: string, cursor: string | undefined, limit: number): Promise<ResultPage>;
 }
 
 /** Job states as stored and reported (`running` is derived: queued with progress). */
@@ -64,37 +62,4 @@ export interface JobStatus {
   readonly updatedAt: string;
   /** Why the job failed, when it did. */
   readonly reason?: string;
-}
-
-/** Chunks and URLs added to a job by one registration. */
-export interface Registration {
-  readonly chunks: number;
-  readonly urls: number;
-  /** True when this registration completes one of the job's `splitsTotal` splits. */
-  readonly split: boolean;
-}
-
-/** What one counted chunk contributes. */
-export interface ChunkCounts {
-  readonly succeeded: number;
-  readonly failed: number;
-}
-
-/** The job record and its counters. Every mutation is idempotent by its id. */
-export interface JobStore {
-  /** Creates the job; false (and no change) when it exists already. */
-  createJob(job: NewJob): Promise<boolean>;
-  getJob(jobId: string): Promise<JobStatus | undefined>;
-  /** Sets how many splits the job has, once known (manifest jobs). */
-  setSplitsTotal(jobId: string, splits: number, now: number): Promise<void>;
-  /**
-   * Adds chunks/URLs to the job's totals once per `registrationId`, before they are sent,
-   * so `chunks.total` never lags what is queued. Returns false when already registered.
-   */
-  register(jobId: string, registrationId: string, registration: Registration, now: number): Promise<boolean>;
-  isChunkCounted(jobId: string, chunkId: string): Promise<boolean>;
-  /** Counts the chunk exactly once; returns false when it was counted before. Marks the job done when complete. */
-  countChunk(jobId: string, chunkId: string, counts: ChunkCounts, now: number): Promise<boolean>;
-  /** Marks the job failed with a reason (unless it is done already). */
-  markFailed(jobId: string, reason: string, now: number): Promise<void>;
 }

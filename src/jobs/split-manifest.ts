@@ -7,12 +7,15 @@ import {
   readRangeUrls,
   type ManifestReader,
 } from './manifest';
-import type { PlanMessage, RangeMessage, SplitMessage } from './messages';
-import type { JobStore, QueuePublisher } from './ports';
+import { rangeGroup } from './chunk-ref';
+import { ManifestError } from './errors';
+import type { JobLedger } from './job-ledger';
+import { chunkMessageId, type PlanMessage, type RangeMessage, type SplitMessage } from './messages';
+import type { QueuePublisher } from './ports';
 
 /** What the splitter needs. */
 export interface SplitDeps {
-  readonly jobs: JobStore;
+  readonly ledger: JobLedger;
   readonly manifests: ManifestReader;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
@@ -24,18 +27,13 @@ export interface SplitDeps {
   readonly planParallel?: number;
 }
 
-/** Zero-padded so chunk ids, and so results pages, sort in manifest order. */
-function rangePrefix(index: number): string {
-  return `r${String(index).padStart(5, '0')}`;
-}
-
 /**
  * Plans a manifest: reads its ranges in parallel to count newlines (so each range
  * knows its first line number), records the number of splits on the job, and queues
  * one range message per range for parallel splitter invocations.
  */
 export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<number> {
-  const size = await deps.manifests.size(msg.bucket, msg.key);
+  const { size, etag } = await deps.manifests.head(msg.bucket, msg.key);
   const ranges = planRanges(size, deps.rangeBytes ?? MANIFEST_RANGE_BYTES);
   const stats = ranges.map(() => ({ newlines: 0, endsWithNewline: false }));
   let next = 0;
@@ -43,14 +41,14 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
     while (next < ranges.length) {
       const i = next++;
       const r = ranges[i] as { start: number; end: number };
-      const buf = await deps.manifests.readRange(msg.bucket, msg.key, r.start, r.end);
+      const buf = await deps.manifests.readRange(msg.bucket, msg.key, r.start, r.end, etag);
       stats[i] = { newlines: countNewlines(buf), endsWithNewline: buf[buf.length - 1] === 0x0a };
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.planParallel ?? 4, ranges.length) }, worker));
   const lines = firstLines(stats);
   // Splits first: the job cannot look done while ranges are still to be registered.
-  await deps.jobs.setSplitsTotal(msg.jobId, ranges.length, deps.now());
+  await deps.ledger.setSplitsTotal(msg.jobId, ranges.length, deps.now());
   const messages = ranges.map((r, index) => {
     const body: RangeMessage = {
       kind: 'range',
@@ -62,6 +60,7 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
       start: r.start,
       end: r.end,
       size,
+      etag,
       firstLine: lines[index] as number,
     };
     return { id: `range-${index}`, body: JSON.stringify(body) };
@@ -71,34 +70,35 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
 }
 
 /**
- * Cuts one manifest range into chunks, registers them on the job (once per range,
- * however often this message is delivered) and queues them.
+ * Cuts one manifest range into chunks, registers them on the job as one group (once,
+ * however often this message is delivered) and queues them. A repeat re-sends the same
+ * chunks (same ids, same URLs: the read is pinned to the planned version), which the
+ * consumer's claim makes harmless.
  */
 export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<number> {
   const urls = await readRangeUrls(deps.manifests, msg);
-  const chunks = [...cutChunks(urls, { jobId: msg.jobId, options: msg.options, idPrefix: rangePrefix(msg.index) }, deps.limits)];
-  await deps.jobs.register(
-    msg.jobId,
-    `split#${msg.index}`,
-    { chunks: chunks.length, urls: urls.length, split: true },
-    deps.now(),
-  );
-  await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: c.chunkId, body: JSON.stringify(c) })));
+  const group = rangeGroup(msg.index);
+  const chunks = [...cutChunks(urls, { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
+  await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
+  await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));
   return chunks.length;
 }
 
 /**
- * Handles one split queue message. A failure (after the publisher's own retries)
- * marks the job failed with the reason, so a job is never silently half-queued, and
- * the message is then done with: retrying could not un-fail the job. Only when even
- * that write fails does the error propagate, and SQS delivers the message again.
+ * Handles one split queue message. A bad manifest (missing, unreadable, changed while
+ * split) fails the job with the reason: retrying cannot help. Any other error is taken
+ * as transient and thrown, so SQS delivers the message again; on its last receive the
+ * job is failed with the reason instead, so it never waits forever on a message in the
+ * DLQ. Only when even that write fails does the message reach the DLQ.
  */
-export async function handleSplitMessage(deps: SplitDeps, msg: SplitMessage): Promise<void> {
+export async function handleSplitMessage(deps: SplitDeps, msg: SplitMessage, delivery: { readonly lastReceive: boolean }): Promise<void> {
   try {
     if (msg.kind === 'plan') await planManifest(deps, msg);
     else await splitRange(deps, msg);
   } catch (error) {
-    const what = msg.kind === 'plan' ? 'planning the manifest' : `queuing manifest range ${msg.index}`;
-    await deps.jobs.markFailed(msg.jobId, `Failed ${what}: ${error instanceof Error ? error.message : String(error)}`, deps.now());
+    if (!(error instanceof ManifestError) && !delivery.lastReceive) throw error;
+    const what = msg.kind === 'plan' ? 'planning the manifest' : `splitting manifest range ${msg.index}`;
+    const why = error instanceof ManifestError ? '' : ' on the last delivery SQS allows';
+    await deps.ledger.markFailed(msg.jobId, `Failed ${what}${why}: ${error instanceof Error ? error.message : String(error)}`, deps.now());
   }
 }

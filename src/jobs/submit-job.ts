@@ -1,15 +1,20 @@
+import { INLINE_GROUP } from './chunk-ref';
 import { cutChunks, type ChunkLimits } from './chunking';
+import type { JobLedger } from './job-ledger';
+import type { JobLimits } from './job-options';
 import type { ManifestReader } from './manifest';
-import type { JobOptions, PlanMessage } from './messages';
-import { JOB_STATES, type JobStore, type QueuePublisher } from './ports';
+import { chunkMessageId, type JobOptions, type PlanMessage } from './messages';
+import { JOB_STATES, type QueuePublisher } from './ports';
 
 /** What submitting needs. */
 export interface SubmitDeps {
-  readonly jobs: JobStore;
+  readonly ledger: JobLedger;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
   readonly manifests: ManifestReader;
   readonly limits: ChunkLimits;
+  /** What the deployment allows a job (options, manifest location). */
+  readonly jobLimits: JobLimits;
   readonly now: () => number;
 }
 
@@ -34,9 +39,6 @@ export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmis
     : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options });
 }
 
-/** Prefix of chunk ids of inline jobs. */
-const INLINE_PREFIX = 'c';
-
 /**
  * Creates the job, registers its chunks (so `chunks.total` is right before any is
  * sent) and queues them. If queuing fails after the publisher's retries, the job is
@@ -44,13 +46,13 @@ const INLINE_PREFIX = 'c';
  *
  * Re-submitting an existing job id (a retried schedule tick) does not make a second
  * job: one not yet done or failed is registered and sent again (both idempotent per chunk id:
- * a chunk is counted once however often it arrives); a done or failed one is left alone.
+ * the ledger registers a group once and claims a chunk once however often it arrives); a done or failed one is left alone.
  */
 export async function submitUrls(
   deps: SubmitDeps,
   job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions },
 ): Promise<SubmitOutcome> {
-  const created = await deps.jobs.createJob({
+  const created = await deps.ledger.createJob({
     jobId: job.jobId,
     options: job.options,
     source: 'urls',
@@ -60,15 +62,15 @@ export async function submitUrls(
   const chunks = [
     ...cutChunks(
       job.urls.map((url, i) => ({ url, line: i + 1 })),
-      { jobId: job.jobId, options: job.options, idPrefix: INLINE_PREFIX },
+      { jobId: job.jobId, options: job.options, group: INLINE_GROUP },
       deps.limits,
     ),
   ];
   const outcome = { jobId: job.jobId, total: job.urls.length, chunks: chunks.length, created };
-  if (!created && !(await stillQueued(deps.jobs, job.jobId))) return outcome;
+  if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   await queueing(deps, job.jobId, async () => {
-    await deps.jobs.register(job.jobId, 'split#0', { chunks: chunks.length, urls: job.urls.length, split: true }, deps.now());
-    await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: c.chunkId, body: JSON.stringify(c) })));
+    await deps.ledger.registerGroup(job.jobId, { group: INLINE_GROUP, chunks: chunks.length, urls: job.urls.length }, deps.now());
+    await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));
   });
   return outcome;
 }
@@ -81,24 +83,23 @@ export async function submitManifest(
   deps: SubmitDeps,
   job: { readonly jobId: string; readonly bucket: string; readonly key: string; readonly options: JobOptions },
 ): Promise<SubmitOutcome> {
-  await deps.manifests.size(job.bucket, job.key);
-  const created = await deps.jobs.createJob({
+  await deps.manifests.head(job.bucket, job.key);
+  const created = await deps.ledger.createJob({
     jobId: job.jobId,
     options: job.options,
     source: `s3://${job.bucket}/${job.key}`,
     now: deps.now(),
   });
   const outcome = { jobId: job.jobId, total: null, chunks: null, created };
-  if (!created && !(await stillQueued(deps.jobs, job.jobId))) return outcome;
+  if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   const plan: PlanMessage = { kind: 'plan', jobId: job.jobId, bucket: job.bucket, key: job.key, options: job.options };
   await queueing(deps, job.jobId, () => deps.splitQueue.sendAll([{ id: 'plan', body: JSON.stringify(plan) }]));
   return outcome;
 }
 
 /** Not done and not failed: a retried submit may have stopped half-way, so queue again. */
-async function stillQueued(jobs: JobStore, jobId: string): Promise<boolean> {
-  const status = await jobs.getJob(jobId);
-  return status?.state === JOB_STATES.QUEUED || status?.state === JOB_STATES.RUNNING;
+async function stillQueued(ledger: JobLedger, jobId: string): Promise<boolean> {
+  return (await ledger.completion(jobId))?.state === JOB_STATES.QUEUED;
 }
 
 async function queueing(deps: SubmitDeps, jobId: string, send: () => Promise<void>): Promise<void> {
@@ -106,7 +107,7 @@ async function queueing(deps: SubmitDeps, jobId: string, send: () => Promise<voi
     await send();
   } catch (error) {
     const reason = `Queuing failed: ${error instanceof Error ? error.message : String(error)}`;
-    await deps.jobs.markFailed(jobId, reason, deps.now());
+    await deps.ledger.markFailed(jobId, reason, deps.now());
     throw error;
   }
 }

@@ -8,7 +8,9 @@ import { createResultsCommand } from '../../../src/cli/results-command';
 import { createStatusCommand } from '../../../src/cli/status-command';
 import { createSubmitCommand } from '../../../src/cli/submit-command';
 import { UsageError } from '../../../src/errors';
-import { fakeResult, MemoryJobs, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import { fakeResult, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
+import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'k';
@@ -19,11 +21,19 @@ const NOW = Date.UTC(2026, 10, 24);
  * request into an API Gateway event: the commands and the client run unchanged, no socket.
  */
 function stack() {
-  const jobs = new MemoryJobs();
+  const jobs = new JobLedger(new MemoryLedgerStore());
   const results = new MemoryResults();
   const handler = createHttpHandler({
-    submit: { jobs, chunkQueue: new MemoryQueue(), splitQueue: new MemoryQueue(), manifests: new MemoryManifests(), limits: { urls: 2, bytes: 60_000 }, now: () => NOW },
-    jobs,
+    submit: {
+      ledger: jobs,
+      chunkQueue: new MemoryQueue(),
+      splitQueue: new MemoryQueue(),
+      manifests: new MemoryManifests(),
+      limits: { urls: 2, bytes: 60_000 },
+      jobLimits: TEST_JOB_LIMITS,
+      now: () => NOW,
+    },
+    ledger: jobs,
     results,
     apiKey: async () => KEY,
     newJobId: () => 'job-1',
@@ -89,7 +99,7 @@ describe('fanout submit / status / results', () => {
     const sleep = async (): Promise<void> => {
       polls += 1;
       // Stand-in for the consumers: count one chunk per poll.
-      await jobs.countChunk('job-1', `c-00000${polls - 1}`, { succeeded: 1, failed: 0 }, NOW);
+      await jobs.countChunk('job-1', { group: 'c', index: polls - 1, generation: 0 }, { succeeded: 1, failed: 0 }, NOW);
     };
     const cli = io('http://127.0.0.1/a\nhttp://127.0.0.1/b\nhttp://127.0.0.1/c\n');
     expect(await createSubmitCommand({ fetch: fakeFetch, sleep })(['-', '--wait'], cli)).toBe(0);
@@ -102,9 +112,9 @@ describe('fanout submit / status / results', () => {
   it('turns a 400 into a one-line usage error naming the problem', async () => {
     const { fakeFetch } = stack();
     const cli = io();
-    const error = await createSubmitCommand({ fetch: fakeFetch })(['s3://bucket/missing.txt'], cli).catch((e: unknown) => e);
+    const error = await createSubmitCommand({ fetch: fakeFetch })(['s3://bucket/manifests/missing.txt'], cli).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(/^Manifest s3:\/\/bucket\/missing.txt not found.*: manifest /);
+    expect((error as Error).message).toMatch(/^Manifest s3:\/\/bucket\/manifests\/missing.txt not found.*: manifest /);
     expect((error as Error).message).not.toContain('\n');
   });
 
@@ -128,16 +138,36 @@ describe('fanout submit / status / results', () => {
     );
   });
 
+  /** A job whose one chunk holds `lines`, claimed; counted (so done) when `finish`. */
+  async function jobWithResults(jobs: JobLedger, results: MemoryResults, lines: number[], finish: boolean): Promise<void> {
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    await jobs.registerGroup('job-1', { group: 'c', chunks: 1, urls: lines.length }, NOW);
+    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', lines.map((line) => fakeResult({ url: 'u', line })));
+    await jobs.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: lines.length, failed: 0, leftovers: '', claimedAt: NOW });
+    if (finish) await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: lines.length, failed: 0 }, NOW);
+  }
+
   it('writes every result page to --out', async () => {
     const { fakeFetch, jobs, results } = stack();
-    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
     const lines = Array.from({ length: 2500 }, (_, i) => i + 1);
-    await results.putChunkResults('job-1', 'c-000000', lines.map((line) => fakeResult({ url: 'u', line })));
+    await jobWithResults(jobs, results, lines, true);
     const file = join(dir, 'results.jsonl');
     const cli = io();
     expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--out', file], cli)).toBe(0);
     const written = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
     expect(written).toEqual(lines);
     expect(cli.err()).toBe(`2500 results written to ${file}\n`);
+  });
+
+  it('says when the job is not complete: exit 1, unless --partial', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    await jobWithResults(jobs, results, [1, 2], false);
+    const cli = io();
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(1);
+    expect(cli.out().trim().split('\n')).toHaveLength(2);
+    expect(cli.err()).toContain('job-1 is not complete yet (state queued)');
+    const partial = io();
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--partial'], partial)).toBe(0);
+    expect(partial.err()).toContain('2 results (partial: job-1 is queued)');
   });
 });

@@ -1,6 +1,8 @@
 import { createHttpHandler, type ApiDeps } from '../../../src/api/http-handler';
 import { MAX_BODY_BYTES } from '../../../src/api/json-body';
-import { MemoryJobs, MemoryManifests, MemoryQueue, MemoryResults, fakeResult } from '../jobs/fakes';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import { MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
+import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'secret-key';
@@ -8,15 +10,23 @@ const NOW = Date.UTC(2026, 10, 24);
 const auth = { 'x-api-key': KEY };
 
 function setup(overrides: Partial<ApiDeps> = {}) {
-  const jobs = new MemoryJobs();
+  const ledger = new JobLedger(new MemoryLedgerStore());
   const results = new MemoryResults();
   const chunkQueue = new MemoryQueue();
   const manifests = new MemoryManifests();
   const logs: Record<string, unknown>[] = [];
   let n = 0;
   const handler = createHttpHandler({
-    submit: { jobs, chunkQueue, splitQueue: new MemoryQueue(), manifests, limits: { urls: 2, bytes: 60_000 }, now: () => NOW },
-    jobs,
+    submit: {
+      ledger,
+      chunkQueue,
+      splitQueue: new MemoryQueue(),
+      manifests,
+      limits: { urls: 2, bytes: 60_000 },
+      jobLimits: TEST_JOB_LIMITS,
+      now: () => NOW,
+    },
+    ledger,
     results,
     apiKey: async () => KEY,
     publicUrl: 'http://127.0.0.1:3000',
@@ -28,7 +38,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
     const res = await handler(httpEvent(...args), lambdaContext());
     return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as Record<string, any>, headers: res.headers };
   };
-  return { call, jobs, results, chunkQueue, manifests, logs };
+  return { call, ledger, results, chunkQueue, manifests, logs };
 }
 
 describe('API handler', () => {
@@ -75,7 +85,7 @@ describe('API handler', () => {
   });
 
   it('answers 400 with a detail per bad field and URL index', async () => {
-    const { call, jobs } = setup();
+    const { call, ledger } = setup();
     const res = await call('POST', '/jobs', {
       headers: auth,
       body: JSON.stringify({ urls: ['http://127.0.0.1/', 7, null], options: { concurrency: 0, bogus: 1 } }),
@@ -83,12 +93,12 @@ describe('API handler', () => {
     expect(res.status).toBe(400);
     expect(res.body['error'].code).toBe('VALIDATION');
     expect(res.body['error'].details).toEqual([
-      { field: 'options.concurrency', reason: 'must be an integer from 1 to 10000' },
+      { field: 'options.concurrency', reason: "must be an integer from 1 to 64 (this deployment's limit)" },
       { field: 'options.bogus', reason: expect.stringContaining('unknown option') },
       { field: 'urls[1]', reason: 'must be a string' },
       { field: 'urls[2]', reason: 'must be a string' },
     ]);
-    expect(jobs.jobs.size).toBe(0);
+    expect(await ledger.getJob('job-1')).toBeUndefined();
   });
 
   it.each([
@@ -110,15 +120,15 @@ describe('API handler', () => {
 
   it('answers 400 on the manifest field for a manifest that does not exist', async () => {
     const { call } = setup();
-    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/missing.txt' }) });
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/manifests/missing.txt' }) });
     expect(res.status).toBe(400);
     expect(res.body['error'].details).toEqual([{ field: 'manifest', reason: expect.stringContaining('not found') }]);
   });
 
   it('accepts a manifest with unknown totals', async () => {
     const { call, manifests } = setup();
-    manifests.put('bucket', 'urls.txt', 'http://127.0.0.1/\n');
-    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/urls.txt' }) });
+    manifests.put('bucket', 'manifests/urls.txt', 'http://127.0.0.1/\n');
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ manifest: 's3://bucket/manifests/urls.txt' }) });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ jobId: 'job-1', total: null, chunks: null });
   });
@@ -144,17 +154,21 @@ describe('API handler', () => {
   });
 
   it('pages results with a cursor and refuses a bad cursor or limit with 400', async () => {
-    const { call, results } = setup();
+    const { call, results, ledger } = setup();
     await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
-    await results.putChunkResults('job-1', 'c-000000', [1, 2, 3].map((line) => fakeResult({ url: 'u', line })));
+    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', [1, 2, 3].map((line) => fakeResult({ url: 'u', line })));
+    await ledger.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: 3, failed: 0, leftovers: '', claimedAt: NOW });
+    // An object no claim points at (a losing delivery's) is never read.
+    await results.putDeliveryResults('job-1', 'c-000000', 'd2', [fakeResult({ url: 'u', line: 1 })]);
     const first = await call('GET', '/jobs/job-1/results', { headers: auth, query: { limit: '2' } });
     expect(first.body['items'].map((r: { line: number }) => r.line)).toEqual([1, 2]);
+    expect(first.body).toMatchObject({ complete: false, state: 'queued' });
     const second = await call('GET', '/jobs/job-1/results', { headers: auth, query: { cursor: first.body['nextCursor'] } });
     expect(second.body).toMatchObject({ nextCursor: null });
     expect(second.body['items'].map((r: { line: number }) => r.line)).toEqual([3]);
     const badCursor = await call('GET', '/jobs/job-1/results', { headers: auth, query: { cursor: 'x' } });
     expect(badCursor.status).toBe(400);
-    expect(badCursor.body['error'].details).toEqual([{ field: 'cursor', reason: 'bad cursor' }]);
+    expect(badCursor.body['error'].details).toEqual([{ field: 'cursor', reason: 'The cursor is not one this API issued' }]);
     const badLimit = await call('GET', '/jobs/job-1/results', { headers: auth, query: { limit: '5000' } });
     expect(badLimit.status).toBe(400);
     expect((await call('GET', '/jobs/job-9/results', { headers: auth })).status).toBe(404);
@@ -167,11 +181,11 @@ describe('API handler', () => {
   });
 
   it('answers 500 with a generic message and the request id, and logs the detail', async () => {
-    const jobs = new MemoryJobs();
-    jobs.getJob = async () => {
+    const ledger = new JobLedger(new MemoryLedgerStore());
+    ledger.getJob = async () => {
       throw new Error('DynamoDB said: secret internal detail');
     };
-    const { call, logs } = setup({ jobs });
+    const { call, logs } = setup({ ledger });
     const res = await call('GET', '/jobs/job-1', { headers: auth });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error', requestId: 'req-1' } });
@@ -180,10 +194,10 @@ describe('API handler', () => {
   });
 
   it('marks the job failed and answers 500 when its chunks cannot be queued', async () => {
-    const { call, chunkQueue, jobs } = setup();
+    const { call, chunkQueue, ledger } = setup();
     chunkQueue.failNext = new Error('SQS unavailable');
     const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
     expect(res.status).toBe(500);
-    expect(await jobs.getJob('job-1')).toMatchObject({ state: 'failed', reason: 'Queuing failed: SQS unavailable' });
+    expect(await ledger.getJob('job-1')).toMatchObject({ state: 'failed', reason: 'Queuing failed: SQS unavailable' });
   });
 });

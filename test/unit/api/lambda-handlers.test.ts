@@ -1,8 +1,11 @@
 import { createConsumerHandler, createSplitterHandler } from '../../../src/api/lambda-handlers';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { FETCH_ERROR_CODES } from '../../../src/errors';
+import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
+import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { ChunkMessage } from '../../../src/jobs/messages';
-import { FakeEngine, MemoryJobs, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { FakeEngine, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { lambdaContext, sqsEvent } from './events';
 
 const NOW = Date.UTC(2026, 10, 24);
@@ -12,7 +15,8 @@ function chunkBody(chunkId: string, lines: number[]): string {
   const msg: ChunkMessage = {
     kind: 'chunk',
     jobId: 'job',
-    chunkId,
+    group: 'c',
+    index: Number(chunkId.slice(2)),
     generation: 0,
     options: {},
     urls: lines.map((line) => ({ url: `http://127.0.0.1/${line}`, line })),
@@ -20,23 +24,35 @@ function chunkBody(chunkId: string, lines: number[]): string {
   return JSON.stringify(msg);
 }
 
-async function consumerSetup(engine = new FakeEngine()) {
-  const jobs = new MemoryJobs();
+async function consumerSetup(engine = new FakeEngine(), faultInjection = false) {
+  const jobs = new JobLedger(new MemoryLedgerStore());
   await jobs.createJob({ jobId: 'job', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
-  await jobs.register('job', 'split#0', { chunks: 2, urls: 3, split: true }, NOW);
+  await jobs.registerGroup('job', { group: 'c', chunks: 2, urls: 3 }, NOW);
   const results = new MemoryResults();
   const logs: Record<string, unknown>[] = [];
   const handler = createConsumerHandler({
     engine,
     configFor: () => ENGINE_CONFIG,
     results,
-    jobs,
+    ledger: jobs,
     chunkQueue: new MemoryQueue(),
     now: () => NOW,
     deadlineMarginMs: 10_000,
+    maxReceiveCount: 3,
+    faultInjection,
     log: (e) => logs.push(e),
   });
   return { handler, jobs, results, logs, engine };
+}
+
+/** An SQS event whose records carry these receive counts and fault plans. */
+function eventWith(bodies: string[], receiveCount: string, plan?: string) {
+  const event = sqsEvent(bodies);
+  for (const record of event.Records) {
+    record.attributes.ApproximateReceiveCount = receiveCount;
+    if (plan !== undefined) record.messageAttributes[FAULT_ATTRIBUTE] = { dataType: 'String', stringValue: plan, stringListValues: [], binaryListValues: [] };
+  }
+  return event;
 }
 
 describe('consumer handler', () => {
@@ -94,6 +110,23 @@ describe('consumer handler', () => {
     expect(mostPerHost).toBeLessThanOrEqual(ENGINE_CONFIG.perHost);
   });
 
+  it('takes a receive at maxReceiveCount as the last: records DELIVERY_LIMIT instead of fetching', async () => {
+    const { handler, jobs, engine } = await consumerSetup();
+    const res = await handler(eventWith([chunkBody('c-000000', [1, 2]), chunkBody('c-000001', [3])], '3'), lambdaContext());
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(engine.runs).toHaveLength(0);
+    expect(await jobs.getJob('job')).toMatchObject({ state: 'done', succeeded: 0, failed: 3 });
+  });
+
+  it('fails the whole invocation at an injected kill, and ignores fault plans unless injection is on', async () => {
+    const kill = JSON.stringify({ kill: 'after-results-write' });
+    const on = await consumerSetup(new FakeEngine(), true);
+    await expect(on.handler(eventWith([chunkBody('c-000000', [1])], '1', kill), lambdaContext())).rejects.toThrow('injected kill');
+    expect(await on.jobs.getClaim('job', 'c-000000')).toBeUndefined();
+    const off = await consumerSetup(new FakeEngine(), false);
+    expect(await off.handler(eventWith([chunkBody('c-000000', [1])], '1', kill), lambdaContext())).toEqual({ batchItemFailures: [] });
+  });
+
   it('acknowledges a chunk whose leftovers were re-queued', async () => {
     const { handler } = await consumerSetup(new FakeEngine(() => FETCH_ERROR_CODES.NOT_ATTEMPTED));
     expect(await handler(sqsEvent([chunkBody('c-000000', [1])]), lambdaContext())).toEqual({ batchItemFailures: [] });
@@ -102,18 +135,19 @@ describe('consumer handler', () => {
 
 describe('splitter handler', () => {
   it('plans a manifest and reports a message that is neither plan nor range', async () => {
-    const jobs = new MemoryJobs();
-    await jobs.createJob({ jobId: 'm', options: {}, source: 's3://b/k', now: NOW });
+    const ledger = new JobLedger(new MemoryLedgerStore());
+    await ledger.createJob({ jobId: 'm', options: {}, source: 's3://b/k', now: NOW });
     const manifests = new MemoryManifests();
     manifests.put('b', 'k', 'http://127.0.0.1/1\n');
     const splitQueue = new MemoryQueue();
     const handler = createSplitterHandler({
-      jobs,
+      ledger,
       manifests,
       chunkQueue: new MemoryQueue(),
       splitQueue,
       limits: { urls: 10, bytes: 60_000 },
       now: () => NOW,
+      maxReceiveCount: 3,
       log: () => undefined,
     });
     const plan = JSON.stringify({ kind: 'plan', jobId: 'm', bucket: 'b', key: 'k', options: {} });

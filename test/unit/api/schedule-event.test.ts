@@ -1,43 +1,36 @@
 import { createScheduleHandler, runKeyOf } from '../../../src/api/schedule-event';
 import { ValidationError } from '../../../src/errors';
-import { MemoryJobs, MemoryManifests, MemoryQueue } from '../jobs/fakes';
+import { memoryJobDeps } from '../jobs/fakes';
 import { lambdaContext } from './events';
 
 const NOW = Date.UTC(2026, 10, 24);
 
 function setup() {
-  const jobs = new MemoryJobs();
-  const chunkQueue = new MemoryQueue();
-  const handler = createScheduleHandler({
-    jobs,
-    chunkQueue,
-    splitQueue: new MemoryQueue(),
-    manifests: new MemoryManifests(),
-    limits: { urls: 100, bytes: 60_000 },
-    now: () => NOW,
-  });
-  return { handler, jobs, chunkQueue };
+  const deps = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
+  const handler = createScheduleHandler(deps);
+  return { handler, chunkQueue: deps.chunkQueue, ledger: deps.ledger };
 }
 
 describe('schedule handler', () => {
   it('starts one job for a tick delivered twice with the same time', async () => {
-    const { handler, jobs } = setup();
+    const { handler } = setup();
     const event = { name: 'nightly', urls: ['http://127.0.0.1/a'], time: '2026-11-24T00:00:00Z' };
     const a = await handler(event, lambdaContext(60_000, 'req-a'));
     const b = await handler(event, lambdaContext(60_000, 'req-b'));
     expect(a.jobId).toBe(b.jobId);
-    expect(jobs.jobs.size).toBe(1);
+    expect([a.created, b.created]).toEqual([true, false]);
   });
 
   it('without a time, keys the run on the request id that Lambda keeps across retries', async () => {
-    const { handler, jobs } = setup();
+    const { handler, ledger } = setup();
     const event = { name: 'nightly', urls: ['http://127.0.0.1/a'] };
     const a = await handler(event, lambdaContext(60_000, 'req-a'));
     const retry = await handler(event, lambdaContext(60_000, 'req-a'));
     const next = await handler(event, lambdaContext(60_000, 'req-b'));
     expect(retry.jobId).toBe(a.jobId);
     expect(next.jobId).not.toBe(a.jobId);
-    expect(jobs.jobs.size).toBe(2);
+    expect([a.created, retry.created, next.created]).toEqual([true, false, true]);
+    expect(await ledger.getJob(next.jobId)).toBeDefined();
   });
 
   it('refuses input without a usable name or with a bad job', async () => {

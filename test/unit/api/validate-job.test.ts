@@ -1,9 +1,14 @@
 import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
+import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { ValidationError } from '../../../src/errors';
+import type { JobLimits } from '../../../src/jobs/job-options';
+
+/** A deployment whose engine allows at most 64 in flight, 8 per host, 30 s, 2 retries, 10 MiB. */
+const LIMITS: JobLimits = { engine: resolveEngineConfig({}), manifestBucket: 'bucket', bodyMemoryBytes: 1 << 28 };
 
 function details(body: unknown): { field: string; reason: string }[] {
   try {
-    validateJob(body);
+    validateJob(body, LIMITS);
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);
     return [...(error as ValidationError).details];
@@ -17,7 +22,7 @@ describe('validateJob', () => {
       validateJob({
         urls: ['http://127.0.0.1/', 'not a url'],
         options: { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 0, maxBytes: 1024, storeBodies: true },
-      }),
+      }, LIMITS),
     ).toEqual({
       kind: 'urls',
       urls: ['http://127.0.0.1/', 'not a url'],
@@ -26,7 +31,12 @@ describe('validateJob', () => {
   });
 
   it('accepts a manifest', () => {
-    expect(validateJob({ manifest: 's3://bucket/a/b.txt' })).toEqual({ kind: 'manifest', bucket: 'bucket', key: 'a/b.txt', options: {} });
+    expect(validateJob({ manifest: 's3://bucket/manifests/b.txt' }, LIMITS)).toEqual({
+      kind: 'manifest',
+      bucket: 'bucket',
+      key: 'manifests/b.txt',
+      options: {},
+    });
   });
 
   it.each([
@@ -38,7 +48,14 @@ describe('validateJob', () => {
     [{ manifest: 'https://bucket/k' }, [{ field: 'manifest', reason: 'must be an s3://bucket/key URL' }]],
     [{ urls: ['a'], options: [] }, [{ field: 'options', reason: 'must be an object' }]],
     [{ urls: ['a'], options: { storeBodies: 'yes' } }, [{ field: 'options.storeBodies', reason: 'must be true or false' }]],
-    [{ urls: ['a'], options: { retries: 1.5 } }, [{ field: 'options.retries', reason: 'must be an integer from 0 to 20' }]],
+    [{ urls: ['a'], options: { retries: 1.5 } }, [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }]],
+    // A job may lower the deployment's limits, never raise them.
+    [{ urls: ['a'], options: { retries: 20 } }, [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }]],
+    [{ urls: ['a'], options: { concurrency: 65 } }, [{ field: 'options.concurrency', reason: "must be an integer from 1 to 64 (this deployment's limit)" }]],
+    [{ urls: ['a'], options: { timeoutMs: 900_000 } }, [{ field: 'options.timeoutMs', reason: "must be an integer from 1 to 30000 (this deployment's limit)" }]],
+    [{ urls: ['a'], options: { maxBytes: 2 ** 30 } }, [{ field: 'options.maxBytes', reason: "must be an integer from 0 to 10485760 (this deployment's limit)" }]],
+    [{ manifest: 's3://other-bucket/manifests/k' }, [{ field: 'manifest', reason: 'must name an object under s3://bucket/manifests/' }]],
+    [{ manifest: 's3://bucket/results/k' }, [{ field: 'manifest', reason: 'must name an object under s3://bucket/manifests/' }]],
     [{ urls: ['a'], options: { userAgent: 'x' } }, [{ field: 'options.userAgent', reason: expect.stringContaining('unknown option') }]],
   ])('refuses %j', (body, want) => {
     expect(details(body)).toEqual(want);
@@ -55,7 +72,7 @@ describe('validateJob', () => {
 
   it('lists at most 20 details but counts them all', () => {
     try {
-      validateJob({ urls: Array.from({ length: 50 }, () => 1) });
+      validateJob({ urls: Array.from({ length: 50 }, () => 1) }, LIMITS);
       throw new Error('expected a ValidationError');
     } catch (error) {
       expect((error as ValidationError).details).toHaveLength(20);

@@ -1,7 +1,9 @@
-import { chunkIdFor, cutChunks, MAX_URL_CHARS } from '../../../src/jobs/chunking';
+import { chunkIdOf, childOf } from '../../../src/jobs/chunk-ref';
+import { cutChunks, MAX_URL_CHARS } from '../../../src/jobs/chunking';
 import type { UrlInput } from '../../../src/fetch/types';
+import { chunkMessageId } from '../../../src/jobs/messages';
 
-const job = { jobId: 'job-1', options: { retries: 1 }, idPrefix: 'c' };
+const job = { jobId: 'job-1', options: { retries: 1 }, group: 'c' };
 const inputs = (n: number, url = (i: number) => `http://127.0.0.1/${i}`): UrlInput[] =>
   Array.from({ length: n }, (_, i) => ({ url: url(i), line: i + 1 }));
 
@@ -10,8 +12,8 @@ describe('cutChunks', () => {
     const chunks = [...cutChunks(inputs(250), job, { urls: 100, bytes: 1_000_000 })];
     expect(chunks.map((c) => c.urls.length)).toEqual([100, 100, 50]);
     expect(chunks.flatMap((c) => c.urls.map((u) => u.line))).toEqual(inputs(250).map((u) => u.line));
-    expect(chunks.map((c) => c.chunkId)).toEqual(['c-000000', 'c-000001', 'c-000002']);
-    expect(chunks[0]).toMatchObject({ kind: 'chunk', jobId: 'job-1', generation: 0, options: { retries: 1 } });
+    expect(chunks.map(chunkMessageId)).toEqual(['c-000000', 'c-000001', 'c-000002']);
+    expect(chunks[0]).toMatchObject({ kind: 'chunk', jobId: 'job-1', group: 'c', index: 0, generation: 0, options: { retries: 1 } });
   });
 
   it('keeps each serialized message within the byte limit', () => {
@@ -20,6 +22,8 @@ describe('cutChunks', () => {
     const chunks = [...cutChunks(inputs(100, long), job, { urls: 1000, bytes: limit })];
     expect(chunks.length).toBeGreaterThan(5);
     for (const chunk of chunks) expect(Buffer.byteLength(JSON.stringify(chunk))).toBeLessThanOrEqual(limit);
+    // A re-queued child (a subset of the URLs, one more generation digit) fits too.
+    for (const chunk of chunks) expect(Buffer.byteLength(JSON.stringify({ ...chunk, ...childOf(chunk) }))).toBeLessThanOrEqual(limit);
     expect(chunks.flatMap((c) => c.urls)).toHaveLength(100);
   });
 
@@ -39,9 +43,17 @@ describe('cutChunks', () => {
   });
 });
 
-describe('chunkIdFor', () => {
-  it('pads so ids sort in job order', () => {
-    const ids = [9, 10, 100000].map((i) => chunkIdFor('r00001', i));
+describe('chunkIdOf', () => {
+  it('pads so ids sort in job order, each child right after its parent', () => {
+    const ids = [
+      { group: 'r00001', index: 9, generation: 0 },
+      { group: 'r00001', index: 9, generation: 1 },
+      { group: 'r00001', index: 9, generation: 2 },
+      { group: 'r00001', index: 10, generation: 0 },
+      { group: 'r00001', index: 100000, generation: 0 },
+      { group: 'r00002', index: 0, generation: 0 },
+    ].map(chunkIdOf);
+    expect(ids[1]).toBe('r00001-000009~1');
     expect([...ids].sort()).toEqual(ids);
   });
 });

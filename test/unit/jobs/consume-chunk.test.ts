@@ -1,131 +1,264 @@
 import { resolveEngineConfig } from '../../../src/config/engine-config';
-import { FETCH_ERROR_CODES } from '../../../src/errors';
-import { createJobConfigs } from '../../../src/jobs/job-engines';
-import { childChunkId, consumeChunk, MAX_GENERATIONS, type ConsumeDeps } from '../../../src/jobs/consume-chunk';
-import type { ChunkMessage } from '../../../src/jobs/messages';
-import { FakeEngine, MemoryJobs, MemoryQueue, MemoryResults } from './fakes';
+import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
+import type { FetchResult } from '../../../src/fetch/result';
+import type { UrlInput } from '../../../src/fetch/types';
+import { chunkIdOf } from '../../../src/jobs/chunk-ref';
+import { consumeChunk, MAX_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
+import { checkpointFor, CONSUME_STEPS, failingOnce, type FaultPlan } from '../../../src/jobs/faults';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import { createJobConfigs } from '../../../src/jobs/job-options';
+import { parseChunkMessage, type ChunkMessage } from '../../../src/jobs/messages';
+import { readResults } from '../../../src/jobs/read-results';
+import { submitUrls } from '../../../src/jobs/submit-job';
+import { FakeEngine, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from './fakes';
+import { MemoryLedgerStore } from './memory-ledger-store';
 
-const NOW = Date.UTC(2026, 10, 24);
+const NOW = Date.UTC(2026, 10, 30);
 
-function chunk(n: number, overrides: Partial<ChunkMessage> = {}): ChunkMessage {
-  return {
-    kind: 'chunk',
-    jobId: 'job',
-    chunkId: 'c-000000',
-    generation: 0,
-    options: {},
-    urls: Array.from({ length: n }, (_, i) => ({ url: `http://127.0.0.1/${i + 1}`, line: i + 1 })),
-    ...overrides,
-  };
+/** An engine whose outcome for a URL can change from one run to the next. */
+type Outcome = (input: UrlInput, run: number) => FetchErrorCode | undefined;
+
+class VaryingEngine extends FakeEngine {
+  #runs = 0;
+  constructor(outcome: Outcome) {
+    super((input) => outcome(input, this.#runs));
+  }
+  override run(...args: Parameters<FakeEngine['run']>): ReturnType<FakeEngine['run']> {
+    this.#runs += 1;
+    return super.run(...args);
+  }
 }
 
-async function setup(engine: FakeEngine, chunks = 1) {
-  const jobs = new MemoryJobs();
-  await jobs.createJob({ jobId: 'job', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
-  await jobs.register('job', 'split#0', { chunks, urls: 10, split: true }, NOW);
+/** A job of `n` inline URLs on in-memory stores, driven message by message. */
+async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls = 4) {
+  const store = new MemoryLedgerStore();
+  const ledger = new JobLedger(store);
+  const queue = new MemoryQueue();
+  const results = new MemoryResults();
+  const engine = new VaryingEngine(outcome);
+  const urls = Array.from({ length: n }, (_, i) => `http://127.0.0.1/${i + 1}`);
+  await submitUrls(
+    { ledger, chunkQueue: queue, splitQueue: new MemoryQueue(), manifests: undefined as never, limits: { urls: chunkUrls, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => NOW },
+    { jobId: 'job', urls, options: {} },
+  );
   const deps: ConsumeDeps = {
     engine,
-    configFor: createJobConfigs(resolveEngineConfig({ retries: 3 })), results: new MemoryResults(), jobs, chunkQueue: new MemoryQueue(), now: () => NOW };
-  return { deps, jobs, results: deps.results as MemoryResults, queue: deps.chunkQueue as MemoryQueue };
+    configFor: createJobConfigs(resolveEngineConfig({}), 1 << 28),
+    results,
+    ledger,
+    chunkQueue: queue,
+    now: () => NOW,
+  };
+  let deliveries = 0;
+  /** One delivery of `msg`, with a fault plan; false when it died or failed. */
+  const deliver = async (msg: ChunkMessage, plan?: FaultPlan, lastReceive = false): Promise<boolean> => {
+    deliveries += 1;
+    const checkpoint = checkpointFor(plan);
+    const delivery: Delivery = { id: `d${deliveries}`, lastReceive, ...(checkpoint === undefined ? {} : { checkpoint }) };
+    const faulty: ConsumeDeps = {
+      ...deps,
+      ledger: failingOnce(ledger, 'ledger', plan),
+      results: failingOnce(results, 'results', plan),
+      chunkQueue: failingOnce(queue, 'chunkQueue', plan),
+    };
+    return consumeChunk(faulty, msg, delivery, NOW + 60_000).then(
+      () => true,
+      () => false,
+    );
+  };
+  /** Delivers every message in the queue (and its children) until none is left. */
+  const drain = async (): Promise<void> => {
+    for (let i = 0; i < queue.sent.length; i += 1) await deliver(parseChunkMessage((queue.sent[i] as { body: string }).body));
+  };
+  const all = async (): Promise<FetchResult[]> => {
+    const items: FetchResult[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readResults(ledger, results, 'job', cursor, { items: 3, bytes: 1 << 20 });
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return items;
+  };
+  const messages = (): ChunkMessage[] => queue.sent.map((m) => parseChunkMessage(m.body));
+  return { store, ledger, queue, results, engine, deps, deliver, drain, all, messages, n };
+}
+
+type Pipeline = Awaited<ReturnType<typeof pipeline>>;
+
+/** The pipeline's promise: done, one record per line, counters equal to the records. */
+async function expectExactlyOnce(p: Pipeline): Promise<void> {
+  const status = await p.ledger.getJob('job');
+  const items = await p.all();
+  const lines = items.map((r) => r.line).sort((a, b) => a - b);
+  const ok = items.filter((r) => r.ok).length;
+  expect({ lines, state: status?.state, succeeded: status?.succeeded, failed: status?.failed, total: status?.total }).toEqual({
+    lines: Array.from({ length: p.n }, (_, i) => i + 1),
+    state: 'done',
+    succeeded: ok,
+    failed: items.length - ok,
+    total: p.n,
+  });
+  expect(status?.chunks.done).toBe(status?.chunks.total);
 }
 
 describe('consumeChunk', () => {
   it('stores every result, counts the chunk once and completes the job', async () => {
-    const engine = new FakeEngine((u) => (u.line === 2 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
-    const { deps, jobs, results } = await setup(engine);
-    const outcome = await consumeChunk(deps, chunk(3), NOW + 5000);
-    expect(outcome).toEqual({ counted: true, stored: 3, requeued: 0 });
-    expect(results.chunks.get('job/c-000000')?.map((r) => [r.line, r.ok])).toEqual([
-      [1, true],
-      [2, false],
-      [3, true],
-    ]);
-    expect(engine.runs[0]?.deadline).toBe(NOW + 5000);
-    expect(engine.runs[0]?.config?.retries).toBe(3);
-    expect(await jobs.getJob('job')).toMatchObject({ state: 'done', succeeded: 2, failed: 1, chunks: { total: 1, done: 1 } });
+    const p = await pipeline(6, (u) => (u.line === 2 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
+    await p.drain();
+    await expectExactlyOnce(p);
+    expect(await p.ledger.getJob('job')).toMatchObject({ succeeded: 5, failed: 1, chunks: { total: 2, done: 2 } });
   });
 
-  it('does nothing for a redelivered chunk that was counted already', async () => {
-    const engine = new FakeEngine();
-    const { deps, jobs, results } = await setup(engine);
-    await consumeChunk(deps, chunk(3), NOW + 5000);
-    const again = await consumeChunk(deps, chunk(3), NOW + 5000);
-    expect(again.counted).toBe(false);
-    expect(engine.runs).toHaveLength(1);
-    expect(results.puts).toBe(1);
-    expect((await jobs.getJob('job'))?.succeeded).toBe(3);
+  it('does no work for a delivery of a chunk that is already counted', async () => {
+    const p = await pipeline(3);
+    await p.drain();
+    const puts = p.results.puts;
+    expect(await p.deliver(p.messages()[0] as ChunkMessage)).toBe(true);
+    expect(p.engine.runs).toHaveLength(1);
+    expect(p.results.puts).toBe(puts);
+    await expectExactlyOnce(p);
   });
 
-  it('re-queues NOT_ATTEMPTED and DEADLINE URLs as a registered child chunk, not as results', async () => {
-    const engine = new FakeEngine((u) =>
-      u.line === 3 ? FETCH_ERROR_CODES.DEADLINE : u.line > 3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : undefined,
+  it('keeps one outcome when two deliveries run at once and their fetches disagree', async () => {
+    // Each run sees different answers: the first fails every URL, the second none.
+    const p = await pipeline(4, (_u, run) => (run === 1 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
+    const msg = p.messages()[0] as ChunkMessage;
+    await Promise.all([p.deliver(msg), p.deliver(msg)]);
+    await expectExactlyOnce(p);
+    const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
+    const items = await p.all();
+    // The counters, the records and the claim all tell the same story.
+    expect(items.filter((r) => r.ok)).toHaveLength(claim?.succeeded ?? -1);
+    // The losing delivery's object is gone: one object for the chunk.
+    expect(p.results.recordsOf('job', chunkIdOf(msg))).toHaveLength(1);
+  });
+
+  it('re-queues the deadline\'s leftovers as a child whose id the parent fixes, and sends it on every repeat', async () => {
+    // URLs 3 and 4 miss the deadline on the first run only.
+    const p = await pipeline(4, (u, run) => (run === 1 && u.line > 2 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : undefined));
+    const msg = p.messages()[0] as ChunkMessage;
+    expect(await p.deliver(msg, { kill: 'after-child-send' })).toBe(false);
+    // The repeat fetches nothing and sends the same child again (a harmless duplicate).
+    expect(await p.deliver(msg)).toBe(true);
+    const children = p.messages().filter((m) => m.generation === 1);
+    expect(children.map(chunkIdOf)).toEqual(['c-000000~1', 'c-000000~1']);
+    expect(children[0]).toEqual(children[1]);
+    expect(children[0]?.urls.map((u) => u.line)).toEqual([3, 4]);
+    expect(p.engine.runs).toHaveLength(1);
+    await p.drain();
+    await expectExactlyOnce(p);
+  });
+
+  it('does not count the parent before its child is registered, so the job cannot look done early', async () => {
+    const p = await pipeline(2, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    await p.deliver(p.messages()[0] as ChunkMessage);
+    expect(await p.ledger.getJob('job')).toMatchObject({ state: 'running', chunks: { total: 2, done: 1 } });
+    expect(p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 children'))).toBeLessThan(
+      p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 closed')),
     );
-    const { deps, jobs, results, queue } = await setup(engine);
-    const order: string[] = [];
-    queue.onSend = () => order.push(`send (log: ${jobs.log.join(', ')})`);
-    const outcome = await consumeChunk(deps, chunk(5, { options: { retries: 0 } }), NOW);
-    expect(engine.runs[0]?.config?.retries).toBe(0);
-    expect(outcome.requeued).toBe(3);
-    expect(results.chunks.get('job/c-000000')?.map((r) => r.line)).toEqual([1, 2]);
-    const [child] = queue.bodies<ChunkMessage>();
-    expect(child).toEqual({
-      kind: 'chunk',
-      jobId: 'job',
-      chunkId: outcome.childChunkId,
-      generation: 1,
-      options: { retries: 0 },
-      urls: [3, 4, 5].map((line) => ({ url: `http://127.0.0.1/${line}`, line })),
-    });
-    // Registered (chunks.total + 1) before it was sent; the parent counted after.
-    expect(order).toEqual([`send (log: register split#0, register chunk#${outcome.childChunkId})`]);
-    expect(jobs.log.at(-1)).toBe('count c-000000');
-    expect(await jobs.getJob('job')).toMatchObject({ state: 'running', succeeded: 2, chunks: { total: 2, done: 1 } });
   });
 
-  it('reuses the child id when a rerun leaves the same URLs', () => {
-    const left = [{ url: 'http://127.0.0.1/3', line: 3 }];
-    expect(childChunkId('c-000001', left)).toBe(childChunkId('c-000001', left));
-    expect(childChunkId('c-000001', left)).not.toBe(childChunkId('c-000001', [{ url: 'x', line: 4 }]));
+  it.each(CONSUME_STEPS)('loses nothing and counts nothing twice when a delivery dies at %s', async (step) => {
+    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : u.line === 5 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
+    const [first] = p.messages();
+    expect(await p.deliver(first as ChunkMessage, { kill: step })).toBe(false);
+    await p.drain();
+    await expectExactlyOnce(p);
   });
 
-  it('does not count a chunk whose results could not be stored, and counts it once on redelivery', async () => {
-    const engine = new FakeEngine();
-    const { deps, jobs, results } = await setup(engine);
-    results.failNextPut = new Error('S3 down');
-    await expect(consumeChunk(deps, chunk(2), NOW)).rejects.toThrow('S3 down');
-    expect(await jobs.isChunkCounted('job', 'c-000000')).toBe(false);
-    await consumeChunk(deps, chunk(2), NOW);
-    expect(await jobs.getJob('job')).toMatchObject({ state: 'done', succeeded: 2, chunks: { done: 1 } });
+  it.each([
+    'results.putDeliveryResults',
+    'ledger.getClaim',
+    'ledger.claim',
+    'ledger.registerChild',
+    'chunkQueue.sendAll',
+    'ledger.countChunk',
+  ])('loses nothing and counts nothing twice when %s fails once', async (call) => {
+    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    const [first] = p.messages();
+    expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
+    await p.drain();
+    await expectExactlyOnce(p);
   });
 
-  it('does not count a chunk whose leftovers could not be queued', async () => {
-    const engine = new FakeEngine(() => FETCH_ERROR_CODES.NOT_ATTEMPTED);
-    const { deps, jobs, queue } = await setup(engine);
-    queue.failNext = new Error('SQS down');
-    await expect(consumeChunk(deps, chunk(2), NOW)).rejects.toThrow('SQS down');
-    expect(await jobs.isChunkCounted('job', 'c-000000')).toBe(false);
+  it.each([
+    ['the bucket close', /^addOnce GROUP#/],
+    ['the group close', /^addOnce JOB closed/],
+    ['the job\'s state flip', /^setWhen JOB/],
+  ])('finishes %s on the next delivery when it failed after the count', async (_what, call) => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    p.store.failOnce = call;
+    expect(await p.deliver(msg)).toBe(false);
+    expect(p.store.failOnce).toBeUndefined();
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.ledger.completion('job')).toEqual({ state: 'done', complete: true });
+    expect(await p.store.get('job', 'JOB')).toMatchObject({ state: 'done', succeeded: 3 });
+    await expectExactlyOnce(p);
   });
 
-  it('stores bodies under their sha256 when the job asks for them', async () => {
-    const engine = new FakeEngine();
-    const { deps, results } = await setup(engine);
-    await consumeChunk(deps, chunk(2, { options: { storeBodies: true } }), NOW);
-    expect([...results.bodies.keys()].sort()).toEqual(['sha-1', 'sha-2']);
-    expect(results.bodies.get('sha-1')?.toString()).toBe('body 1');
+  it('gives every URL a DELIVERY_LIMIT record on the last receive instead of fetching again', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    expect(await p.deliver(p.messages()[0] as ChunkMessage, undefined, true)).toBe(true);
+    expect(p.engine.runs).toHaveLength(0);
+    expect((await p.all()).map((r) => r.error?.code)).toEqual(['DELIVERY_LIMIT', 'DELIVERY_LIMIT', 'DELIVERY_LIMIT']);
+    await expectExactlyOnce(p);
   });
 
-  it('stores no bodies otherwise', async () => {
-    const { deps, results } = await setup(new FakeEngine());
-    await consumeChunk(deps, chunk(2), NOW);
-    expect(results.bodies.size).toBe(0);
+  it('finishes a claimed chunk on its last receive rather than giving its URLs up', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    await p.deliver(msg, { kill: 'after-claim' });
+    await p.deliver(msg, undefined, true);
+    expect((await p.all()).every((r) => r.ok)).toBe(true);
+    await expectExactlyOnce(p);
   });
 
   it('stores leftovers as final results in the last generation instead of looping', async () => {
-    const engine = new FakeEngine(() => FETCH_ERROR_CODES.DEADLINE);
-    const { deps, jobs, results, queue } = await setup(engine);
-    await consumeChunk(deps, chunk(2, { generation: MAX_GENERATIONS - 1 }), NOW);
-    expect(queue.sent).toHaveLength(0);
-    expect(results.chunks.get('job/c-000000')?.map((r) => r.error?.code)).toEqual(['DEADLINE', 'DEADLINE']);
-    expect((await jobs.getJob('job'))?.state).toBe('done');
+    const p = await pipeline(2, () => FETCH_ERROR_CODES.DEADLINE, 10);
+    const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_GENERATIONS - 1 };
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.messages().filter((m) => m.generation === MAX_GENERATIONS)).toHaveLength(0);
+    const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
+    expect(claim).toMatchObject({ failed: 2, leftovers: '' });
+  });
+
+  it('stores bodies under their sha256 when the job asks for them', async () => {
+    const p = await pipeline(2, () => undefined, 10);
+    const msg = { ...(p.messages()[0] as ChunkMessage), options: { storeBodies: true } };
+    await p.deliver(msg);
+    expect([...p.results.bodies.keys()].sort()).toEqual(['sha-1', 'sha-2']);
+  });
+
+  it('keeps its promise under random duplicates, concurrent deliveries, kills and failed calls', async () => {
+    const calls = ['results.putDeliveryResults', 'ledger.claim', 'ledger.registerChild', 'chunkQueue.sendAll', 'ledger.countChunk', 'ledger.getClaim'];
+    for (let seed = 1; seed <= 40; seed += 1) {
+      let state = seed;
+      const random = (): number => {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        return state / 2 ** 31;
+      };
+      const p = await pipeline(23, (u, run) => (random() < 0.3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : (u.line + run) % 7 === 0 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined), 3);
+      const plan = (): FaultPlan | undefined => {
+        const r = random();
+        if (r < 0.2) return { kill: CONSUME_STEPS[Math.floor(random() * CONSUME_STEPS.length)] as (typeof CONSUME_STEPS)[number] };
+        if (r < 0.4) return { failCall: calls[Math.floor(random() * calls.length)] as string };
+        return undefined;
+      };
+      // SQS: a message stays until a delivery succeeds; some deliveries are doubled, at once.
+      const pending = [...p.queue.sent.keys()];
+      let next = p.queue.sent.length;
+      for (let guard = 0; pending.length > 0 && guard < 2000; guard += 1) {
+        const at = Math.floor(random() * pending.length);
+        const index = pending[at] as number;
+        const msg = parseChunkMessage((p.queue.sent[index] as { body: string }).body);
+        const copies = random() < 0.3 ? 2 : 1;
+        const outcomes = await Promise.all(Array.from({ length: copies }, () => p.deliver(msg, plan(), random() < 0.05)));
+        if (outcomes.some(Boolean)) pending.splice(at, 1);
+        for (; next < p.queue.sent.length; next += 1) pending.push(next);
+      }
+      await expectExactlyOnce(p);
+    }
   });
 });

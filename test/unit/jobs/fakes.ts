@@ -1,22 +1,13 @@
+import { resolveEngineConfig } from '../../../src/config/engine-config';
 import type { FetchErrorCode } from '../../../src/errors';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { Engine, RunOptions, RunSummary, UrlInput } from '../../../src/fetch/types';
-import { BadCursorError, ManifestError } from '../../../src/jobs/errors';
-import { jobStatus } from '../../../src/jobs/job-status';
-import type { ManifestReader } from '../../../src/jobs/manifest';
-import {
-  JOB_STATES,
-  type ChunkCounts,
-  type JobState,
-  type JobStatus,
-  type JobStore,
-  type NewJob,
-  type QueueMessage,
-  type QueuePublisher,
-  type Registration,
-  type ResultPage,
-  type ResultStore,
-} from '../../../src/jobs/ports';
+import { ManifestError } from '../../../src/jobs/errors';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import type { JobLimits } from '../../../src/jobs/job-options';
+import type { ManifestHead, ManifestReader } from '../../../src/jobs/manifest';
+import type { QueueMessage, QueuePublisher, ResultStore } from '../../../src/jobs/ports';
+import { MemoryLedgerStore } from './memory-ledger-store';
 
 /** A result record for `input`; `code` makes it a failure with that error code. */
 export function fakeResult(input: UrlInput, code?: FetchErrorCode): FetchResult {
@@ -82,173 +73,92 @@ export class MemoryQueue implements QueuePublisher {
   }
 }
 
-/** Results per chunk key and bodies per sha; `failNextPut` makes one chunk write throw. */
+/** Results objects per key and bodies per sha; `failNextPut` makes one results write throw. */
 export class MemoryResults implements ResultStore {
-  readonly chunks = new Map<string, FetchResult[]>();
+  readonly objects = new Map<string, string[]>();
   readonly bodies = new Map<string, Buffer>();
   puts = 0;
   failNextPut: Error | undefined;
 
-  async putChunkResults(jobId: string, chunkId: string, results: readonly FetchResult[]): Promise<void> {
+  async putDeliveryResults(jobId: string, chunkId: string, deliveryId: string, results: readonly FetchResult[]): Promise<string> {
     this.puts += 1;
     if (this.failNextPut !== undefined) {
       const error = this.failNextPut;
       this.failNextPut = undefined;
       throw error;
     }
-    this.chunks.set(`${jobId}/${chunkId}`, [...results]);
+    const key = `results/${jobId}/${chunkId}/${deliveryId}.jsonl`;
+    if (this.objects.has(key)) throw new Error(`${key} written twice`);
+    this.objects.set(key, results.map((r) => JSON.stringify(r)));
+    return key;
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
+  async readLines(key: string): Promise<string[]> {
+    const lines = this.objects.get(key);
+    if (lines === undefined) throw new Error(`no object ${key}`);
+    return [...lines];
   }
 
   async putBody(sha256: string, body: Buffer): Promise<void> {
     this.bodies.set(sha256, body);
   }
 
-  async readResults(jobId: string, cursor: string | undefined, limit: number): Promise<ResultPage> {
-    const all = [...this.chunks.entries()]
-      .filter(([key]) => key.startsWith(`${jobId}/`))
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .flatMap(([, results]) => results);
-    const start = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isInteger(start)) throw new BadCursorError('bad cursor');
-    const end = start + limit;
-    return { items: all.slice(start, end), nextCursor: end < all.length ? String(end) : null };
+  /** The records of every object under a chunk (claimed or not). */
+  recordsOf(jobId: string, chunkId: string): FetchResult[][] {
+    return [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(`results/${jobId}/${chunkId}/`))
+      .map(([, lines]) => lines.map((line) => JSON.parse(line) as FetchResult));
   }
 }
 
-interface MemoryJob {
-  state: JobState;
-  splitsTotal: number | undefined;
-  reason: string | undefined;
-  createdAt: number;
-  updatedAt: number;
-  urls: number;
-  chunksTotal: number;
-  chunksDone: number;
-  splitsDone: number;
-  succeeded: number;
-  failed: number;
-  counted: Set<string>;
-  registered: Set<string>;
-}
-
-/** JobStore semantics of the DynamoDB store, in memory. */
-export class MemoryJobs implements JobStore {
-  readonly jobs = new Map<string, MemoryJob>();
-  readonly log: string[] = [];
-
-  async createJob(job: NewJob): Promise<boolean> {
-    if (this.jobs.has(job.jobId)) return false;
-    this.jobs.set(job.jobId, {
-      state: JOB_STATES.QUEUED,
-      splitsTotal: job.splitsTotal,
-      reason: undefined,
-      createdAt: job.now,
-      updatedAt: job.now,
-      urls: 0,
-      chunksTotal: 0,
-      chunksDone: 0,
-      splitsDone: 0,
-      succeeded: 0,
-      failed: 0,
-      counted: new Set(),
-      registered: new Set(),
-    });
-    return true;
-  }
-
-  async getJob(jobId: string): Promise<JobStatus | undefined> {
-    const j = this.jobs.get(jobId);
-    return j === undefined ? undefined : jobStatus(jobId, j);
-  }
-
-  async setSplitsTotal(jobId: string, splits: number): Promise<void> {
-    this.must(jobId).splitsTotal = splits;
-    this.complete(jobId);
-  }
-
-  async register(jobId: string, registrationId: string, reg: Registration, now: number): Promise<boolean> {
-    const j = this.must(jobId);
-    this.log.push(`register ${registrationId}`);
-    if (j.registered.has(registrationId)) return false;
-    j.registered.add(registrationId);
-    j.chunksTotal += reg.chunks;
-    j.urls += reg.urls;
-    j.splitsDone += reg.split ? 1 : 0;
-    j.updatedAt = now;
-    this.complete(jobId);
-    return true;
-  }
-
-  async isChunkCounted(jobId: string, chunkId: string): Promise<boolean> {
-    return this.jobs.get(jobId)?.counted.has(chunkId) ?? false;
-  }
-
-  async countChunk(jobId: string, chunkId: string, counts: ChunkCounts, now: number): Promise<boolean> {
-    const j = this.must(jobId);
-    this.log.push(`count ${chunkId}`);
-    if (j.counted.has(chunkId)) return false;
-    j.counted.add(chunkId);
-    j.chunksDone += 1;
-    j.succeeded += counts.succeeded;
-    j.failed += counts.failed;
-    j.updatedAt = now;
-    this.complete(jobId);
-    return true;
-  }
-
-  async markFailed(jobId: string, reason: string, now: number): Promise<void> {
-    const j = this.must(jobId);
-    if (j.state !== JOB_STATES.QUEUED) return;
-    j.state = JOB_STATES.FAILED;
-    j.reason = reason;
-    j.updatedAt = now;
-  }
-
-  private complete(jobId: string): void {
-    const j = this.must(jobId);
-    if (j.state === JOB_STATES.QUEUED && j.splitsTotal !== undefined && j.splitsDone >= j.splitsTotal && j.chunksDone >= j.chunksTotal) {
-      j.state = JOB_STATES.DONE;
-    }
-  }
-
-  private must(jobId: string): MemoryJob {
-    const j = this.jobs.get(jobId);
-    if (j === undefined) throw new Error(`no job ${jobId}`);
-    return j;
-  }
-}
-
-/** A manifest held in memory, read by range like S3. */
+/** A manifest held in memory, read by range like S3; `put` again to change it (new ETag). */
 export class MemoryManifests implements ManifestReader {
-  readonly objects = new Map<string, Buffer>();
+  readonly objects = new Map<string, { body: Buffer; etag: string }>();
   reads = 0;
+  #versions = 0;
 
   put(bucket: string, key: string, text: string): void {
-    this.objects.set(`${bucket}/${key}`, Buffer.from(text));
+    this.#versions += 1;
+    this.objects.set(`${bucket}/${key}`, { body: Buffer.from(text), etag: `"v${this.#versions}"` });
   }
 
-  async size(bucket: string, key: string): Promise<number> {
+  async head(bucket: string, key: string): Promise<ManifestHead> {
     const obj = this.objects.get(`${bucket}/${key}`);
     if (obj === undefined) throw new ManifestError(`Manifest s3://${bucket}/${key} not found or not readable`);
-    return obj.length;
+    return { size: obj.body.length, etag: obj.etag };
   }
 
-  async readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+  async readRange(bucket: string, key: string, start: number, end: number, etag: string): Promise<Buffer> {
     this.reads += 1;
     const obj = this.objects.get(`${bucket}/${key}`);
     if (obj === undefined) throw new ManifestError('missing');
-    return obj.subarray(start, Math.min(end, obj.length));
+    if (obj.etag !== etag) throw new ManifestError(`Manifest s3://${bucket}/${key} changed while it was being split`);
+    return obj.body.subarray(start, Math.min(end, obj.body.length));
   }
 }
 
-/** The in-memory stores and queues that submitting and splitting jobs use, at a fixed clock. */
+/** The bounds a deployment with the engine defaults allows, manifests in bucket `bucket`. */
+export const TEST_JOB_LIMITS: JobLimits = {
+  engine: resolveEngineConfig({}),
+  manifestBucket: 'bucket',
+  bodyMemoryBytes: 256 * 1024 * 1024,
+};
+
+/** The in-memory ledger, stores and queues that submitting and splitting jobs use, at a fixed clock. */
 export function memoryJobDeps(limits: { urls: number; bytes: number }, now: number) {
+  const store = new MemoryLedgerStore();
   return {
-    jobs: new MemoryJobs(),
+    store,
+    ledger: new JobLedger(store),
     chunkQueue: new MemoryQueue(),
     splitQueue: new MemoryQueue(),
     manifests: new MemoryManifests(),
     limits,
+    jobLimits: TEST_JOB_LIMITS,
     now: () => now,
   };
 }

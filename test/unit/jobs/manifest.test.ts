@@ -12,6 +12,7 @@ function expected(text: string): { url: string; line: number }[] {
 async function viaRanges(text: string, rangeBytes: number): Promise<{ url: string; line: number }[]> {
   const reader = new MemoryManifests();
   reader.put('b', 'k', text);
+  const { etag } = await reader.head('b', 'k');
   const buf = Buffer.from(text);
   const ranges = planRanges(buf.length, rangeBytes);
   const stats = ranges.map((r) => {
@@ -22,7 +23,7 @@ async function viaRanges(text: string, rangeBytes: number): Promise<{ url: strin
   const out = [];
   for (const [i, r] of ranges.entries()) {
     out.push(
-      ...(await readRangeUrls(reader, { bucket: 'b', key: 'k', ...r, size: buf.length, firstLine: lines[i] as number })),
+      ...(await readRangeUrls(reader, { bucket: 'b', key: 'k', ...r, size: buf.length, etag, firstLine: lines[i] as number })),
     );
   }
   return out;

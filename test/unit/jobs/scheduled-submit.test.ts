@@ -12,11 +12,10 @@ describe('submitScheduled', () => {
     const d = deps();
     const run = { name: 'nightly', runKey: 'time:2026-11-24T00:00:00Z', submission };
     const first = await submitScheduled(d, run);
-    d.jobs.jobs.get(first.jobId)!.state = 'done';
+    await d.store.setWhen(first.jobId, 'JOB', { state: 'done' }, { field: 'state', equals: 'queued' });
     const second = await submitScheduled(d, run);
     expect(first.created).toBe(true);
     expect(second).toMatchObject({ jobId: first.jobId, created: false });
-    expect(d.jobs.jobs.size).toBe(1);
     expect(d.chunkQueue.sent).toHaveLength(1);
   });
 
@@ -25,7 +24,7 @@ describe('submitScheduled', () => {
     const a = await submitScheduled(d, { name: 'nightly', runKey: 'time:2026-11-24T00:00:00Z', submission });
     const b = await submitScheduled(d, { name: 'nightly', runKey: 'time:2026-11-25T00:00:00Z', submission });
     expect(a.jobId).not.toBe(b.jobId);
-    expect(d.jobs.jobs.size).toBe(2);
+    expect(await d.ledger.getJob(b.jobId)).toBeDefined();
   });
 });
 

@@ -1,21 +1,23 @@
-import type { ChunkMessage, RangeMessage } from '../../../src/jobs/messages';
+import { chunkMessageId, type ChunkMessage, type RangeMessage } from '../../../src/jobs/messages';
 import { handleSplitMessage, type SplitDeps } from '../../../src/jobs/split-manifest';
 import { memoryJobDeps } from './fakes';
 
 const NOW = Date.UTC(2026, 10, 24);
+const FIRST = { lastReceive: false };
+const LAST = { lastReceive: true };
 
 async function setup(text: string, rangeBytes: number) {
   const d = { ...memoryJobDeps({ urls: 3, bytes: 60_000 }, NOW), rangeBytes } satisfies SplitDeps;
   d.manifests.put('b', 'urls.txt', text);
-  await d.jobs.createJob({ jobId: 'm', options: { retries: 0 }, source: 's3://b/urls.txt', now: NOW });
+  await d.ledger.createJob({ jobId: 'm', options: { retries: 0 }, source: 's3://b/urls.txt', now: NOW });
   return d;
 }
 
 /** Plans, then handles every range message (twice, as SQS may deliver them twice). */
 async function split(d: Awaited<ReturnType<typeof setup>>): Promise<ChunkMessage[]> {
-  await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: { retries: 0 } });
+  await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: { retries: 0 } }, FIRST);
   const ranges = d.splitQueue.bodies<RangeMessage>();
-  for (const range of [...ranges, ...ranges]) await handleSplitMessage(d, range);
+  for (const range of [...ranges, ...ranges]) await handleSplitMessage(d, range, FIRST);
   return d.chunkQueue.bodies<ChunkMessage>();
 }
 
@@ -27,7 +29,7 @@ describe('manifest splitting', () => {
     const d = await setup(text, 64);
     const chunks = await split(d);
     expect(d.splitQueue.sent.length).toBeGreaterThan(5);
-    const byId = new Map(chunks.map((c) => [c.chunkId, c]));
+    const byId = new Map(chunks.map((c) => [chunkMessageId(c), c]));
     const all = [...byId.values()].flatMap((c) => c.urls);
     const want = lines.map((url, i) => ({ url, line: i + 1 })).filter((u) => u.url !== '');
     expect(all.sort((a, b) => a.line - b.line)).toEqual(want);
@@ -37,25 +39,49 @@ describe('manifest splitting', () => {
   it('registers each range once, so the totals match the manifest however often ranges arrive', async () => {
     const d = await setup(text, 64);
     const chunks = await split(d);
-    const distinct = new Set(chunks.map((c) => c.chunkId)).size;
-    expect(await d.jobs.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct, done: 0 } });
+    const distinct = new Set(chunks.map((c) => chunkMessageId(c))).size;
+    expect(await d.ledger.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct, done: 0 } });
   });
 
   it('finishes an empty manifest at once', async () => {
     const d = await setup('', 64);
     await split(d);
-    expect(await d.jobs.getJob('m')).toMatchObject({ state: 'done', total: 0 });
+    expect(await d.ledger.getJob('m')).toMatchObject({ state: 'done', total: 0 });
   });
 
-  it('marks the job failed with the reason when a range cannot be queued', async () => {
+  it('leaves a transient failure to SQS: the message comes back and the job goes on', async () => {
     const d = await setup(text, 64);
-    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} });
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
     const [first] = d.splitQueue.bodies<RangeMessage>();
     d.chunkQueue.failNext = new Error('1 of 2 messages not sent');
-    await handleSplitMessage(d, first as RangeMessage);
-    expect(await d.jobs.getJob('m')).toMatchObject({
+    await expect(handleSplitMessage(d, first as RangeMessage, FIRST)).rejects.toThrow('not sent');
+    expect((await d.ledger.getJob('m'))?.state).toBe('queued');
+    await handleSplitMessage(d, first as RangeMessage, FIRST);
+    expect(d.chunkQueue.sent.length).toBeGreaterThan(0);
+  });
+
+  it('fails the job with the reason when a transient failure persists to the last receive', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.chunkQueue.failNext = new Error('1 of 2 messages not sent');
+    await handleSplitMessage(d, first as RangeMessage, LAST);
+    expect(await d.ledger.getJob('m')).toMatchObject({
       state: 'failed',
-      reason: 'Failed queuing manifest range 0: 1 of 2 messages not sent',
+      reason: 'Failed splitting manifest range 0 on the last delivery SQS allows: 1 of 2 messages not sent',
+    });
+  });
+
+  it('fails the job when the manifest changes between the plan and a range, and reads nothing of the new version', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.manifests.put('b', 'urls.txt', 'http://127.0.0.1/changed\n'.repeat(40));
+    await handleSplitMessage(d, first as RangeMessage, FIRST);
+    expect(d.chunkQueue.sent).toHaveLength(0);
+    expect(await d.ledger.getJob('m')).toMatchObject({
+      state: 'failed',
+      reason: 'Failed splitting manifest range 0: Manifest s3://b/urls.txt changed while it was being split',
     });
   });
 });

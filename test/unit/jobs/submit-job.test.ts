@@ -12,13 +12,13 @@ const urls = ['http://127.0.0.1/1', 'not a url', 'http://127.0.0.1/3'];
 describe('submitJob', () => {
   it('registers every chunk before sending them, with 1-based lines', async () => {
     const d = deps();
-    let totalAtSend = -1;
+    let callsAtSend: string[] = [];
     d.chunkQueue.onSend = () => {
-      totalAtSend = d.jobs.jobs.get('j')?.chunksTotal ?? -1;
+      callsAtSend = [...d.store.calls];
     };
     const outcome = await submitJob(d, 'j', { kind: 'urls', urls, options: { retries: 1 } });
     expect(outcome).toEqual({ jobId: 'j', total: 3, chunks: 2, created: true });
-    expect(totalAtSend).toBe(2);
+    expect(callsAtSend).toContain('addOnce JOB registered c');
     const sent = d.chunkQueue.bodies<ChunkMessage>();
     expect(sent.map((c) => c.urls.map((u) => [u.line, u.url]))).toEqual([
       [
@@ -28,20 +28,20 @@ describe('submitJob', () => {
       [[3, 'http://127.0.0.1/3']],
     ]);
     expect(sent.every((c) => c.options['retries'] === 1)).toBe(true);
-    expect(await d.jobs.getJob('j')).toMatchObject({ state: 'queued', total: 3, chunks: { total: 2, done: 0 } });
+    expect(await d.ledger.getJob('j')).toMatchObject({ state: 'queued', total: 3, chunks: { total: 2, done: 0 } });
   });
 
   it('marks the job failed with the reason when queuing fails, and rethrows', async () => {
     const d = deps();
     d.chunkQueue.failNext = new Error('2 of 2 messages not sent');
     await expect(submitJob(d, 'j', { kind: 'urls', urls, options: {} })).rejects.toThrow('not sent');
-    expect(await d.jobs.getJob('j')).toMatchObject({ state: 'failed', reason: 'Queuing failed: 2 of 2 messages not sent' });
+    expect(await d.ledger.getJob('j')).toMatchObject({ state: 'failed', reason: 'Queuing failed: 2 of 2 messages not sent' });
   });
 
   it('does not start a second job for an id that is done', async () => {
     const d = deps();
     await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
-    d.jobs.jobs.get('j')!.state = 'done';
+    await d.store.setWhen('j', 'JOB', { state: 'done' }, { field: 'state', equals: 'queued' });
     const again = await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
     expect(again.created).toBe(false);
     expect(d.chunkQueue.sent).toHaveLength(2);
@@ -49,12 +49,12 @@ describe('submitJob', () => {
 
   it('re-sends, without re-counting, a job that a failed earlier attempt left queued', async () => {
     const d = deps();
-    await d.jobs.createJob({ jobId: 'j', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    await d.ledger.createJob({ jobId: 'j', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
     const again = await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
     expect(again.created).toBe(false);
     expect(d.chunkQueue.sent).toHaveLength(2);
     await submitJob(d, 'j', { kind: 'urls', urls, options: {} });
-    expect((await d.jobs.getJob('j'))?.chunks.total).toBe(2);
+    expect((await d.ledger.getJob('j'))?.chunks.total).toBe(2);
   });
 
   it('accepts a manifest with one plan message and unknown totals', async () => {
@@ -70,6 +70,6 @@ describe('submitJob', () => {
     await expect(submitJob(d, 'm', { kind: 'manifest', bucket: 'bucket', key: 'missing', options: {} })).rejects.toBeInstanceOf(
       ManifestError,
     );
-    expect(d.jobs.jobs.size).toBe(0);
+    expect(await d.ledger.getJob('m')).toBeUndefined();
   });
 });

@@ -1,0 +1,204 @@
+/**
+ * The job ledger's items in one DynamoDB table (rules: src/jobs/job-ledger.ts).
+ *
+ * Table schema (mirror in serverless.yml and src/local/local-resources.ts):
+ *   KeySchema:            pk (HASH), sk (RANGE)
+ *   AttributeDefinitions: pk S, sk S          (no other key attributes, no indexes)
+ *   BillingMode:          PAY_PER_REQUEST
+ *   IAM (this store):     dynamodb:GetItem, PutItem, UpdateItem, Query on the table ARN
+ *
+ * pk = `JOB#{jobId}`, sk = the ledger's item key. Strings are S, numbers N, sets SS
+ * (DynamoDB has no empty set: an absent attribute is the empty set). Every write is
+ * one PutItem or UpdateItem with a condition, so no transactions are needed (the
+ * local emulator, dynalite, has none). `onCapacity` receives the capacity units each
+ * call consumed, for the ledger-cost benchmark.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type ConsumedCapacity,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger-store';
+
+type Item = Record<string, AttributeValue>;
+
+const pk = (jobId: string): AttributeValue => ({ S: `JOB#${jobId}` });
+
+function toAttribute(value: LedgerValue): AttributeValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  return { SS: [...value] };
+}
+
+function fromItem(item: Item): LedgerItem {
+  const out: Record<string, LedgerValue> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name === 'pk' || name === 'sk') continue;
+    if (value.S !== undefined) out[name] = value.S;
+    else if (value.N !== undefined) out[name] = Number(value.N);
+    else if (value.SS !== undefined) out[name] = [...value.SS].sort();
+  }
+  return out;
+}
+
+function conditionFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+/** Options of {@link DynamoLedgerStore}. */
+export interface DynamoLedgerStoreOptions {
+  /** Called with the capacity each call consumed (asks DynamoDB for it when set). */
+  readonly onCapacity?: (units: number) => void;
+}
+
+/** The DynamoDB {@link LedgerStore}. */
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly options: DynamoLedgerStoreOptions = {},
+  ) {}
+
+  async create(jobId: string, key: string, item: LedgerItem): Promise<boolean> {
+    const attributes: Item = { pk: pk(jobId), sk: { S: key } };
+    for (const [name, value] of Object.entries(item)) if (value !== undefined) attributes[name] = toAttribute(value);
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: attributes,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ...this.capacity(),
+      }),
+    );
+  }
+
+  async get(jobId: string, key: string): Promise<LedgerItem | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: pk(jobId), sk: { S: key } }, ConsistentRead: true, ...this.capacity() }),
+    );
+    this.report(out.ConsumedCapacity);
+    return out.Item === undefined ? undefined : fromItem(out.Item);
+  }
+
+  async addOnce(
+    jobId: string,
+    key: string,
+    set: string,
+    member: string,
+    deltas: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<AddOnceResult> {
+    const names: Record<string, string> = { '#set': set, '#ua': 'updatedAt' };
+    const values: Item = { ':m': { S: member }, ':ms': { SS: [member] }, ':now': { N: String(now) } };
+    const adds = ['#set :ms'];
+    Object.entries(deltas).forEach(([name, value], i) => {
+      names[`#d${i}`] = name;
+      values[`:d${i}`] = { N: String(value) };
+      adds.push(`#d${i} :d${i}`);
+    });
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: pk(jobId), sk: { S: key } },
+          UpdateExpression: `ADD ${adds.join(', ')} SET #ua = :now`,
+          // attribute_exists(pk): an add never creates an item the ledger did not register.
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#set) OR NOT contains(#set, :m))',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ...this.capacity(),
+        }),
+      );
+      this.report(out.ConsumedCapacity);
+      return { added: true, item: fromItem(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+    }
+    const item = await this.get(jobId, key);
+    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
+    return { added: false, item };
+  }
+
+  async setWhen(
+    jobId: string,
+    key: string,
+    values: Readonly<Record<string, string | number>>,
+    when: { readonly field: string; readonly equals: string },
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#when': when.field };
+    const attributeValues: Item = { ':when': { S: when.equals } };
+    const sets: string[] = [];
+    Object.entries(values).forEach(([name, value], i) => {
+      names[`#v${i}`] = name;
+      attributeValues[`:v${i}`] = toAttribute(value);
+      sets.push(`#v${i} = :v${i}`);
+    });
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: pk(jobId), sk: { S: key } },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#when = :when',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: attributeValues,
+        ...this.capacity(),
+      }),
+    );
+  }
+
+  async list(jobId: string, prefix: string, options: ListOptions): Promise<ListedItem[]> {
+    // Every key character sorts below U+FFFF, so [from, prefix + U+FFFF] is the prefix's tail.
+    const low = options.from ?? prefix;
+    const listed: ListedItem[] = [];
+    let start: Item | undefined =
+      options.after === undefined ? undefined : { pk: pk(jobId), sk: { S: options.after } };
+    // A Query answers at most 1 MB: go on until `limit` items or the end.
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': pk(jobId), ':lo': { S: low }, ':hi': { S: `${prefix}\uffff` } },
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          Limit: options.limit - listed.length,
+          ConsistentRead: true,
+          ...this.capacity(),
+        }),
+      );
+      this.report(out.ConsumedCapacity);
+      for (const item of out.Items ?? []) listed.push({ key: item['sk']?.S ?? '', item: fromItem(item) });
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && listed.length < options.limit);
+    return listed;
+  }
+
+  private capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
+    return this.options.onCapacity === undefined ? {} : { ReturnConsumedCapacity: 'TOTAL' };
+  }
+
+  private report(consumed: ConsumedCapacity | undefined): void {
+    if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits);
+  }
+
+  /** Runs a conditional write; false when its condition did not hold. */
+  private async conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+    try {
+      const out =
+        command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
+      this.report(out.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A job's options: which there are, how each is bounded, and the engine config a job
+ * runs with. One module, used by the API validator, the schedule handler and the
+ * consumer, so a bound is stated once. The bounds are the engine's own
+ * ({@link ENGINE_BOUNDS}), capped by the deployment's configured values: a job can
+ * lower the deployment's limits, never raise them.
+ */
+import { ENGINE_BOUNDS, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
+import type { ValidationDetail } from '../errors';
+import type { JobOptions } from './messages';
+
+/** Job option name → the engine config key it sets. `storeBodies` asks the engine for the bytes. */
+export const JOB_OPTION_KEYS = {
+  concurrency: 'concurrency',
+  perHost: 'perHost',
+  timeoutMs: 'timeoutMs',
+  retries: 'retries',
+  maxBytes: 'maxBytes',
+  storeBodies: 'keepBodies',
+} as const satisfies Record<string, keyof EngineConfig>;
+
+/** A job option's name. */
+export type JobOptionName = keyof typeof JOB_OPTION_KEYS;
+
+/** The numeric options: bounded by the engine's bounds and the deployment's values. */
+const NUMERIC = ['concurrency', 'perHost', 'timeoutMs', 'retries', 'maxBytes'] as const;
+
+/** Where manifests must live: the deployment's bucket, under this prefix (the functions may read nothing else). */
+export const MANIFEST_PREFIX = 'manifests/';
+
+/** What a deployment allows a job. */
+export interface JobLimits {
+  /** The deployment's engine config: each numeric option is at most its value here. */
+  readonly engine: EngineConfig;
+  /** The bucket manifests must be in. */
+  readonly manifestBucket: string;
+  /**
+   * Bytes of bodies one consumer may hold at once for `storeBodies` jobs: such a job's
+   * maxBytes is capped at it and its concurrency at budget / maxBytes.
+   */
+  readonly bodyMemoryBytes: number;
+}
+
+/** The inclusive range a numeric option may take under these limits. */
+export function optionRange(name: (typeof NUMERIC)[number], limits: JobLimits): readonly [number, number] {
+  const key = JOB_OPTION_KEYS[name];
+  const [min] = ENGINE_BOUNDS[key];
+  return [min, limits.engine[key]];
+}
+
+/**
+ * Checks a job's `options` object: unknown names, wrong types and values past the
+ * deployment's limits each become a detail naming `options.<name>`. Returns the valid ones.
+ */
+export function validateJobOptions(value: unknown, limits: JobLimits, details: ValidationDetail[]): JobOptions {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    details.push({ field: 'options', reason: 'must be an object' });
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(value)) {
+    const reason = checkOption(name, v, limits);
+    if (reason === undefined) out[name] = v;
+    else details.push({ field: `options.${name}`, reason });
+  }
+  return out;
+}
+
+function checkOption(name: string, value: unknown, limits: JobLimits): string | undefined {
+  if (!Object.hasOwn(JOB_OPTION_KEYS, name)) return `unknown option; allowed: ${Object.keys(JOB_OPTION_KEYS).join(', ')}`;
+  if (name === 'storeBodies') return typeof value === 'boolean' ? undefined : 'must be true or false';
+  const [min, max] = optionRange(name as (typeof NUMERIC)[number], limits);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
+  return `must be an integer from ${min} to ${max} (this deployment's limit)`;
+}
+
+/**
+ * The engine config a job runs with: the deployment's config with the job's options
+ * over it, each numeric one never above the deployment's value (even for a message that
+ * did not pass the API), and a `storeBodies` job held within the body memory budget.
+ */
+export function jobEngineConfig(base: EngineConfig, options: JobOptions, bodyMemoryBytes: number): EngineConfig {
+  const input: EngineConfigInput = { ...base };
+  for (const [name, key] of Object.entries(JOB_OPTION_KEYS)) {
+    const value = options[name];
+    if (value !== undefined) input[key] = value;
+  }
+  const config = resolveEngineConfig(input, (key) => `options.${key}`);
+  const capped: Record<string, unknown> = { ...config };
+  for (const name of NUMERIC) capped[JOB_OPTION_KEYS[name]] = Math.min(config[JOB_OPTION_KEYS[name]], base[JOB_OPTION_KEYS[name]]);
+  if (config.keepBodies) {
+    const maxBytes = Math.min(capped['maxBytes'] as number, bodyMemoryBytes);
+    capped['maxBytes'] = maxBytes;
+    capped['concurrency'] = Math.max(1, Math.min(capped['concurrency'] as number, Math.floor(bodyMemoryBytes / Math.max(1, maxBytes))));
+  }
+  return Object.freeze(capped as unknown as EngineConfig);
+}
+
+/**
+ * Returns the run config for a job's options, resolved once per distinct options: the
+ * consumer has ONE engine (one connection pool) and passes this per run.
+ *
+ * @example
+ * const configFor = createJobConfigs(config.engine, config.bodyMemoryBytes); // module scope
+ * await engine.run(urls, { config: configFor(msg.options), onResult, deadline });
+ */
+export function createJobConfigs(base: EngineConfig, bodyMemoryBytes: number, maxEntries = 64): (options: JobOptions) => EngineConfig {
+  const configs = new Map<string, EngineConfig>();
+  return (options) => {
+    const key = JSON.stringify(Object.keys(JOB_OPTION_KEYS).map((name) => options[name] ?? null));
+    let config = configs.get(key);
+    if (config === undefined) {
+      // Bounded: forget the oldest entry (it is cheap to resolve again).
+      if (configs.size >= maxEntries) configs.delete(configs.keys().next().value as string);
+      config = jobEngineConfig(base, options, bodyMemoryBytes);
+      configs.set(key, config);
+    }
+    return config;
+  };
+}
+
+/** Checks a manifest URI against the limits: an `s3://` URL in the deployment's bucket under {@link MANIFEST_PREFIX}. */
+export function manifestReason(bucket: string, key: string, limits: JobLimits): string | undefined {
+  if (bucket !== limits.manifestBucket || !key.startsWith(MANIFEST_PREFIX) || key.length === MANIFEST_PREFIX.length) {
+    return `must name an object under s3://${limits.manifestBucket}/${MANIFEST_PREFIX}`;
+  }
+  return undefined;
+}
