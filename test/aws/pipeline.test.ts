@@ -9,7 +9,7 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { createEngine } from '../../src/fetch/engine';
 import type { FetchResult } from '../../src/fetch/result';
 import type { Engine } from '../../src/fetch/types';
-import { createJobConfigs } from '../../src/jobs/job-engines';
+import { createJobConfigs } from '../../src/jobs/job-options';
 import { createJobTable } from '../../src/local/local-resources';
 import { listenOnLoopback, type LoopbackListener } from '../support/listen-loopback';
 import { httpEvent, lambdaContext } from '../unit/api/events';
@@ -65,9 +65,15 @@ describe('pipeline on the emulators', () => {
     });
     const pipeline = createPipeline(config, clients);
     engine = createEngine(config.engine);
-    api = createHttpHandler({ submit: pipeline, jobs: pipeline.jobs, results: pipeline.results, apiKey: apiKeySource(config) });
-    consumer = createConsumerHandler({ ...pipeline, engine, configFor: createJobConfigs(config.engine), deadlineMarginMs: 1000 });
-    splitter = createSplitterHandler({ ...pipeline, rangeBytes: 64 });
+    api = createHttpHandler({ submit: pipeline, ledger: pipeline.ledger, results: pipeline.results, apiKey: apiKeySource(config) });
+    consumer = createConsumerHandler({
+      ...pipeline,
+      engine,
+      configFor: createJobConfigs(config.engine, config.bodyMemoryBytes),
+      deadlineMarginMs: 1000,
+      maxReceiveCount: 5,
+    });
+    splitter = createSplitterHandler({ ...pipeline, rangeBytes: 64, maxReceiveCount: 3 });
     schedule = createScheduleHandler(pipeline);
   });
 
@@ -136,6 +142,7 @@ describe('pipeline on the emulators', () => {
     expect(results.map((r) => r.line).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i + 1));
     expect(results.find((r) => r.line === 11)?.error?.code).toBe('BAD_URL');
     expect(results.find((r) => r.line === 10)).toMatchObject({ ok: false, status: 404 });
+    // One object per chunk: the redelivery found its chunk claimed and wrote nothing.
     const objects = await clients.s3.send(new ListObjectsV2Command({ Bucket: names.bucket, Prefix: `results/${jobId}/` }));
     expect(objects.Contents).toHaveLength(3);
   });

@@ -1,6 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { resultKey, S3ResultStore } from '../../src/aws/s3-result-store';
-import { BadCursorError } from '../../src/jobs/errors';
+import { deliveryResultKey, S3ResultStore } from '../../src/aws/s3-result-store';
 import type { FetchResult } from '../../src/fetch/result';
 import { createBucket, destroyClients, emulatorClients, uniqueName } from './helpers';
 
@@ -31,62 +30,23 @@ describe('S3ResultStore', () => {
 
   afterAll(() => destroyClients(clients));
 
-  it('overwrites a chunk object on redelivery instead of adding a second one', async () => {
-    await store.putChunkResults('job-a', 'c-000000', [result(1, false), result(2)]);
-    await store.putChunkResults('job-a', 'c-000000', [result(1), result(2)]);
+  it('writes each delivery of a chunk to an object of its own, never over another', async () => {
+    const a = await store.putDeliveryResults('job-a', 'c-000000', 'd1', [result(1, false), result(2)]);
+    const b = await store.putDeliveryResults('job-a', 'c-000000', 'd2', [result(1), result(2)]);
+    expect([a, b]).toEqual([deliveryResultKey('job-a', 'c-000000', 'd1'), deliveryResultKey('job-a', 'c-000000', 'd2')]);
+    expect((await store.readLines(a)).map((l) => (JSON.parse(l) as FetchResult).ok)).toEqual([false, true]);
+    expect((await store.readLines(b)).map((l) => (JSON.parse(l) as FetchResult).ok)).toEqual([true, true]);
+    await store.deleteObject(b);
     const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'results/job-a/' }));
-    expect(listed.Contents?.map((o) => o.Key)).toEqual([resultKey('job-a', 'c-000000')]);
-    const page = await store.readResults('job-a', undefined, 100);
-    expect(page.items.map((r) => [r.line, r.ok])).toEqual([
-      [1, true],
-      [2, true],
-    ]);
-    expect(page.nextCursor).toBeNull();
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([a]);
   });
 
-  it('pages through every result exactly once, across objects, with bounded pages', async () => {
-    const lines = Array.from({ length: 25 }, (_, i) => i + 1);
-    // Chunks of 4, plus an empty object (a chunk whose URLs were all re-queued).
-    for (let c = 0; c * 4 < lines.length; c++) {
-      await store.putChunkResults('job-b', `c-${String(c).padStart(6, '0')}`, lines.slice(c * 4, c * 4 + 4).map((l) => result(l)));
-    }
-    await store.putChunkResults('job-b', 'c-000003.deadbeef', []);
-    const seen: number[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await store.readResults('job-b', cursor, 7);
-      expect(page.items.length).toBeLessThanOrEqual(7);
-      seen.push(...page.items.map((r) => r.line));
-      cursor = page.nextCursor ?? undefined;
-      pages += 1;
-    } while (cursor !== undefined && pages < 20);
-    expect(seen).toEqual(lines);
-    expect(pages).toBeGreaterThanOrEqual(4);
+  it('writes an empty object for a delivery with no final results', async () => {
+    const key = await store.putDeliveryResults('job-b', 'c-000000', 'd1', []);
+    expect(await store.readLines(key)).toEqual([]);
   });
 
-  it('ends a page after a bounded number of objects, even when they are empty', async () => {
-    const small = new S3ResultStore(clients.s3, bucket, 3);
-    for (let c = 0; c < 7; c++) await small.putChunkResults('job-e', `c-00000${c}`, c === 5 ? [result(6)] : []);
-    const pages: number[][] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await small.readResults('job-e', cursor, 100);
-      pages.push(page.items.map((r) => r.line));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined && pages.length < 10);
-    expect(pages).toEqual([[], [6], []]);
-  });
-
-  it('refuses a cursor issued for another job', async () => {
-    await store.putChunkResults('job-c', 'c-000000', [result(1), result(2)]);
-    const page = await store.readResults('job-c', undefined, 1);
-    expect(page.nextCursor).not.toBeNull();
-    await expect(store.readResults('job-d', page.nextCursor as string, 1)).rejects.toBeInstanceOf(BadCursorError);
-    await expect(store.readResults('job-c', 'not-a-cursor', 1)).rejects.toBeInstanceOf(BadCursorError);
-  });
-
-  it('stores bodies under their sha256', async () => {
+  it('stores bodies by content', async () => {
     await store.putBody('ab'.repeat(32), Buffer.from('hello'));
     const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'bodies/' }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([`bodies/${'ab'.repeat(32)}`]);
