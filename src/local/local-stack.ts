@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { createLocalResources, localClients, type LocalClients, type LocalResources } from './local-resources';
 import { startOffline, type OfflineProcess } from './offline-process';
-import { readPipelineSettings, type EventSourceSettings, type PipelineSettings } from './pipeline-settings';
+import { readPipelineSettings, type EventSourceSettings, type PipelineSettings, type QueueSettings } from './pipeline-settings';
 import { freePort, signalGroup } from './processes';
 import { SqsEventSource } from './sqs-event-source';
 
@@ -56,6 +56,7 @@ export const REPO_ROOT = join(__dirname, '..', '..');
 
 function eventSource(
   settings: EventSourceSettings,
+  queue: QueueSettings,
   clients: LocalClients,
   queueUrl: string,
   lambdaEndpoint: string,
@@ -64,6 +65,7 @@ function eventSource(
   return new SqsEventSource({
     sqs: clients.sqs,
     queueUrl,
+    visibilityTimeoutS: queue.visibilityTimeoutS,
     lambdaEndpoint,
     functionName: settings.functionName,
     batchSize: settings.batchSize,
@@ -138,13 +140,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         FANOUT_API_KEY: apiKey,
         // Locally the key is literal; an empty parameter name means "no SSM".
         FANOUT_API_KEY_PARAM: '',
+        // The functions follow fault plans only locally, and only the event sources'
+        // FaultInjector attaches them (none unless faults are configured).
+        FANOUT_FAULT_INJECTION: '1',
         FANOUT_PUBLIC_URL: httpUrl,
       },
     };
     let offline: OfflineProcess = await startOffline(offlineOptions);
     cleanups.push(() => offline.stop());
-    const consumerSource = eventSource(settings.consumer, clients, resources.queueUrl, offline.lambdaEndpoint, log);
-    const splitterSource = eventSource(settings.splitter, clients, resources.splitQueueUrl, offline.lambdaEndpoint, log);
+    const consumerSource = eventSource(settings.consumer, settings.chunkQueue, clients, resources.queueUrl, offline.lambdaEndpoint, log);
+    const splitterSource = eventSource(settings.splitter, settings.splitQueue, clients, resources.splitQueueUrl, offline.lambdaEndpoint, log);
     await consumerSource.start();
     cleanups.push(() => consumerSource.stop());
     await splitterSource.start();

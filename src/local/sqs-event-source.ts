@@ -6,6 +6,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { FaultInjector } from './fault-injector';
 import type { EventSourceSettings } from './pipeline-settings';
 import { buildSqsEvent, failedItemIds } from './sqs-event';
 
@@ -18,6 +19,8 @@ export interface SqsEventSourceOptions extends EventSourceSettings {
   readonly region?: string;
   /** One line per notable event (invocation errors, whole-batch failures). */
   readonly log?: (line: string) => void;
+  /** The queue's visibility timeout: a held message is kept this long (plus a little) before the invocation. */
+  readonly visibilityTimeoutS?: number;
 }
 
 /** Counters, for the benchmark and for diagnostics. */
@@ -97,6 +100,8 @@ export class SqsEventSource {
   };
   #pollers: Promise<void>[] = [];
   #queueArn = '';
+  /** Faults to inflict on deliveries (none unless rules are added). */
+  readonly faults = new FaultInjector();
 
   constructor(options: SqsEventSourceOptions) {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
@@ -207,8 +212,34 @@ export class SqsEventSource {
     return { messages: [...byId.values()], firstAt };
   }
 
-  /** Invokes the function with one batch and deletes what succeeded; true if the invocation succeeded. */
-  async #invoke(messages: readonly Message[]): Promise<boolean> {
+  /**
+   * Invokes the function with one batch, as planned by the fault injector (held past
+   * the visibility timeout, or invoked twice, after or at once), and deletes what the
+   * (last) invocation reported done; true if it succeeded.
+   */
+  async #invoke(received: readonly Message[]): Promise<boolean> {
+    const planned = this.faults.plan(received);
+    if (planned.applied.length > 0) this.#log(`faults: ${planned.applied.join(', ')}`);
+    if (planned.hold) await delay(((this.#options.visibilityTimeoutS ?? 0) + 1) * 1000, this.#abort.signal);
+    const messages = planned.messages;
+    if (planned.duplicate === 'concurrent') {
+      const [first] = await Promise.all([this.#invokeOnce(messages), this.#invokeOnce(messages)]);
+      return this.#finish(messages, first);
+    }
+    if (planned.duplicate === 'after') await this.#invokeOnce(messages);
+    return this.#finish(messages, await this.#invokeOnce(messages));
+  }
+
+  /** Deletes what an invocation reported done; true if it succeeded. */
+  async #finish(messages: readonly Message[], failedIds: ReadonlySet<string> | null): Promise<boolean> {
+    if (failedIds === null) return false;
+    this.#stats.itemFailures += failedIds.size;
+    await this.#delete(messages.filter((m) => !failedIds.has(m.MessageId ?? '')));
+    return true;
+  }
+
+  /** One invocation; the ids it reported failed, or null when it failed as a whole. */
+  async #invokeOnce(messages: readonly Message[]): Promise<ReadonlySet<string> | null> {
     const { functionName, functionTimeoutS } = this.#options;
     const event = buildSqsEvent(messages, this.#queueArn, this.#options.region ?? 'us-east-1');
     const started = Date.now();
@@ -239,12 +270,10 @@ export class SqsEventSource {
       if (!this.#abort.signal.aborted) {
         this.#log(`${functionName}: batch of ${messages.length} failed, left for redelivery: ${describe(error)}`);
       }
-      return false;
+      return null;
     }
     this.#stats.invokeMs += Date.now() - started;
-    this.#stats.itemFailures += failedIds.size;
-    await this.#delete(messages.filter((m) => !failedIds.has(m.MessageId ?? '')));
-    return true;
+    return failedIds;
   }
 
   async #delete(messages: readonly Message[]): Promise<void> {

@@ -7,6 +7,7 @@ import { listenOnLoopback } from '../support/listen-loopback';
  *
  * - `/ok/...`: 200 with a small body;
  * - `/flaky/...`: 503 on the first request for that exact path, 200 afterwards;
+ * - `/flip/...`: 200 on odd requests for that exact path, 404 on even ones;
  * - `/hang/...`: never answers (held until the client gives up or the server closes);
  * - `/slow/<ms>/...`: 200 after `<ms>` milliseconds.
  */
@@ -31,7 +32,11 @@ export async function startTargetServer(): Promise<TargetServer> {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`ok ${path}`);
     };
-    if (kind === 'flaky' && seen === 1) {
+    if (kind === 'flip') {
+      // Outcomes that differ per request: two deliveries of one chunk disagree.
+      res.writeHead(seen % 2 === 1 ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(`flip ${seen}`);
+    } else if (kind === 'flaky' && seen === 1) {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('try again');
     } else if (kind === 'hang') {

@@ -8,7 +8,8 @@
  * - FANOUT_E2E_LAMBDA_ENDPOINT: serverless-offline's Lambda endpoint (schedule tick);
  * - FANOUT_E2E_CONTROL_URL: `POST /kill-offline` SIGKILLs serverless-offline (every
  *   running invocation dies) and starts it again; `GET /stats` gives the event sources'
- *   counters;
+ *   counters; `POST /faults` `{"consumer":[rules],"splitter":[rules]}` adds fault rules
+ *   to the event sources (src/local/fault-injector.ts), `GET /faults` tells which fired;
  * - FANOUT_E2E_QUEUE_URL, FANOUT_E2E_DLQ_URL, FANOUT_E2E_BUCKET, FANOUT_E2E_TABLE;
  * - FANOUT_E2E_SQS_ENDPOINT, FANOUT_E2E_S3_ENDPOINT (through the fault proxy: see
  *   s3-fault-proxy.ts), FANOUT_E2E_DYNAMODB_ENDPOINT and dummy AWS credentials. Not
@@ -20,6 +21,7 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FaultRule } from '../../src/local/fault-injector';
 import { startLocalStack } from '../../src/local/local-stack';
 import { setRunning } from './running-stack';
 import { listenOnLoopback } from './listen-loopback';
@@ -51,6 +53,20 @@ export default async function e2eGlobalSetup(): Promise<void> {
         () => reply(200, { restarted: true }),
         (error: unknown) => reply(500, { error: String(error) }),
       );
+    } else if (req.method === 'POST' && req.url === '/faults') {
+      const parts: Buffer[] = [];
+      req.on('data', (part: Buffer) => parts.push(part));
+      req.on('end', () => {
+        const rules = JSON.parse(Buffer.concat(parts).toString('utf8')) as { consumer?: FaultRule[]; splitter?: FaultRule[] };
+        stack.consumerSource.faults.add(rules.consumer ?? []);
+        stack.splitterSource.faults.add(rules.splitter ?? []);
+        reply(200, { added: true });
+      });
+    } else if (req.method === 'GET' && req.url === '/faults') {
+      reply(200, {
+        consumer: Object.fromEntries(stack.consumerSource.faults.fired),
+        splitter: Object.fromEntries(stack.splitterSource.faults.fired),
+      });
     } else if (req.method === 'GET' && req.url === '/stats') {
       reply(200, { consumer: stack.consumerSource.stats(), splitter: stack.splitterSource.stats() });
     } else {
