@@ -80,8 +80,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   let claim = await deps.ledger.getClaim(msg.jobId, chunkId);
   let claimed = false;
   if (claim === undefined) {
-    step('before-fetch');
-    const outcome = delivery.lastReceive ? gaveUp(msg) : await fetchChunk(deps, msg, deadline);
+    const outcome = delivery.lastReceive ? gaveUp(msg) : await fetchChunk(deps, msg, deadline, step);
     step('after-fetch');
     const objectKey = await deps.results.putDeliveryResults(msg.jobId, chunkId, delivery.id, outcome.results);
     step('after-results-write');
@@ -119,7 +118,14 @@ interface ChunkOutcome {
   readonly leftovers: readonly number[];
 }
 
-async function fetchChunk(deps: ConsumeDeps, msg: ChunkMessage, deadline: number): Promise<ChunkOutcome> {
+async function fetchChunk(
+  deps: ConsumeDeps,
+  msg: ChunkMessage,
+  deadline: number,
+  step: (step: ConsumeStep) => void,
+): Promise<ChunkOutcome> {
+  // Where a poison chunk kills its consumer: while fetching, which the last receive skips.
+  step('before-fetch');
   const results: FetchResult[] = [];
   const leftovers: number[] = [];
   const positionByLine = new Map(msg.urls.map((u, i) => [u.line, i]));

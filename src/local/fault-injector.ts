@@ -50,6 +50,7 @@ export class FaultInjector {
   readonly #rules: { rule: FaultRule; left: number }[] = [];
   #probability = 0;
   #seed = 1;
+  #maxReceiveCount = Number.POSITIVE_INFINITY;
   /** How often each rule (by its match and kind) fired. */
   readonly fired = new Map<string, number>();
 
@@ -58,10 +59,16 @@ export class FaultInjector {
     for (const rule of rules) this.#rules.push({ rule, left: rule.times ?? 1 });
   }
 
-  /** Random faults on a share of messages, reproducibly from `seed`. */
-  randomly(probability: number, seed = 1): void {
+  /**
+   * Random faults on a share of deliveries, reproducibly from `seed`. None on a
+   * message's last receive (`maxReceiveCount`): a delivery that fails then sends the
+   * message to the DLQ, which is what the DLQ alarm and redrive are for, not something
+   * the pipeline can finish on its own.
+   */
+  randomly(probability: number, seed = 1, maxReceiveCount = Number.POSITIVE_INFINITY): void {
     this.#probability = probability;
     this.#seed = seed;
+    this.#maxReceiveCount = maxReceiveCount;
   }
 
   /** The faults for one batch; the messages come back with their plans attached. */
@@ -90,7 +97,8 @@ export class FaultInjector {
       entry.left -= 1;
       return entry.rule.fault;
     }
-    if (this.#probability > 0 && this.#random() < this.#probability) return this.#randomFault();
+    const lastReceive = Number(message.Attributes?.ApproximateReceiveCount ?? '1') >= this.#maxReceiveCount;
+    if (this.#probability > 0 && !lastReceive && this.#random() < this.#probability) return this.#randomFault();
     return undefined;
   }
 
@@ -126,11 +134,11 @@ function withPlan(message: Message, plan: FaultPlan): Message {
  * Reads `FANOUT_FAULTS` for `npm start`: `random:<probability>[:<seed>]`, or a JSON list
  * of {@link FaultRule}s. Unset: no faults.
  */
-export function faultsFromEnv(raw: string | undefined, injector: FaultInjector): void {
+export function faultsFromEnv(raw: string | undefined, injector: FaultInjector, maxReceiveCount?: number): void {
   if (raw === undefined || raw.trim() === '') return;
   const random = /^random:(0(?:\.\d+)?|1)(?::(\d+))?$/.exec(raw.trim());
   if (random !== null) {
-    injector.randomly(Number(random[1]), Number(random[2] ?? '1'));
+    injector.randomly(Number(random[1]), Number(random[2] ?? '1'), maxReceiveCount);
     return;
   }
   let rules: unknown;

@@ -5,12 +5,14 @@
  *
  * Environment: FANOUT_API_KEY (else one is generated), FANOUT_STAGE (default dev),
  * FANOUT_HTTP_PORT (3000), FANOUT_LAMBDA_PORT (3002), FANOUT_DEMO_PORT (8081; FANOUT_DEMO=0
- * for no demo site), FANOUT_ALLOW_NET and the other
+ * for no demo site), FANOUT_FAULTS (random:<p>[:<seed>] or JSON fault rules, for the
+ * event sources), FANOUT_ALLOW_NET and the other
  * FANOUT_* engine defaults (passed to the functions), FANOUT_VERBOSE=1 for all logs.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors';
 import { DEMO_HOST, startDemoSite } from './demo-site';
+import { faultsFromEnv } from './fault-injector';
 import { startLocalStack } from './local-stack';
 import { LOCAL_STACK_FILE } from './stack-file';
 
@@ -62,6 +64,9 @@ async function main(): Promise<void> {
       if (verbose || !line.startsWith('[fauxqs]')) process.stdout.write(`${line}\n`);
     },
   });
+  // FANOUT_FAULTS=random:0.2 (or a JSON list of rules): faults on purpose (src/local/fault-injector.ts).
+  faultsFromEnv(process.env.FANOUT_FAULTS, stack.consumerSource.faults, stack.settings.chunkQueue.maxReceiveCount);
+  faultsFromEnv(process.env.FANOUT_FAULTS, stack.splitterSource.faults, stack.settings.splitQueue.maxReceiveCount);
   process.stdout.write(
     [
       '',

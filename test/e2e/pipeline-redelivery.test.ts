@@ -24,7 +24,7 @@ function expectExactlyOnce(items: readonly { line: number }[], n: number): void 
   for (let line = 1; line <= n; line += 1) expect({ line, results: counts.get(line) }).toEqual({ line, results: 1 });
 }
 
-// These wait for visibility timeouts (18 s at stage e2e), so they run concurrently.
+// These wait for visibility timeouts (30 s at stage e2e), so they run concurrently.
 describe('redelivery through the local SQS event source', () => {
   it.concurrent('redelivers a chunk whose results write failed once and counts it once', async () => {
     const token = randomUUID().replaceAll('-', '');

@@ -35,7 +35,8 @@ export default async function e2eGlobalSetup(): Promise<void> {
     stage: 'e2e',
     httpPort: 0,
     lambdaPort: 0,
-    functionEnv: { FANOUT_ALLOW_NET: '127.0.0.1' },
+    // The deployment's limits: a job may ask for up to 100 in flight (and per host).
+    functionEnv: { FANOUT_ALLOW_NET: '127.0.0.1', FANOUT_CONCURRENCY: '100', FANOUT_PER_HOST: '100' },
     wrapEndpoint: async (service, endpoint) => {
       if (service !== 's3') return endpoint;
       proxy = await startS3FaultProxy(endpoint);

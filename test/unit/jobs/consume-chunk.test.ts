@@ -206,6 +206,17 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
+  it('ends a poison chunk that kills every fetch: its last receive records it without fetching', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    const poison = { kill: 'before-fetch' } as const;
+    expect(await p.deliver(msg, poison)).toBe(false);
+    expect(await p.deliver(msg, poison)).toBe(false);
+    expect(await p.deliver(msg, poison, true)).toBe(true);
+    expect((await p.all()).map((r) => r.error?.code)).toEqual(['DELIVERY_LIMIT', 'DELIVERY_LIMIT', 'DELIVERY_LIMIT']);
+    await expectExactlyOnce(p);
+  });
+
   it('finishes a claimed chunk on its last receive rather than giving its URLs up', async () => {
     const p = await pipeline(3, () => undefined, 10);
     const msg = p.messages()[0] as ChunkMessage;
