@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FANOUT_BIN } from '../../support/build-cli';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 
-const BIN = join(__dirname, '../../../src/cli/fanout.cjs');
+const BIN = FANOUT_BIN;
 
 function fanout(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
