@@ -1,4 +1,4 @@
-import { FanoutError, UsageError } from '../errors';
+import { FanoutError, OutputError, UsageError } from '../errors';
 import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
@@ -24,8 +24,9 @@ ${FETCH_USAGE}`;
 
 /**
  * The `fanout` command line. Returns the exit code: 0 when the run completed
- * (failed URLs included), 2 on bad usage or config (one line on stderr), 1 on an
- * internal fault.
+ * (failed URLs included), 2 on bad usage or config (one line on stderr), 1 when
+ * the results could not be written (one line) or on an internal fault, 130 when a
+ * signal stopped the run.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
@@ -41,6 +42,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (err instanceof UsageError) {
       io.stderr.write(`fanout: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof OutputError) {
+      io.stderr.write(`fanout: ${err.message}\n`);
+      return 1;
     }
     const detail = err instanceof FanoutError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr.write(`fanout: internal error: ${detail}\n`);

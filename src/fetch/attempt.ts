@@ -50,6 +50,7 @@ export class Attempt {
   readonly #ctx: AttemptContext;
   readonly #done: (result: AttemptResult) => void;
   readonly #started = now();
+  readonly #budgetEndsAt: number;
   #hop: Hop | null = null;
   #hops = 0;
   #finished = false;
@@ -73,6 +74,7 @@ export class Attempt {
   ) {
     this.#ctx = ctx;
     this.#done = done;
+    this.#budgetEndsAt = this.#started + budgetMs;
     this.#totalTimer = setTimeout(() => {
       this.fail(new FetchError(budgetCode, budgetMessage(budgetCode, budgetMs)));
     }, budgetMs);
@@ -85,6 +87,18 @@ export class Attempt {
     const hop = this.#hop;
     this.#finish(hop === null ? emptyResult(null, error) : hop.result(error));
     hop?.cancel(error);
+  }
+
+  /**
+   * The run was stopped: ends the attempt with DEADLINE `ms` from now, unless it
+   * finishes first or its own budget ends sooner.
+   */
+  stopWithin(ms: number): void {
+    if (this.#finished || now() + ms >= this.#budgetEndsAt) return;
+    clearTimeout(this.#totalTimer);
+    this.#totalTimer = setTimeout(() => {
+      this.fail(new FetchError(FETCH_ERROR_CODES.DEADLINE, 'the run was stopped before the request finished'));
+    }, ms);
   }
 
   /** (Re)arms the phase timer: headers wait, then body idle gaps. */

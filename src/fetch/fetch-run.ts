@@ -14,6 +14,7 @@ interface Task {
   startedAt: number;
   last: AttemptResult | null;
   retryTimer: NodeJS.Timeout | undefined;
+  attempt: Attempt | undefined;
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
@@ -37,6 +38,8 @@ export class FetchRun {
   readonly #random: () => number;
   readonly #scheduler: HostScheduler<Task>;
   readonly #retrying = new Set<Task>();
+  /** Tasks with an attempt in flight, to cut when the run is stopped. */
+  readonly #running = new Set<Task>();
   readonly #lookahead: number;
   readonly #deadline: number;
   readonly #startedAt = performance.now();
@@ -128,7 +131,7 @@ export class FetchRun {
       return;
     }
     this.#outstanding++;
-    const task: Task = { input, url, host: url.host, attempts: 0, startedAt: 0, last: null, retryTimer: undefined };
+    const task: Task = { input, url, host: url.host, attempts: 0, startedAt: 0, last: null, retryTimer: undefined, attempt: undefined };
     this.#scheduler.push(task, task.host);
   }
 
@@ -143,12 +146,16 @@ export class FetchRun {
     task.attempts++;
     const { timeoutMs } = this.#ctx.config;
     const cutByDeadline = remaining < timeoutMs;
-    new Attempt(
+    this.#running.add(task);
+    task.attempt = new Attempt(
       this.#ctx,
       task.url,
       cutByDeadline ? remaining : timeoutMs,
       cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
-      (result) => this.#attempted(task, host, result),
+      (result) => {
+        this.#running.delete(task);
+        this.#attempted(task, host, result);
+      },
     );
   }
 
@@ -179,7 +186,7 @@ export class FetchRun {
     this.#maybeWakeReader();
   }
 
-  /** The run deadline passed or the caller aborted: start nothing more. */
+  /** The run deadline passed, the caller aborted or the sink failed: start nothing more, cut what runs. */
   #expire(): void {
     if (this.#expired) return;
     this.#expired = true;
@@ -189,6 +196,7 @@ export class FetchRun {
       this.#done(task);
     }
     this.#retrying.clear();
+    for (const task of this.#running) task.attempt?.stopWithin(this.#options.stopGraceMs ?? 0);
     this.#maybeWakeReader();
   }
 
@@ -255,5 +263,5 @@ export class FetchRun {
 }
 
 function notAttempted(): FetchError {
-  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, 'not started before the run deadline');
+  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, 'not started before the run stopped (its deadline, or an abort)');
 }

@@ -1,20 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FANOUT_BIN } from '../../support/build-cli';
+import { runFanout as fanout } from '../helpers/fanout-bin';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
-
-const BIN = FANOUT_BIN;
-
-function fanout(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : Number((err as { code?: number }).code ?? 1), stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
 
 describe('fanout fetch', () => {
   let server: LoopbackServer;
