@@ -6,12 +6,13 @@ import { resultsCommand } from './results-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  fetch: fetchCommand,
-  submit: submitCommand,
-  status: statusCommand,
-  results: resultsCommand,
-};
+/** A Map, not an object literal: `fanout constructor` must not find Object's prototype. */
+const COMMANDS: ReadonlyMap<string, Command> = new Map([
+  ['fetch', fetchCommand],
+  ['submit', submitCommand],
+  ['status', statusCommand],
+  ['results', resultsCommand],
+]);
 
 const USAGE = `usage: fanout <command> [options]
 commands:
@@ -34,9 +35,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS.get(name);
   try {
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})`);
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (try: ${[...COMMANDS.keys()].join(', ')})`);
     return await command(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,6 +1,7 @@
 import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 import { Attempt, type AttemptContext, type AttemptResult } from './attempt';
 import { HostScheduler } from './host-scheduler';
+import { parseInputUrl } from './input-url';
 import type { FetchResult } from './result';
 import { nextRetryDelay } from './retry-policy';
 import type { RunOptions, RunSummary, UrlInput } from './types';
@@ -119,10 +120,7 @@ export class FetchRun {
     const text = input.url;
     let url: URL;
     try {
-      if (text.length > this.#ctx.config.maxUrlLength) {
-        throw new FetchError(FETCH_ERROR_CODES.BAD_URL, `URL is longer than ${this.#ctx.config.maxUrlLength} characters`);
-      }
-      url = new URL(text);
+      url = parseInputUrl(text, this.#ctx.config.maxUrlLength);
       this.#ctx.guard.checkUrl(url);
     } catch (err) {
       const error =

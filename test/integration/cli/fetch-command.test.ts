@@ -47,6 +47,20 @@ describe('fanout fetch', () => {
     expect(summary.elapsed_s).toBeGreaterThan(0);
   });
 
+  it('ends lines at a lone CR and refuses a line with a control character as BAD_URL', async () => {
+    const input = join(dir, 'cr-only.txt');
+    await writeFile(input, `${server.origin}/one\r${server.origin}/x\ty\r${server.origin}/two\r`);
+    const run = await fanout(['fetch', input, '--allow-net', `127.0.0.1:${server.port}`, '--no-progress']);
+    expect(run.code).toBe(0);
+    const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const byLine = Object.fromEntries(records.map((r) => [r.line, r.error ?? 'OK']));
+    expect(byLine).toEqual({
+      1: 'OK',
+      2: { code: 'BAD_URL', message: `URL contains a control character (U+0009) at position ${`${server.origin}/x`.length + 1}` },
+      3: 'OK',
+    });
+  });
+
   it('reads URLs from stdin with - and writes records to stdout', async () => {
     const run = await fanout(['fetch', '-', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress'], `${server.origin}/a\n${server.origin}/b\n`);
     expect(run.code).toBe(0);
@@ -65,6 +79,9 @@ describe('fanout fetch', () => {
     [['fetch', '/no/such/file'], /cannot read input file \/no\/such\/file/],
     [['fetch', '--allow-net', 'http://x/', 'f'], /--allow-net/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['constructor'], /unknown command 'constructor'/],
+    [['__proto__'], /unknown command '__proto__'/],
+    [['fetch', '--constructor', '1', 'x'], /Unknown option '--constructor'/],
   ])('exits 2 with a one-line reason for %j', async (args, reason) => {
     const run = await fanout(args);
     expect(run.code).toBe(2);
