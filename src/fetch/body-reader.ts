@@ -12,9 +12,9 @@ export interface BodyLimits {
 
 /**
  * Reads one response body: decodes it when the server compressed it (gzip,
- * deflate, br, zstd, one or several in a row), counts and hashes the decoded bytes, keeps them if asked,
- * and stops at `maxBytes` of decoded output, so a compression bomb costs at most
- * the cap. Identity bodies take a synchronous path with no stream in between,
+ * deflate, br, zstd, several in a row when the header lists several), counts and
+ * hashes the decoded bytes, keeps them if asked, and stops at `maxBytes` of
+ * decoded output, so a compression bomb costs at most the cap. Identity bodies take a synchronous path with no stream in between,
  * which is what lets large bodies be read at memory speed.
  */
 export class BodyReader {
@@ -22,9 +22,9 @@ export class BodyReader {
   readonly #limits: BodyLimits;
   readonly #hash: Hash | null;
   readonly #chunks: Buffer[] | null;
-  /** The decoders in a row (wire bytes in the first, body out of the last); empty for identity. */
+  /** The decoders in a row (wire bytes into the first, body out of the last); empty for identity. */
   readonly #decoders: readonly Decoder[];
-  readonly #decoder: Decoder | null;
+  readonly #first: Decoder | null;
   readonly #done: (error: FetchError | null) => void;
   readonly #flow: { pause(): void; resume(): void };
   #finished = false;
@@ -46,27 +46,26 @@ export class BodyReader {
     this.#hash = limits.hash ? createHash('sha256') : null;
     this.#chunks = limits.keep ? [] : null;
     this.#decoders = decoders.map((make) => make());
-    this.#decoder = this.#decoders[0] ?? null;
-    const last = this.#decoders.at(-1);
-    for (let i = 0; i < this.#decoders.length; i++) {
-      const decoder = this.#decoders[i] as Decoder;
+    this.#first = this.#decoders[0] ?? null;
+    this.#decoders.forEach((decoder, i) => {
       decoder.on('error', (err) => this.#finish(classifyError(err)));
       const next = this.#decoders[i + 1];
-      if (next !== undefined) decoder.pipe(next);
-    }
-    if (this.#decoder !== null && last !== undefined) {
-      last.on('data', (chunk: Buffer) => this.#take(chunk));
-      last.once('end', () => this.#finish(null));
-      this.#decoder.on('drain', () => this.#flow.resume());
-    }
+      if (next !== undefined) {
+        decoder.pipe(next);
+      } else {
+        decoder.on('data', (chunk: Buffer) => this.#take(chunk));
+        decoder.once('end', () => this.#finish(null));
+      }
+    });
+    this.#first?.on('drain', () => this.#flow.resume());
   }
 
   /** Feeds one chunk as it came off the wire. */
   write(chunk: Buffer): void {
     if (this.#finished) return;
-    if (this.#decoder === null) {
+    if (this.#first === null) {
       this.#take(chunk);
-    } else if (!this.#decoder.write(chunk)) {
+    } else if (!this.#first.write(chunk)) {
       this.#flow.pause();
     }
   }
@@ -74,8 +73,8 @@ export class BodyReader {
   /** The wire body ended. */
   end(): void {
     if (this.#finished) return;
-    if (this.#decoder === null) this.#finish(null);
-    else this.#decoder.end();
+    if (this.#first === null) this.#finish(null);
+    else this.#first.end();
   }
 
   /** Stops reading (the exchange failed or was aborted); `done` is not called. */
