@@ -31,6 +31,7 @@ export const APP_ERROR_CODES = {
   CONFIG: 'CONFIG',
   USAGE: 'USAGE',
   VALIDATION: 'VALIDATION',
+  OUTPUT: 'OUTPUT',
 } as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[keyof typeof APP_ERROR_CODES];
@@ -83,6 +84,18 @@ export class UsageError extends FanoutError<'USAGE'> {
 
   constructor(message: string) {
     super(APP_ERROR_CODES.USAGE, message);
+  }
+}
+
+/**
+ * Results could not be written (a full disk, a closed pipe): the run stops and the
+ * CLI prints the message and exits 1.
+ */
+export class OutputError extends FanoutError<'OUTPUT'> {
+  override readonly name = 'OutputError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(APP_ERROR_CODES.OUTPUT, message, options);
   }
 }
 

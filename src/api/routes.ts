@@ -79,12 +79,21 @@ async function getResults(deps: RouteDeps, jobId: string, req: ApiRequest): Prom
   return { statusCode: 200, body: page };
 }
 
+/** A path segment's percent-decoding; broken escapes (`%E0%A4%A`) are the client's 400, not our 500. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError('Invalid path', [{ field: 'path', reason: 'not valid percent-encoded UTF-8' }]);
+  }
+}
+
 /**
  * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `GET /jobs/{jobId}/results`.
  * Anything else is a 404. Errors propagate to the adapter, which maps them.
  */
 export async function route(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
-  const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent);
+  const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
   const [root, jobId, sub, ...rest] = parts;
   if (root === 'jobs' && rest.length === 0) {
     if (jobId === undefined && req.method === 'POST') return postJob(deps, req);

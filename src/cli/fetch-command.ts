@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
 import { ConfigError, UsageError } from '../errors';
@@ -9,6 +9,13 @@ import { JsonlWriter } from '../io/jsonl-writer';
 import { readUrlLines } from '../io/read-url-lines';
 import type { CliIo } from './io';
 import { Progress } from './progress';
+import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
+
+/**
+ * After Ctrl-C, how long requests already in flight may finish before they are
+ * cut: long enough for answers on their way, short enough that nobody waits.
+ */
+const STOP_GRACE_MS = 2000;
 
 /** Flags of `fanout fetch` that map one to one onto engine config keys. */
 const NUMBER_FLAGS = {
@@ -57,16 +64,20 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const config = configFromFlags(values);
 
   const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
-  const out = values.out === undefined ? io.stdout : createWriteStream(values.out as string);
-  const writer = new JsonlWriter(out);
+  const out = values.out === undefined ? io.stdout : await openOutput(values.out as string);
+  const writer = new JsonlWriter(out, values.out === undefined ? 'stdout' : (values.out as string));
   const progress = values.progress === false ? null : new Progress(io.stderr);
   if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n));
 
   const engine = createEngine(config);
+  const stop = new AbortController();
+  const stopListening = abortOnStopSignals(stop);
   const cpuBefore = process.cpuUsage();
   let bytes = 0;
   try {
     const summary = await engine.run(readUrlLines(input, config.maxUrlLength), {
+      signal: stop.signal,
+      stopGraceMs: STOP_GRACE_MS,
       onResult(result) {
         bytes += result.bytes;
         progress?.record(result.ok);
@@ -96,8 +107,9 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
         }) + '\n',
       );
     }
-    return 0;
+    return stop.signal.aborted ? STOPPED_EXIT_CODE : 0;
   } finally {
+    stopListening();
     progress?.stop();
     await engine.close();
   }
@@ -145,6 +157,18 @@ async function openInput(path: string): Promise<Readable> {
   const info = await stat(path).catch(() => null);
   if (info === null || !info.isFile()) throw new UsageError(`cannot read input file ${path}`);
   return createReadStream(path, { highWaterMark: 256 * 1024 });
+}
+
+/**
+ * Opens (and truncates) the results file before any request, so that a path that
+ * cannot be written is refused up front rather than after the work is done.
+ */
+async function openOutput(path: string): Promise<Writable> {
+  try {
+    return (await open(path, 'w')).createWriteStream();
+  } catch (err) {
+    throw new UsageError(`cannot write output file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 /** Counts the URL lines of a file for the progress total (a quick second read). */

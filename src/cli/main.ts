@@ -1,4 +1,4 @@
-import { FanoutError, UsageError } from '../errors';
+import { FanoutError, OutputError, UsageError } from '../errors';
 import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
@@ -6,12 +6,13 @@ import { resultsCommand } from './results-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  fetch: fetchCommand,
-  submit: submitCommand,
-  status: statusCommand,
-  results: resultsCommand,
-};
+/** A Map, not an object literal: `fanout constructor` must not find Object's prototype. */
+const COMMANDS: ReadonlyMap<string, Command> = new Map([
+  ['fetch', fetchCommand],
+  ['submit', submitCommand],
+  ['status', statusCommand],
+  ['results', resultsCommand],
+]);
 
 const USAGE = `usage: fanout <command> [options]
 commands:
@@ -24,8 +25,9 @@ ${FETCH_USAGE}`;
 
 /**
  * The `fanout` command line. Returns the exit code: 0 when the run completed
- * (failed URLs included), 2 on bad usage or config (one line on stderr), 1 on an
- * internal fault.
+ * (failed URLs included), 2 on bad usage or config (one line on stderr), 1 when
+ * the results could not be written (one line) or on an internal fault, 130 when a
+ * signal stopped the run.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
@@ -33,14 +35,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS.get(name);
   try {
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})`);
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (try: ${[...COMMANDS.keys()].join(', ')})`);
     return await command(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`fanout: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof OutputError) {
+      io.stderr.write(`fanout: ${err.message}\n`);
+      return 1;
     }
     const detail = err instanceof FanoutError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr.write(`fanout: internal error: ${detail}\n`);

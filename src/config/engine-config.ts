@@ -187,7 +187,8 @@ export function resolveEngineConfig(input: EngineConfigInput = {}, label: KeyLab
   const out: Record<string, unknown> = { ...ENGINE_DEFAULTS };
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    const check = CHECKS[key as keyof EngineConfig];
+    // Own keys only: `constructor` or `__proto__` is an unknown option, not Object's.
+    const check = Object.hasOwn(CHECKS, key) ? CHECKS[key as keyof EngineConfig] : undefined;
     if (check === undefined) {
       throw new ConfigError(`Unknown option \`${key}\``);
     }

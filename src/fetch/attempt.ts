@@ -4,6 +4,7 @@ import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 import type { NetworkGuard } from '../net/guard';
 import { BodyReader } from './body-reader';
 import { classifyError } from './classify-error';
+import { decodersFor, type Decoder } from './content-coding';
 import { KEPT_HEADERS, type KeptHeaders } from './result';
 
 /** What one attempt (all its redirect hops) produced. */
@@ -50,6 +51,7 @@ export class Attempt {
   readonly #ctx: AttemptContext;
   readonly #done: (result: AttemptResult) => void;
   readonly #started = now();
+  readonly #budgetEndsAt: number;
   #hop: Hop | null = null;
   #hops = 0;
   #finished = false;
@@ -73,6 +75,7 @@ export class Attempt {
   ) {
     this.#ctx = ctx;
     this.#done = done;
+    this.#budgetEndsAt = this.#started + budgetMs;
     this.#totalTimer = setTimeout(() => {
       this.fail(new FetchError(budgetCode, budgetMessage(budgetCode, budgetMs)));
     }, budgetMs);
@@ -85,6 +88,18 @@ export class Attempt {
     const hop = this.#hop;
     this.#finish(hop === null ? emptyResult(null, error) : hop.result(error));
     hop?.cancel(error);
+  }
+
+  /**
+   * The run was stopped: ends the attempt with DEADLINE `ms` from now, unless it
+   * finishes first or its own budget ends sooner.
+   */
+  stopWithin(ms: number): void {
+    if (this.#finished || now() + ms >= this.#budgetEndsAt) return;
+    clearTimeout(this.#totalTimer);
+    this.#totalTimer = setTimeout(() => {
+      this.fail(new FetchError(FETCH_ERROR_CODES.DEADLINE, 'the run was stopped before the request finished'));
+    }, ms);
   }
 
   /** (Re)arms the phase timer: headers wait, then body idle gaps. */
@@ -244,7 +259,9 @@ class Hop implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
-    if (this.#cancelled !== null) return;
+    // A 1xx (103 Early Hints, 102 Processing) is informational: the final response
+    // is still to come, so the headers timer keeps running.
+    if (this.#cancelled !== null || statusCode < 200) return;
     const config = this.#ctx.config;
     this.#ttfbMs = round(now() - this.#attempt.startedAt);
     this.#status = statusCode;
@@ -262,11 +279,16 @@ class Hop implements Dispatcher.DispatchHandler {
     this.#headers = kept;
     const retryAfter = headers['retry-after'];
     this.#retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-    const encodingHeader = headers['content-encoding'];
-    const encoding = typeof encodingHeader === 'string' ? encodingHeader.trim().toLowerCase() : undefined;
+    let decoders: (() => Decoder)[];
+    try {
+      decoders = decodersFor(headers['content-encoding']);
+    } catch (err) {
+      this.#attempt.fail(classifyError(err));
+      return;
+    }
     const declared = Number(kept['content-length']);
     this.#reader = new BodyReader(
-      encoding === 'identity' ? undefined : encoding,
+      decoders,
       { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies },
       (error) => {
         this.#attempt.complete(this, this.result(error));
@@ -276,7 +298,7 @@ class Hop implements Dispatcher.DispatchHandler {
       },
       controller,
     );
-    if (encoding === undefined && declared > config.maxBytes) {
+    if (decoders.length === 0 && declared > config.maxBytes) {
       // Refuse before reading a byte: the server said how big it is.
       this.#attempt.fail(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `content-length ${declared} exceeds the limit of ${config.maxBytes} bytes`));
     }
@@ -294,8 +316,10 @@ class Hop implements Dispatcher.DispatchHandler {
       // Not worth reading a large redirect body to keep one connection: drop it.
       const location = this.#location;
       this.#location = undefined;
-      controller.abort(new FetchError(FETCH_ERROR_CODES.BAD_RESPONSE, 'redirect body dropped'));
+      // Cancelled first: the abort reports an error to this hop at once, which must
+      // not end the attempt; the redirect is still followed.
       this.#cancelled = new FetchError(FETCH_ERROR_CODES.BAD_RESPONSE, 'redirect body dropped');
+      controller.abort(this.#cancelled);
       this.#attempt.redirect(this, location);
     }
   }

@@ -1,14 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import {
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  createZstdDecompress,
-  type Zlib,
-} from 'node:zlib';
-import type { Transform } from 'node:stream';
 import { FETCH_ERROR_CODES, FetchError } from '../errors';
 import { classifyError } from './classify-error';
+import type { Decoder } from './content-coding';
 
 export interface BodyLimits {
   /** Decoded bytes allowed; one more and the read stops with TOO_LARGE. */
@@ -17,21 +10,11 @@ export interface BodyLimits {
   readonly keep: boolean;
 }
 
-type Decoder = Transform & Zlib;
-
-const DECODERS: Readonly<Record<string, () => Decoder>> = {
-  gzip: () => createGunzip(),
-  'x-gzip': () => createGunzip(),
-  deflate: () => createInflate(),
-  br: () => createBrotliDecompress(),
-  zstd: () => createZstdDecompress() as unknown as Decoder,
-};
-
 /**
  * Reads one response body: decodes it when the server compressed it (gzip,
- * deflate, br, zstd), counts and hashes the decoded bytes, keeps them if asked,
- * and stops at `maxBytes` of decoded output, so a compression bomb costs at most
- * the cap. Identity bodies take a synchronous path with no stream in between,
+ * deflate, br, zstd, several in a row when the header lists several), counts and
+ * hashes the decoded bytes, keeps them if asked, and stops at `maxBytes` of
+ * decoded output, so a compression bomb costs at most the cap. Identity bodies take a synchronous path with no stream in between,
  * which is what lets large bodies be read at memory speed.
  */
 export class BodyReader {
@@ -39,18 +22,20 @@ export class BodyReader {
   readonly #limits: BodyLimits;
   readonly #hash: Hash | null;
   readonly #chunks: Buffer[] | null;
-  readonly #decoder: Decoder | null;
+  /** The decoders in a row (wire bytes into the first, body out of the last); empty for identity. */
+  readonly #decoders: readonly Decoder[];
+  readonly #first: Decoder | null;
   readonly #done: (error: FetchError | null) => void;
   readonly #flow: { pause(): void; resume(): void };
   #finished = false;
 
   /**
-   * @param encoding the response's content-encoding header (lowercase), if any
+   * @param decoders what undoes the response's content codings, in order (see `decodersFor`)
    * @param done called once: null when the body was read in full, or the error
    * @param pause/resume flow control towards the socket while a decoder is busy
    */
   constructor(
-    encoding: string | undefined,
+    decoders: readonly (() => Decoder)[],
     limits: BodyLimits,
     done: (error: FetchError | null) => void,
     flow: { pause(): void; resume(): void },
@@ -60,23 +45,27 @@ export class BodyReader {
     this.#done = done;
     this.#hash = limits.hash ? createHash('sha256') : null;
     this.#chunks = limits.keep ? [] : null;
-    const make = encoding === undefined ? undefined : DECODERS[encoding];
-    this.#decoder = make === undefined ? null : make();
-    if (this.#decoder !== null) {
-      const decoder = this.#decoder;
-      decoder.on('data', (chunk: Buffer) => this.#take(chunk));
-      decoder.once('end', () => this.#finish(null));
-      decoder.once('error', (err) => this.#finish(classifyError(err)));
-      decoder.on('drain', () => this.#flow.resume());
-    }
+    this.#decoders = decoders.map((make) => make());
+    this.#first = this.#decoders[0] ?? null;
+    this.#decoders.forEach((decoder, i) => {
+      decoder.on('error', (err) => this.#finish(classifyError(err)));
+      const next = this.#decoders[i + 1];
+      if (next !== undefined) {
+        decoder.pipe(next);
+      } else {
+        decoder.on('data', (chunk: Buffer) => this.#take(chunk));
+        decoder.once('end', () => this.#finish(null));
+      }
+    });
+    this.#first?.on('drain', () => this.#flow.resume());
   }
 
   /** Feeds one chunk as it came off the wire. */
   write(chunk: Buffer): void {
     if (this.#finished) return;
-    if (this.#decoder === null) {
+    if (this.#first === null) {
       this.#take(chunk);
-    } else if (!this.#decoder.write(chunk)) {
+    } else if (!this.#first.write(chunk)) {
       this.#flow.pause();
     }
   }
@@ -84,14 +73,14 @@ export class BodyReader {
   /** The wire body ended. */
   end(): void {
     if (this.#finished) return;
-    if (this.#decoder === null) this.#finish(null);
-    else this.#decoder.end();
+    if (this.#first === null) this.#finish(null);
+    else this.#first.end();
   }
 
   /** Stops reading (the exchange failed or was aborted); `done` is not called. */
   destroy(): void {
     this.#finished = true;
-    this.#decoder?.destroy();
+    for (const decoder of this.#decoders) decoder.destroy();
   }
 
   /** Hex sha256 of the decoded body; only meaningful once read in full. */
@@ -121,7 +110,7 @@ export class BodyReader {
   #finish(error: FetchError | null): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (error !== null) this.#decoder?.destroy();
+    if (error !== null) for (const decoder of this.#decoders) decoder.destroy();
     this.#done(error);
   }
 }

@@ -1,6 +1,7 @@
 import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 
-const BY_SYSTEM_CODE: Readonly<Record<string, FetchErrorCode>> = {
+/** A Map, not an object literal: a code such as `constructor` must not find Object's prototype. */
+const BY_SYSTEM_CODE: ReadonlyMap<string, FetchErrorCode> = new Map(Object.entries({
   ENOTFOUND: FETCH_ERROR_CODES.DNS,
   EAI_AGAIN: FETCH_ERROR_CODES.DNS,
   EAI_FAIL: FETCH_ERROR_CODES.DNS,
@@ -21,9 +22,11 @@ const BY_SYSTEM_CODE: Readonly<Record<string, FetchErrorCode>> = {
   UND_ERR_BODY_TIMEOUT: FETCH_ERROR_CODES.TIMEOUT_BODY,
   UND_ERR_RES_EXCEEDED_MAX_SIZE: FETCH_ERROR_CODES.TOO_LARGE,
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: FETCH_ERROR_CODES.BAD_RESPONSE,
+  // Headers, or trailers, past undici's maxHeaderSize: the server's fault.
+  UND_ERR_HEADERS_OVERFLOW: FETCH_ERROR_CODES.BAD_RESPONSE,
   Z_DATA_ERROR: FETCH_ERROR_CODES.BAD_RESPONSE,
   Z_BUF_ERROR: FETCH_ERROR_CODES.BAD_RESPONSE,
-};
+}));
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 /** An undecodable body: llhttp (`HPE_*`), brotli (`ERR__ERROR_*`) and zstd (`ZSTD_error_*`) codes. */
@@ -37,7 +40,7 @@ export function classifyError(err: unknown): FetchError {
   if (err instanceof FetchError) return err;
   const code = String((err as { code?: unknown })?.code ?? '');
   const message = err instanceof Error ? err.message : String(err);
-  let mapped = BY_SYSTEM_CODE[code];
+  let mapped = BY_SYSTEM_CODE.get(code);
   if (mapped === undefined) {
     if (TLS_CODE.test(code)) mapped = FETCH_ERROR_CODES.TLS;
     else if (BAD_RESPONSE_CODE.test(code)) mapped = FETCH_ERROR_CODES.BAD_RESPONSE;

@@ -3,6 +3,7 @@ import type { EngineConfig } from '../config/engine-config';
 import { createConnector } from '../net/connector';
 import { createNetworkGuard } from '../net/guard';
 import type { AttemptContext } from './attempt';
+import { ACCEPT_ENCODING } from './content-coding';
 import { FetchRun } from './fetch-run';
 import { OriginPool } from './origin-pool';
 import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './types';
@@ -50,7 +51,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         dispatcher,
         guard,
         config: runConfig,
-        requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': 'gzip, deflate, br, zstd' },
+        requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
       return new FetchRun(ctx, options, random).run(urls);
     },

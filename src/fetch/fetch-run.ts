@@ -1,6 +1,7 @@
 import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 import { Attempt, type AttemptContext, type AttemptResult } from './attempt';
 import { HostScheduler } from './host-scheduler';
+import { parseInputUrl } from './input-url';
 import type { FetchResult } from './result';
 import { nextRetryDelay } from './retry-policy';
 import type { RunOptions, RunSummary, UrlInput } from './types';
@@ -14,6 +15,7 @@ interface Task {
   startedAt: number;
   last: AttemptResult | null;
   retryTimer: NodeJS.Timeout | undefined;
+  attempt: Attempt | undefined;
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
@@ -37,6 +39,8 @@ export class FetchRun {
   readonly #random: () => number;
   readonly #scheduler: HostScheduler<Task>;
   readonly #retrying = new Set<Task>();
+  /** Tasks with an attempt in flight, to cut when the run is stopped. */
+  readonly #running = new Set<Task>();
   readonly #lookahead: number;
   readonly #deadline: number;
   readonly #startedAt = performance.now();
@@ -116,10 +120,7 @@ export class FetchRun {
     const text = input.url;
     let url: URL;
     try {
-      if (text.length > this.#ctx.config.maxUrlLength) {
-        throw new FetchError(FETCH_ERROR_CODES.BAD_URL, `URL is longer than ${this.#ctx.config.maxUrlLength} characters`);
-      }
-      url = new URL(text);
+      url = parseInputUrl(text, this.#ctx.config.maxUrlLength);
       this.#ctx.guard.checkUrl(url);
     } catch (err) {
       const error =
@@ -128,7 +129,7 @@ export class FetchRun {
       return;
     }
     this.#outstanding++;
-    const task: Task = { input, url, host: url.host, attempts: 0, startedAt: 0, last: null, retryTimer: undefined };
+    const task: Task = { input, url, host: url.host, attempts: 0, startedAt: 0, last: null, retryTimer: undefined, attempt: undefined };
     this.#scheduler.push(task, task.host);
   }
 
@@ -143,12 +144,16 @@ export class FetchRun {
     task.attempts++;
     const { timeoutMs } = this.#ctx.config;
     const cutByDeadline = remaining < timeoutMs;
-    new Attempt(
+    this.#running.add(task);
+    task.attempt = new Attempt(
       this.#ctx,
       task.url,
       cutByDeadline ? remaining : timeoutMs,
       cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
-      (result) => this.#attempted(task, host, result),
+      (result) => {
+        this.#running.delete(task);
+        this.#attempted(task, host, result);
+      },
     );
   }
 
@@ -179,7 +184,7 @@ export class FetchRun {
     this.#maybeWakeReader();
   }
 
-  /** The run deadline passed or the caller aborted: start nothing more. */
+  /** The run deadline passed, the caller aborted or the sink failed: start nothing more, cut what runs. */
   #expire(): void {
     if (this.#expired) return;
     this.#expired = true;
@@ -189,6 +194,7 @@ export class FetchRun {
       this.#done(task);
     }
     this.#retrying.clear();
+    for (const task of this.#running) task.attempt?.stopWithin(this.#options.stopGraceMs ?? 0);
     this.#maybeWakeReader();
   }
 
@@ -255,5 +261,5 @@ export class FetchRun {
 }
 
 function notAttempted(): FetchError {
-  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, 'not started before the run deadline');
+  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, 'not started before the run stopped (its deadline, or an abort)');
 }

@@ -51,8 +51,18 @@ export interface RunOptions {
    * Lambda's remaining time minus a margin.
    */
   readonly deadline?: number;
-  /** Aborting stops the run as the deadline would. */
+  /**
+   * Aborting stops the run as the deadline arriving now would: nothing more starts,
+   * URLs not yet started come back as NOT_ATTEMPTED, and attempts in flight are cut
+   * with DEADLINE after {@link RunOptions.stopGraceMs}.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * Once the run stops (an abort, or a failed `onResult`), how long attempts
+   * already in flight may go on before they are cut with DEADLINE; 0 (the default)
+   * cuts them at once. Attempts never outlive the deadline.
+   */
+  readonly stopGraceMs?: number;
   /**
    * Per-run settings (a job's own concurrency, timeouts, retries, limits). The
    * connection-level ones, `allowNet` and `connectTimeoutMs`, always come from

@@ -3,9 +3,10 @@ import type { UrlInput } from '../fetch/types';
 
 /**
  * Streams URLs out of text, one per line: blank lines and `#` comments are
- * skipped, `\r\n` endings and surrounding spaces are trimmed, and `line` is the
- * 1-based line number in the input. A line longer than `keepChars` is cut to
- * `keepChars + 1` characters (enough for the engine to see it is too long and
+ * skipped, surrounding spaces are trimmed, and `line` is the 1-based line number
+ * in the input. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files), so a
+ * CR-only file is not read as one long URL. A line longer than `keepChars` is cut
+ * to `keepChars + 1` characters (enough for the engine to see it is too long and
  * report BAD_URL) so one huge line cannot exhaust memory.
  */
 export async function* readUrlLines(stream: Readable, keepChars = 8192): AsyncGenerator<UrlInput> {
@@ -13,18 +14,29 @@ export async function* readUrlLines(stream: Readable, keepChars = 8192): AsyncGe
   let rest = '';
   let overlong = false;
   let line = 0;
+  /** The last chunk ended in `\r`: a `\n` starting the next one belongs to it. */
+  let crEnded = false;
   for await (const chunk of stream as AsyncIterable<string>) {
-    let start = 0;
-    let newline = chunk.indexOf('\n');
-    while (newline !== -1) {
+    // The decoder yields '' for a chunk that ends inside a UTF-8 sequence: not a line.
+    if (chunk === '') continue;
+    let start = crEnded && chunk.startsWith('\n') ? 1 : 0;
+    crEnded = false;
+    // Both searched with indexOf (memchr): a file without CRs costs one extra scan per chunk.
+    let lf = chunk.indexOf('\n', start);
+    let cr = chunk.indexOf('\r', start);
+    for (;;) {
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      if (end === -1) break;
       line++;
-      const text = overlong ? rest : rest + chunk.slice(start, Math.min(newline, start + keepChars + 1));
+      const text = overlong ? rest : rest + chunk.slice(start, Math.min(end, start + keepChars + 1));
       rest = '';
       overlong = false;
       const url = clean(text, keepChars);
       if (url !== null) yield { url, line };
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
+      start = end === cr && lf === end + 1 ? end + 2 : end + 1;
+      if (end === cr && start === chunk.length) crEnded = true;
+      if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start);
     }
     if (!overlong) {
       rest += chunk.slice(start);

@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly diagnose: boolean;
   /** The scenarios to run, in order. */
   readonly scenarios: readonly Scenario[];
+  /** Run S, start-up (one URL, see startup-bench.ts): by default, or when `--only` names it. */
+  readonly startup: boolean;
   /** Opt-in scenarios left out, to say how to run them. */
   readonly skipped: readonly Scenario[];
   readonly help: boolean;
@@ -22,7 +24,7 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --runs N        repetitions of each client per scenario (default 3)
-  --only A,C      run only these scenarios
+  --only A,C      run only these scenarios (S: start-up, one URL)
   --scale X       multiply every URL count by X (e.g. 0.1 for a smoke run)
   --jitter X      spread the server's latency uniformly by ±X of it (0 to 1,
                   default 0: constant latency); the mean, and so the ideal, stay the same
@@ -34,6 +36,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 A missed target is reported, not an error: the exit code is non-zero only when
 the harness or a client crashed.`;
+
+/** The start-up scenario's id; it has no entry in SCENARIOS (it runs one URL, see startup-bench.ts). */
+export const STARTUP_ID = 'S';
 
 /** Thrown for a bad command line; the harness prints it with the usage and exits 2. */
 export class BenchUsageError extends Error {
@@ -81,9 +86,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       .map((id) => id.trim().toUpperCase())
       .filter((id) => id !== '');
     for (const id of ids) {
-      if (!SCENARIOS.some((s) => s.id === id)) {
+      if (id !== STARTUP_ID && !SCENARIOS.some((s) => s.id === id)) {
         throw new BenchUsageError(
-          `Expected \`--only\` to list scenarios among ${SCENARIOS.map((s) => s.id).join(',')}, got \`${id}\``,
+          `Expected \`--only\` to list scenarios among ${STARTUP_ID},${SCENARIOS.map((s) => s.id).join(',')}, got \`${id}\``,
         );
       }
     }
@@ -94,5 +99,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     scenarios = SCENARIOS.filter((s) => !s.optIn || withOptIn);
   }
   const skipped = values.only === undefined ? SCENARIOS.filter((s) => !scenarios.includes(s)) : [];
-  return { runs, scale, jitter, diagnose: values.diagnose, scenarios, skipped, help: values.help };
+  const startup = values.only === undefined || values.only.toUpperCase().split(',').some((id) => id.trim() === STARTUP_ID);
+  return { runs, scale, jitter, diagnose: values.diagnose, scenarios, startup, skipped, help: values.help };
 }

@@ -79,10 +79,11 @@ export function runChild(
   args: readonly string[],
   limitMs: number,
   cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ChildOutcome> {
   const [file, argv] = withPrefix(prefix, command, args);
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(file, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

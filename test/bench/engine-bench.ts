@@ -23,7 +23,9 @@ import {
   type ClientKind,
   type Scenario,
 } from './scenarios';
+import { runStartupScenario } from './startup-bench';
 import { writeUrlFile } from './url-file';
+import { buildCli } from '../support/build-cli';
 
 const MIB = 1024 * 1024;
 
@@ -149,6 +151,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const paths = clientPaths(resolve(__dirname, '..', '..'));
   const pinning = choosePinning();
   const hasEngine = engineCliExists(paths);
+  // The bin runs dist/fanout.cjs: build it from these sources, never a stale one.
+  if (hasEngine) buildCli();
   log(`fanout engine benchmark — ${new Date().toISOString()}, node ${process.version}`);
   log(`nproc ${availableParallelism()}; loadavg at start ${loadLine()}; ${pinning.description}`);
   log(`runs ${options.runs}, scale ${options.scale}, latency jitter ±${options.jitter * 100}%; scenarios ${options.scenarios.map((s) => s.id).join(',')}`);
@@ -161,6 +165,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const verdicts: Verdict[] = [];
   let crashed = false;
   try {
+    if (options.startup && hasEngine) {
+      log('== S: start-up, one URL: the fanout bin beside a plain Node script that imports undici and fetches it');
+      const outcome = await runStartupScenario({ root: paths.root, tmp, pinning });
+      verdicts.push(outcome.verdict);
+      log(outcome.text);
+      log();
+    }
     for (const scenario of options.scenarios) {
       const clients = scenario.clients.filter((kind) => hasEngine || kind === CLIENT_KINDS.BASELINE);
       if (clients.length === 0) {

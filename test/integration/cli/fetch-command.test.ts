@@ -1,19 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runFanout as fanout } from '../helpers/fanout-bin';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
-
-const BIN = join(__dirname, '../../../src/cli/fanout.cjs');
-
-function fanout(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : Number((err as { code?: number }).code ?? 1), stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
 
 describe('fanout fetch', () => {
   let server: LoopbackServer;
@@ -58,6 +47,20 @@ describe('fanout fetch', () => {
     expect(summary.elapsed_s).toBeGreaterThan(0);
   });
 
+  it('ends lines at a lone CR and refuses a line with a control character as BAD_URL', async () => {
+    const input = join(dir, 'cr-only.txt');
+    await writeFile(input, `${server.origin}/one\r${server.origin}/x\ty\r${server.origin}/two\r`);
+    const run = await fanout(['fetch', input, '--allow-net', `127.0.0.1:${server.port}`, '--no-progress']);
+    expect(run.code).toBe(0);
+    const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const byLine = Object.fromEntries(records.map((r) => [r.line, r.error ?? 'OK']));
+    expect(byLine).toEqual({
+      1: 'OK',
+      2: { code: 'BAD_URL', message: `URL contains a control character (U+0009) at position ${`${server.origin}/x`.length + 1}` },
+      3: 'OK',
+    });
+  });
+
   it('reads URLs from stdin with - and writes records to stdout', async () => {
     const run = await fanout(['fetch', '-', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress'], `${server.origin}/a\n${server.origin}/b\n`);
     expect(run.code).toBe(0);
@@ -76,6 +79,9 @@ describe('fanout fetch', () => {
     [['fetch', '/no/such/file'], /cannot read input file \/no\/such\/file/],
     [['fetch', '--allow-net', 'http://x/', 'f'], /--allow-net/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['constructor'], /unknown command 'constructor'/],
+    [['__proto__'], /unknown command '__proto__'/],
+    [['fetch', '--constructor', '1', 'x'], /Unknown option '--constructor'/],
   ])('exits 2 with a one-line reason for %j', async (args, reason) => {
     const run = await fanout(args);
     expect(run.code).toBe(2);

@@ -1,18 +1,20 @@
 import { resolveEngineConfig, type EngineConfigInput } from '../../../src/config/engine-config';
 import { createEngine } from '../../../src/fetch/engine';
 import type { FetchResult } from '../../../src/fetch/result';
-import type { EngineDeps, RunSummary } from '../../../src/fetch/types';
+import type { EngineDeps, RunOptions, RunSummary } from '../../../src/fetch/types';
 import { loopbackOnlyDialer } from './safe-network';
 
 /**
  * Runs the real engine over `urls` with the loopback-only dialer and returns
  * the results in input order, with the summary and what the dialer refused.
+ * `stop` passes an abort signal and its grace on to the run.
  */
 export async function runEngine(
   urls: readonly string[],
   config: EngineConfigInput,
   deps: EngineDeps = {},
   deadline?: number,
+  stop: Pick<RunOptions, 'signal' | 'stopGraceMs'> = {},
 ): Promise<{ results: FetchResult[]; bodies: (Buffer | undefined)[]; summary: RunSummary; refused: unknown[] }> {
   const safe = loopbackOnlyDialer();
   const engine = createEngine(resolveEngineConfig({ retryBaseMs: 10, ...config }), { dial: safe.dial, ...deps });
@@ -27,6 +29,7 @@ export async function runEngine(
           bodies[result.line - 1] = body;
         },
         ...(deadline !== undefined && { deadline }),
+        ...stop,
       },
     );
     return { results, bodies, summary, refused: safe.refused };

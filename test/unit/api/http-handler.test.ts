@@ -180,6 +180,15 @@ describe('API handler', () => {
     expect((await call('GET', '/other', { headers: auth })).status).toBe(404);
   });
 
+  it.each(['/jobs/%E0%A4%A', '/jobs/%ZZ/results', '/%E0%A4%A'])('answers 400 with the usual error body to the malformed path %s', async (path) => {
+    const { call } = setup();
+    const res = await call('GET', path, { headers: auth });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: { code: 'VALIDATION', message: 'Invalid path', details: [{ field: 'path', reason: 'not valid percent-encoded UTF-8' }] },
+    });
+  });
+
   it('answers 500 with a generic message and the request id, and logs the detail', async () => {
     const ledger = new JobLedger(new MemoryLedgerStore());
     ledger.getJob = async () => {

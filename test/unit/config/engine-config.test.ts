@@ -23,6 +23,10 @@ describe('resolveEngineConfig', () => {
     expect(() => resolveEngineConfig({ concurency: 3 } as never)).toThrow('Unknown option `concurency`');
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('refuses %s, a key only Object.prototype has', (key) => {
+    expect(() => resolveEngineConfig({ [key]: 3 } as never)).toThrow(`Unknown option \`${key}\``);
+  });
+
   it('validates allowlist entries as host[:port]', () => {
     expect(resolveEngineConfig({ allowNet: 'LocalHost:8080, 127.0.0.1,[::1]:99' }).allowNet).toEqual([
       'localhost:8080',

@@ -23,6 +23,27 @@ describe('readUrlLines', () => {
     ]);
   });
 
+  it('ends a line at a lone CR, at CRLF and at LF alike', async () => {
+    expect(await collect(['http://a/\rhttp://b/\r\nhttp://c/\n\rhttp://d/\r'])).toEqual([
+      { url: 'http://a/', line: 1 },
+      { url: 'http://b/', line: 2 },
+      { url: 'http://c/', line: 3 },
+      { url: 'http://d/', line: 5 },
+    ]);
+  });
+
+  it('counts a CRLF split across chunks as one line end, and a CR at a chunk end as one', async () => {
+    expect(await collect(['http://a/\r', '\nhttp://b/\r', 'http://c/'])).toEqual([
+      { url: 'http://a/', line: 1 },
+      { url: 'http://b/', line: 2 },
+      { url: 'http://c/', line: 3 },
+    ]);
+  });
+
+  it('keeps a tab or other control character inside a line, for the engine to refuse', async () => {
+    expect(await collect(['http://a/x\ty\n'])).toEqual([{ url: 'http://a/x\ty', line: 1 }]);
+  });
+
   it('cuts an overlong line to one character past the limit, whatever the chunking', async () => {
     const long = 'http://a/' + 'x'.repeat(100);
     const out = await collect([long.slice(0, 30), long.slice(30), '\nhttp://b/\n'], 20);
