@@ -20,6 +20,19 @@ export const CONSUME_STEPS = [
 /** One of {@link CONSUME_STEPS}. */
 export type ConsumeStep = (typeof CONSUME_STEPS)[number];
 
+/** The store calls a chunk's consumption makes, as a fault plan names them. */
+export const CONSUMER_STORE_CALLS = [
+  'results.putDeliveryResults',
+  'ledger.getClaim',
+  'ledger.claim',
+  'ledger.registerChild',
+  'chunkQueue.sendAll',
+  'ledger.countChunk',
+] as const;
+
+/** The store calls a manifest split makes. */
+export const SPLITTER_STORE_CALLS = ['manifests.head', 'manifests.readRange', 'ledger.registerGroup', 'chunkQueue.sendAll', 'splitQueue.sendAll'] as const;
+
 /** What to do to one delivery. */
 export interface FaultPlan {
   /** Kill the invocation at this step: the whole batch fails, as if the Lambda died. */

@@ -1,5 +1,12 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { CONSUME_STEPS, FAULT_ATTRIBUTE, type ConsumeStep, type FaultPlan } from '../jobs/faults';
+import {
+  CONSUME_STEPS,
+  CONSUMER_STORE_CALLS,
+  FAULT_ATTRIBUTE,
+  SPLITTER_STORE_CALLS,
+  type ConsumeStep,
+  type FaultPlan,
+} from '../jobs/faults';
 
 /** A fault the local event source can inflict on a delivery. */
 export type Fault =
@@ -17,17 +24,8 @@ export interface FaultRule {
   readonly times?: number;
 }
 
-/** Store calls a random fault may fail, per function. */
-const RANDOM_CALLS = [
-  'results.putDeliveryResults',
-  'ledger.getClaim',
-  'ledger.claim',
-  'ledger.registerChild',
-  'chunkQueue.sendAll',
-  'ledger.countChunk',
-  'ledger.registerGroup',
-  'manifests.readRange',
-];
+/** Store calls a random fault may fail (a call the delivery does not make fails nothing). */
+const RANDOM_CALLS: readonly string[] = [...new Set([...CONSUMER_STORE_CALLS, ...SPLITTER_STORE_CALLS])];
 
 /** What to do with one batch: plans per message, and whether to hold or double the invocation. */
 export interface BatchFaults {

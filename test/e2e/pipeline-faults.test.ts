@@ -1,6 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { CONSUME_STEPS } from '../../src/jobs/faults';
+import { CONSUME_STEPS, CONSUMER_STORE_CALLS } from '../../src/jobs/faults';
 import type { FaultRule } from '../../src/local/fault-injector';
 import { allResults, api, countByLine, e2eEnv, submit, waitForJob, type JobStatus } from './e2e-client';
 import { startTargetServer, type TargetServer } from './target-server';
@@ -85,13 +85,7 @@ describe('pipeline under injected faults', () => {
     expect((await fired()).consumer[`kill:${step}`]).toBeGreaterThanOrEqual(1);
   }, 160_000);
 
-  it.concurrent.each([
-    'results.putDeliveryResults',
-    'ledger.claim',
-    'ledger.registerChild',
-    'chunkQueue.sendAll',
-    'ledger.countChunk',
-  ])('loses nothing and counts nothing twice when %s fails once', async (call) => {
+  it.concurrent.each(CONSUMER_STORE_CALLS)('loses nothing and counts nothing twice when %s fails once', async (call) => {
     const token = `fail-${call}-${randomUUID()}`;
     await addFaults({ consumer: [{ match: token, fault: { kind: 'fail-call', call }, times: 1 }] });
     const job = await submit(slowUrls(token, 8), SLOW_OPTIONS);

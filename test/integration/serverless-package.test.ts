@@ -121,6 +121,27 @@ describe('serverless package (CloudFormation template)', () => {
     expect(functionFor(mapping![0]).Properties.FunctionName).toBe('fanout-dev-splitter');
   });
 
+  it.each([
+    ['ChunkDeadLetterQueue', 'ChunkQueue', 'consumer', 'FANOUT_CHUNK_MAX_RECEIVE_COUNT'],
+    ['SplitDeadLetterQueue', 'SplitQueue', 'splitter', 'FANOUT_SPLIT_MAX_RECEIVE_COUNT'],
+  ])('alarms when %s holds a message, and tells the %s\'s function its maxReceiveCount', (dlqId, queueId, fn, envKey) => {
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, r]) => {
+      const dimensions = r.Properties.Dimensions as { Name: string; Value: unknown }[];
+      return dimensions.some((d) => d.Name === 'QueueName' && getAttTarget(d.Value) === dlqId);
+    });
+    expect(alarm).toBeDefined();
+    expect(alarm![1].Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    expect((alarm![1].Properties.AlarmActions as unknown[]).length).toBe(1);
+    const maxReceiveCount = (resource(queueId).Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount;
+    const env = (resource(`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Number(env[envKey])).toBe(maxReceiveCount);
+  });
+
   it('keeps every event-source queue visible at least 6 x its function timeout', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(2);

@@ -4,7 +4,7 @@ import type { FetchResult } from '../../../src/fetch/result';
 import type { UrlInput } from '../../../src/fetch/types';
 import { chunkIdOf } from '../../../src/jobs/chunk-ref';
 import { consumeChunk, MAX_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
-import { checkpointFor, CONSUME_STEPS, failingOnce, type FaultPlan } from '../../../src/jobs/faults';
+import { checkpointFor, CONSUME_STEPS, CONSUMER_STORE_CALLS, failingOnce, type FaultPlan } from '../../../src/jobs/faults';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import { createJobConfigs } from '../../../src/jobs/job-options';
 import { parseChunkMessage, type ChunkMessage } from '../../../src/jobs/messages';
@@ -167,14 +167,7 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it.each([
-    'results.putDeliveryResults',
-    'ledger.getClaim',
-    'ledger.claim',
-    'ledger.registerChild',
-    'chunkQueue.sendAll',
-    'ledger.countChunk',
-  ])('loses nothing and counts nothing twice when %s fails once', async (call) => {
+  it.each(CONSUMER_STORE_CALLS)('loses nothing and counts nothing twice when %s fails once', async (call) => {
     const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
     const [first] = p.messages();
     expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
@@ -243,7 +236,7 @@ describe('consumeChunk', () => {
   });
 
   it('keeps its promise under random duplicates, concurrent deliveries, kills and failed calls', async () => {
-    const calls = ['results.putDeliveryResults', 'ledger.claim', 'ledger.registerChild', 'chunkQueue.sendAll', 'ledger.countChunk', 'ledger.getClaim'];
+    const calls = CONSUMER_STORE_CALLS;
     for (let seed = 1; seed <= 40; seed += 1) {
       let state = seed;
       const random = (): number => {
