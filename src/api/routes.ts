@@ -70,12 +70,12 @@ function pageLimit(raw: string | undefined): number {
 
 async function getResults(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {
   const limit = pageLimit(req.query['limit']);
-  if ((await deps.ledger.completion(jobId)) === undefined) throw new NotFoundError(`No job ${jobId}`);
   const cursor = req.query['cursor'];
   const page = await readResults(deps.ledger, deps.results, jobId, cursor === '' ? undefined : cursor, {
     items: limit,
     bytes: MAX_PAGE_BYTES,
   });
+  if (page === undefined) throw new NotFoundError(`No job ${jobId}`);
   return { statusCode: 200, body: page };
 }
 

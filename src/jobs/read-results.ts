@@ -54,6 +54,7 @@ function decodeCursor(raw: string): Cursor {
  * is the index: an object no claim points at, a losing delivery's, is never read). A
  * claimed object never changes, so a cursor stays valid; a walk made while the job
  * runs can miss chunks claimed later behind it, which `complete: false` says.
+ * Undefined when there is no such job.
  *
  * @example
  * const page = await readResults(ledger, results, jobId, cursor, { items: 1000, bytes: 4 << 20 });
@@ -64,10 +65,11 @@ export async function readResults(
   jobId: string,
   cursor: string | undefined,
   limits: PageLimits,
-): Promise<ResultPage> {
+): Promise<ResultPage | undefined> {
   // Read before the walk: `complete` then promises that the walk saw every claim.
   const completion = await ledger.completion(jobId);
-  const done = { complete: completion?.complete ?? false, state: completion?.state ?? 'queued' } as const;
+  if (completion === undefined) return undefined;
+  const done = { complete: completion.complete, state: completion.state };
   const start = cursor === undefined ? undefined : decodeCursor(cursor);
   const items: FetchResult[] = [];
   let bytes = 0;

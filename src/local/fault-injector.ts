@@ -24,8 +24,17 @@ export interface FaultRule {
   readonly times?: number;
 }
 
-/** Store calls a random fault may fail (a call the delivery does not make fails nothing). */
-const RANDOM_CALLS: readonly string[] = [...new Set([...CONSUMER_STORE_CALLS, ...SPLITTER_STORE_CALLS])];
+/** What random faults may pick for one function: the store calls it makes and the steps it can be killed at. */
+export interface RandomProfile {
+  readonly calls: readonly string[];
+  readonly steps: readonly ConsumeStep[];
+}
+
+/** Random fault profiles of the two queue-triggered functions (the splitter has no kill steps). */
+export const RANDOM_PROFILES = {
+  consumer: { calls: CONSUMER_STORE_CALLS, steps: CONSUME_STEPS },
+  splitter: { calls: SPLITTER_STORE_CALLS, steps: [] },
+} as const satisfies Record<string, RandomProfile>;
 
 /** What to do with one batch: plans per message, and whether to hold or double the invocation. */
 export interface BatchFaults {
@@ -49,6 +58,7 @@ export class FaultInjector {
   #probability = 0;
   #seed = 1;
   #maxReceiveCount = Number.POSITIVE_INFINITY;
+  #profile: RandomProfile = RANDOM_PROFILES.consumer;
   /** How often each rule (by its match and kind) fired. */
   readonly fired = new Map<string, number>();
 
@@ -63,8 +73,9 @@ export class FaultInjector {
    * message to the DLQ, which is what the DLQ alarm and redrive are for, not something
    * the pipeline can finish on its own.
    */
-  randomly(probability: number, seed = 1, maxReceiveCount = Number.POSITIVE_INFINITY): void {
+  randomly(probability: number, profile: RandomProfile, seed = 1, maxReceiveCount = Number.POSITIVE_INFINITY): void {
     this.#probability = probability;
+    this.#profile = profile;
     this.#seed = seed;
     this.#maxReceiveCount = maxReceiveCount;
   }
@@ -102,9 +113,10 @@ export class FaultInjector {
 
   #randomFault(): Fault {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(this.#random() * items.length)] as T;
-    const kind = pick(['duplicate', 'concurrent', 'kill', 'fail-call', 'hold'] as const);
-    if (kind === 'kill') return { kind, step: pick(CONSUME_STEPS) };
-    if (kind === 'fail-call') return { kind, call: pick(RANDOM_CALLS) };
+    const kinds = ['duplicate', 'concurrent', 'fail-call', 'hold', ...(this.#profile.steps.length > 0 ? (['kill'] as const) : [])] as const;
+    const kind = pick(kinds);
+    if (kind === 'kill') return { kind, step: pick(this.#profile.steps) };
+    if (kind === 'fail-call') return { kind, call: pick(this.#profile.calls) };
     return { kind };
   }
 
@@ -132,11 +144,16 @@ function withPlan(message: Message, plan: FaultPlan): Message {
  * Reads `FANOUT_FAULTS` for `npm start`: `random:<probability>[:<seed>]`, or a JSON list
  * of {@link FaultRule}s. Unset: no faults.
  */
-export function faultsFromEnv(raw: string | undefined, injector: FaultInjector, maxReceiveCount?: number): void {
+export function faultsFromEnv(
+  raw: string | undefined,
+  injector: FaultInjector,
+  profile: RandomProfile = RANDOM_PROFILES.consumer,
+  maxReceiveCount?: number,
+): void {
   if (raw === undefined || raw.trim() === '') return;
   const random = /^random:(0(?:\.\d+)?|1)(?::(\d+))?$/.exec(raw.trim());
   if (random !== null) {
-    injector.randomly(Number(random[1]), Number(random[2] ?? '1'), maxReceiveCount);
+    injector.randomly(Number(random[1]), profile, Number(random[2] ?? '1'), maxReceiveCount);
     return;
   }
   let rules: unknown;

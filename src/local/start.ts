@@ -12,7 +12,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors';
 import { DEMO_HOST, startDemoSite } from './demo-site';
-import { faultsFromEnv } from './fault-injector';
+import { faultsFromEnv, RANDOM_PROFILES } from './fault-injector';
 import { startLocalStack } from './local-stack';
 import { LOCAL_STACK_FILE } from './stack-file';
 
@@ -65,8 +65,8 @@ async function main(): Promise<void> {
     },
   });
   // FANOUT_FAULTS=random:0.2 (or a JSON list of rules): faults on purpose (src/local/fault-injector.ts).
-  faultsFromEnv(process.env.FANOUT_FAULTS, stack.consumerSource.faults, stack.settings.chunkQueue.maxReceiveCount);
-  faultsFromEnv(process.env.FANOUT_FAULTS, stack.splitterSource.faults, stack.settings.splitQueue.maxReceiveCount);
+  faultsFromEnv(process.env.FANOUT_FAULTS, stack.consumerSource.faults, RANDOM_PROFILES.consumer, stack.settings.chunkQueue.maxReceiveCount);
+  faultsFromEnv(process.env.FANOUT_FAULTS, stack.splitterSource.faults, RANDOM_PROFILES.splitter, stack.settings.splitQueue.maxReceiveCount);
   process.stdout.write(
     [
       '',

@@ -13,7 +13,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import type { FetchResult } from '../../src/fetch/result';
-import { faultsFromEnv } from '../../src/local/fault-injector';
+import { faultsFromEnv, RANDOM_PROFILES } from '../../src/local/fault-injector';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
 import { startTargetServer } from '../e2e/target-server';
 
@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     },
   });
   try {
-    faultsFromEnv(`random:${RATE}:${values.seed}`, stack.consumerSource.faults, stack.settings.chunkQueue.maxReceiveCount);
-    faultsFromEnv(`random:${RATE}:${Number(values.seed) + 1}`, stack.splitterSource.faults, stack.settings.splitQueue.maxReceiveCount);
+    faultsFromEnv(`random:${RATE}:${values.seed}`, stack.consumerSource.faults, RANDOM_PROFILES.consumer, stack.settings.chunkQueue.maxReceiveCount);
+    faultsFromEnv(`random:${RATE}:${Number(values.seed) + 1}`, stack.splitterSource.faults, RANDOM_PROFILES.splitter, stack.settings.splitQueue.maxReceiveCount);
     const started = Date.now();
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, async (_, j) => {

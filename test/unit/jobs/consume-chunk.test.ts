@@ -75,8 +75,8 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
     let cursor: string | undefined;
     do {
       const page = await readResults(ledger, results, 'job', cursor, { items: 3, bytes: 1 << 20 });
-      items.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
+      items.push(...(page?.items ?? []));
+      cursor = page?.nextCursor ?? undefined;
     } while (cursor !== undefined);
     return items;
   };

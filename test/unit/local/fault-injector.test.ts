@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
-import { FaultInjector, faultsFromEnv } from '../../../src/local/fault-injector';
+import { FaultInjector, faultsFromEnv, RANDOM_PROFILES } from '../../../src/local/fault-injector';
 
 const message = (body: string, receiveCount = '1'): Message => ({
   MessageId: body,
@@ -35,7 +35,7 @@ describe('FaultInjector', () => {
   it('injects random faults at the given rate, reproducibly, and never on a last receive', () => {
     const run = (receiveCount: string): number => {
       const faults = new FaultInjector();
-      faultsFromEnv('random:0.5:7', faults, 3);
+      faultsFromEnv('random:0.5:7', faults, RANDOM_PROFILES.consumer, 3);
       let applied = 0;
       for (let i = 0; i < 400; i += 1) applied += faults.plan([message(`m${i}`, receiveCount)]).applied.length;
       return applied;
