@@ -17,6 +17,7 @@ const CLIENT_ERRORS: Readonly<Record<string, number>> = {
   [PIPELINE_ERROR_CODES.MANIFEST]: 400,
   [PIPELINE_ERROR_CODES.UNAUTHORIZED]: 401,
   [PIPELINE_ERROR_CODES.NOT_FOUND]: 404,
+  [PIPELINE_ERROR_CODES.CONFLICT]: 409,
 };
 
 /** Which request field a client error without details is about. */

@@ -44,6 +44,7 @@ export function createHttpHandler(deps: ApiDeps): HttpHandler {
         path: event.rawPath ?? '/',
         query: event.queryStringParameters ?? {},
         json: () => parseJsonBody(event.body, event.isBase64Encoded === true),
+        hasBody: event.body !== undefined && event.body !== '',
       });
       return shape(reply);
     } catch (error) {

@@ -74,7 +74,7 @@ export function createConsumerHandler(deps: ConsumeDeps & DeliverySettings & { r
 function withFaults<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, plan: FaultPlan | undefined): T {
   if (plan?.failCall === undefined) return deps;
   const wrapped: Record<string, unknown> = { ...deps };
-  for (const name of ['ledger', 'results', 'chunkQueue', 'splitQueue', 'manifests'] as const) {
+  for (const name of ['ledger', 'results', 'chunkQueue', 'splitQueue', 'manifests', 'events'] as const) {
     const port = deps[name];
     if (port !== undefined) wrapped[name] = failingOnce(port, name, plan);
   }

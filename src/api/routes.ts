@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors';
 import { NotFoundError } from '../jobs/errors';
+import { cancelJob, redriveCodes, redriveJob } from '../jobs/job-lifecycle';
 import type { JobLedger } from '../jobs/job-ledger';
 import type { ResultStore } from '../jobs/ports';
 import { readResults } from '../jobs/read-results';
@@ -25,6 +26,8 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
   /** Parses the JSON body on demand (only POST needs it). */
   readonly json: () => unknown;
+  /** True when the request carries a body (a redrive's is optional). */
+  readonly hasBody: boolean;
 }
 
 /** Results per page at most. */
@@ -88,18 +91,36 @@ function decodePathSegment(segment: string): string {
   }
 }
 
+async function deleteJob(deps: RouteDeps, jobId: string): Promise<HttpReply> {
+  return { statusCode: 202, body: await cancelJob(deps.submit, jobId) };
+}
+
+async function postRedrive(deps: RouteDeps, parentId: string, req: ApiRequest): Promise<HttpReply> {
+  const body = req.hasBody ? req.json() : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('The body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
+  }
+  const codes = redriveCodes((body as Record<string, unknown>)['codes']);
+  const jobId = (deps.newJobId ?? randomUUID)();
+  const outcome = await redriveJob({ ...deps.submit, results: deps.results }, parentId, jobId, codes);
+  return { statusCode: 202, body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId) } };
+}
+
 /**
- * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `GET /jobs/{jobId}/results`.
- * Anything else is a 404. Errors propagate to the adapter, which maps them.
+ * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `DELETE /jobs/{jobId}` (cancel),
+ * `GET /jobs/{jobId}/results`, `POST /jobs/{jobId}/redrive`. Anything else is a 404.
+ * Errors propagate to the adapter, which maps them.
  */
 export async function route(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
   const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
   const [root, jobId, sub, ...rest] = parts;
   if (root === 'jobs' && rest.length === 0) {
     if (jobId === undefined && req.method === 'POST') return postJob(deps, req);
-    if (jobId !== undefined && JOB_ID.test(jobId) && req.method === 'GET') {
-      if (sub === undefined) return getJob(deps, jobId);
-      if (sub === 'results') return getResults(deps, jobId, req);
+    if (jobId !== undefined && JOB_ID.test(jobId)) {
+      if (sub === undefined && req.method === 'GET') return getJob(deps, jobId);
+      if (sub === undefined && req.method === 'DELETE') return deleteJob(deps, jobId);
+      if (sub === 'results' && req.method === 'GET') return getResults(deps, jobId, req);
+      if (sub === 'redrive' && req.method === 'POST') return postRedrive(deps, jobId, req);
     }
   }
   throw new NotFoundError(`No route ${req.method} ${req.path}`);

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsEndpoints } from '../config/app-config';
@@ -8,6 +9,7 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
+  readonly eventbridge: EventBridgeClient;
 }
 
 /**
@@ -30,6 +32,10 @@ export function createAwsClients(endpoints: AwsEndpoints, region?: string): AwsC
     dynamodb: new DynamoDBClient({
       ...common,
       ...(endpoints.dynamodb === undefined ? {} : { endpoint: endpoints.dynamodb }),
+    }),
+    eventbridge: new EventBridgeClient({
+      ...common,
+      ...(endpoints.eventbridge === undefined ? {} : { endpoint: endpoints.eventbridge }),
     }),
   };
 }

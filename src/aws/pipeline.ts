@@ -4,9 +4,10 @@ import type { ChunkLimits } from '../jobs/chunking';
 import { JobLedger } from '../jobs/job-ledger';
 import type { JobLimits } from '../jobs/job-options';
 import type { ManifestReader } from '../jobs/manifest';
-import type { QueuePublisher, ResultStore } from '../jobs/ports';
+import type { EventPublisher, QueuePublisher, ResultStore } from '../jobs/ports';
 import { createAwsClients, type AwsClients } from './clients';
 import { DynamoLedgerStore } from './dynamo-ledger-store';
+import { EventBridgePublisher } from './eventbridge-publisher';
 import { S3ManifestReader } from './s3-manifest-reader';
 import { S3ResultStore } from './s3-result-store';
 import { SqsQueuePublisher } from './sqs-queue-publisher';
@@ -20,6 +21,7 @@ export interface Pipeline {
   readonly manifests: ManifestReader;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
+  readonly events: EventPublisher;
   readonly limits: ChunkLimits;
   readonly jobLimits: JobLimits;
   readonly now: () => number;
@@ -39,6 +41,7 @@ export function createPipeline(config: AppConfig, clients: AwsClients = createAw
     manifests: new S3ManifestReader(clients.s3),
     chunkQueue: new SqsQueuePublisher(clients.sqs, config.queueUrl),
     splitQueue: new SqsQueuePublisher(clients.sqs, config.splitQueueUrl),
+    events: new EventBridgePublisher(clients.eventbridge, config.eventBus),
     limits: { urls: config.chunkUrls, bytes: config.chunkBytes },
     jobLimits: { engine: config.engine, manifestBucket: config.bucket, bodyMemoryBytes: config.bodyMemoryBytes },
     now: Date.now,

@@ -2,6 +2,7 @@ import { FanoutError, OutputError, UsageError } from '../errors';
 import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
+import { cancelCommand, redriveCommand } from './job-commands';
 import { resultsCommand } from './results-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
@@ -12,6 +13,8 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([
   ['submit', submitCommand],
   ['status', statusCommand],
   ['results', resultsCommand],
+  ['cancel', cancelCommand],
+  ['redrive', redriveCommand],
 ]);
 
 const USAGE = `usage: fanout <command> [options]
@@ -19,7 +22,9 @@ commands:
   fetch    fetch every URL of a file in this process
   submit   post a job to the pipeline's API: fanout submit <file|-|s3://bucket/key> [--endpoint URL] [--api-key K] [--wait]
   status   show a job: fanout status <jobId> [--endpoint URL] [--api-key K]
-  results  download a job's results: fanout results <jobId> [--out FILE] [--endpoint URL] [--api-key K]
+  results  download a job's results: fanout results <jobId> [--out FILE] [--partial] [--endpoint URL] [--api-key K]
+  cancel   stop a job (its unfetched URLs get CANCELLED records): fanout cancel <jobId>
+  redrive  re-run a job's failed URLs as a new job: fanout redrive <jobId> [--codes CODE,CODE]
 
 ${FETCH_USAGE}`;
 

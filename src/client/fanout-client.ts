@@ -33,11 +33,18 @@ export interface ResultsReply {
   readonly state: string;
 }
 
+/** What `POST /jobs/{jobId}/redrive` answers: the new job, linked to its parent. */
+export interface RedriveReply extends SubmitReply {
+  readonly parent: string;
+}
+
 /** The fanout HTTP API, as the CLI uses it. */
 export interface FanoutClient {
   submitJob(body: { urls: readonly string[] } | { manifest: string }): Promise<SubmitReply>;
   getJob(jobId: string): Promise<JobStatus>;
   getResults(jobId: string, cursor?: string): Promise<ResultsReply>;
+  cancelJob(jobId: string): Promise<JobStatus>;
+  redriveJob(jobId: string, codes?: readonly string[]): Promise<RedriveReply>;
 }
 
 /** Where the API is and how to call it; `fetch` is injectable for tests. */
@@ -84,6 +91,8 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
   return {
     submitJob: (body) => call<SubmitReply>('POST', '/jobs', body),
     getJob: (jobId) => call<JobStatus>('GET', job(jobId)),
+    cancelJob: (jobId) => call<JobStatus>('DELETE', job(jobId)),
+    redriveJob: (jobId, codes) => call<RedriveReply>('POST', `${job(jobId)}/redrive`, codes === undefined ? {} : { codes }),
     getResults: (jobId, cursor) =>
       call<ResultsReply>('GET', `${job(jobId)}/results${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`),
   };

@@ -6,6 +6,7 @@ export interface AwsEndpoints {
   readonly sqs?: string;
   readonly s3?: string;
   readonly dynamodb?: string;
+  readonly eventbridge?: string;
 }
 
 /** The pipeline's configuration: read once from the environment, validated, frozen. */
@@ -16,6 +17,8 @@ export interface AppConfig {
   readonly splitQueueUrl: string;
   readonly bucket: string;
   readonly table: string;
+  /** EventBridge bus that job events (a job's end) go to. */
+  readonly eventBus: string;
   readonly endpoints: AwsEndpoints;
   /** Literal API key (local); the API wiring requires this or `apiKeyParam`. */
   readonly apiKey?: string;
@@ -131,12 +134,14 @@ export function loadAppConfig(env: Env): AppConfig {
     sqs: httpUrl(env, 'FANOUT_SQS_ENDPOINT'),
     s3: httpUrl(env, 'FANOUT_S3_ENDPOINT'),
     dynamodb: httpUrl(env, 'FANOUT_DYNAMODB_ENDPOINT'),
+    eventbridge: httpUrl(env, 'FANOUT_EVENTBRIDGE_ENDPOINT'),
   });
   return Object.freeze({
     queueUrl: required(env, 'FANOUT_QUEUE_URL'),
     splitQueueUrl: required(env, 'FANOUT_SPLIT_QUEUE_URL'),
     bucket: required(env, 'FANOUT_BUCKET'),
     table: required(env, 'FANOUT_TABLE'),
+    eventBus: required(env, 'FANOUT_EVENT_BUS'),
     endpoints,
     apiKey: optional(env, 'FANOUT_API_KEY'),
     apiKeyParam: optional(env, 'FANOUT_API_KEY_PARAM'),

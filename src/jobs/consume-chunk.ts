@@ -6,11 +6,12 @@
  * | step | what it does                                    | if it is repeated, or the delivery dies right after it |
  * | ---- | ----------------------------------------------- | ------------------------------------------------------ |
  * | 0    | read the chunk's claim; if there is one, go to 4 | read only |
- * | 1    | fetch (or, on the message's last receive, record every URL as DELIVERY_LIMIT) | nothing is stored yet: a redelivery fetches again |
+ * | 1    | fetch (or, on the message's last receive, record every URL as DELIVERY_LIMIT; for a cancelled job, as CANCELLED) | nothing is stored yet: a redelivery fetches again |
  * | 2    | write this delivery's results to a new object, `results/{job}/{chunk}/{delivery}.jsonl` | the object belongs to this delivery and is never overwritten; unclaimed, nothing reads it |
  * | 3    | claim: one conditional write of the claim item (this delivery's object, counts and leftover positions) | the first claim wins; a delivery that loses deletes its object and goes on with the *winner's* claim |
  * | 4    | if the claim has leftovers: register the child (+1 expected in its bucket, once), then send it | the child's id is the parent's plus one generation and its URLs are the claim's leftovers, so every repeat sends the same message; a duplicate child is just another delivery of it |
  * | 5    | count the chunk (once, by set condition) and close what that completes | counted once; the closes are re-walked by every repeat |
+ * | 6    | if that ended the job, announce it (one event), then mark it announced | a repeat announces again until it is marked: at least once, same event id |
  *
  * So every delivery after a claim finishes that claim's steps 4–5 and never its own
  * outcome: the results, the counts and the child all come from one claim. A delivery
@@ -20,14 +21,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../config/engine-config';
-import { FETCH_ERROR_CODES } from '../errors';
+import { FETCH_ERROR_CODES, type FetchErrorCode } from '../errors';
 import type { FetchResult } from '../fetch/result';
 import type { Engine, UrlInput } from '../fetch/types';
 import { childOf, decodePositions, encodePositions, type ChunkRef } from './chunk-ref';
 import type { ConsumeStep } from './faults';
+import { announceEnd } from './announce';
+import { NotFoundError } from './errors';
 import type { ChunkClaim, JobLedger } from './job-ledger';
+import { isCancelled } from './job-state';
 import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
-import type { QueuePublisher, ResultStore } from './ports';
+import type { EventPublisher, QueuePublisher, ResultStore } from './ports';
 
 /** What consuming a chunk needs. */
 export interface ConsumeDeps {
@@ -38,6 +42,7 @@ export interface ConsumeDeps {
   readonly results: ResultStore;
   readonly ledger: JobLedger;
   readonly chunkQueue: QueuePublisher;
+  readonly events: EventPublisher;
   readonly now: () => number;
 }
 
@@ -80,7 +85,13 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   let claim = await deps.ledger.getClaim(msg.jobId, chunkId);
   let claimed = false;
   if (claim === undefined) {
-    const outcome = delivery.lastReceive ? gaveUp(msg) : await fetchChunk(deps, msg, deadline, step);
+    const job = await deps.ledger.completion(msg.jobId);
+    if (job === undefined) throw new NotFoundError(`No job ${msg.jobId} for chunk ${chunkId}`);
+    const outcome = isCancelled(job.state)
+      ? recordedAs(msg, FETCH_ERROR_CODES.CANCELLED, 'not fetched: the job was cancelled')
+      : delivery.lastReceive
+        ? recordedAs(msg, FETCH_ERROR_CODES.DELIVERY_LIMIT, GAVE_UP)
+        : await fetchChunk(deps, msg, deadline, step);
     step('after-fetch');
     const objectKey = await deps.results.putDeliveryResults(msg.jobId, chunkId, delivery.id, outcome.results);
     step('after-results-write');
@@ -107,8 +118,9 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
     await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child) }]);
   }
   step('after-child-send');
-  await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
+  const ended = await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
   step('after-count');
+  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
   return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length };
 }
 
@@ -157,16 +169,18 @@ async function fetchChunk(
 }
 
 /**
- * The last receive of a message that failed on every earlier one (a poison chunk):
- * fetching again could kill this invocation too and the chunk would vanish into the
- * DLQ, so every URL gets a record saying why it was not fetched, and the job can end.
+ * Why the last receive of a message that failed on every earlier one (a poison chunk)
+ * does not fetch: fetching again could kill this invocation too and the chunk would
+ * vanish into the DLQ, so every URL gets a record saying why, and the job can end.
  */
-function gaveUp(msg: ChunkMessage): ChunkOutcome {
-  const results = msg.urls.map((input) => failureRecord(input, 'the chunk failed on every delivery SQS allows (maxReceiveCount); see the consumer logs'));
-  return { results, leftovers: [] };
+const GAVE_UP = 'not fetched: the chunk failed on every delivery SQS allows (maxReceiveCount); see the consumer logs';
+
+/** Every URL of the chunk recorded, unfetched, with this code. */
+function recordedAs(msg: ChunkMessage, code: FetchErrorCode, message: string): ChunkOutcome {
+  return { results: msg.urls.map((input) => failureRecord(input, code, message)), leftovers: [] };
 }
 
-function failureRecord(input: UrlInput, message: string): FetchResult {
+function failureRecord(input: UrlInput, code: FetchErrorCode, message: string): FetchResult {
   return {
     url: input.url,
     line: input.line,
@@ -178,7 +192,7 @@ function failureRecord(input: UrlInput, message: string): FetchResult {
     sha256: null,
     attempts: 0,
     timings: { connect: null, ttfb: null, total: 0 },
-    error: { code: FETCH_ERROR_CODES.DELIVERY_LIMIT, message },
+    error: { code, message },
   };
 }
 

@@ -8,6 +8,7 @@ export const PIPELINE_ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   UNAUTHORIZED: 'UNAUTHORIZED',
   MANIFEST: 'MANIFEST',
+  CONFLICT: 'CONFLICT',
 } as const;
 
 /** Some messages could not be sent after every retry; `failedIds` names them. */
@@ -63,5 +64,14 @@ export class ManifestError extends FanoutError<'MANIFEST'> {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(PIPELINE_ERROR_CODES.MANIFEST, message, options);
+  }
+}
+
+/** The request does not fit the job's state (cancel an ended job, redrive a running one). */
+export class ConflictError extends FanoutError<'CONFLICT'> {
+  override readonly name = 'ConflictError';
+
+  constructor(message: string) {
+    super(PIPELINE_ERROR_CODES.CONFLICT, message);
   }
 }

@@ -28,6 +28,7 @@ export const CONSUMER_STORE_CALLS = [
   'ledger.registerChild',
   'chunkQueue.sendAll',
   'ledger.countChunk',
+  'events.publishJobEnded',
 ] as const;
 
 /** The store calls a manifest split makes. */

@@ -42,9 +42,10 @@ import {
   rootsInBucket,
   type ChunkRef,
 } from './chunk-ref';
+import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
 import { jobStatus } from './job-status';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobState, type JobStatus, type NewJob } from './ports';
+import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus, type NewJob } from './ports';
 
 /** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
 export interface ChunkClaim {
@@ -105,21 +106,24 @@ export class JobLedger {
       createdAt: job.now,
       updatedAt: job.now,
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
+      ...(job.parent === undefined ? {} : { parent: job.parent }),
     });
   }
 
   /** Sets how many groups the job has, once known (manifest jobs: its ranges). */
-  async setSplitsTotal(jobId: string, splits: number, now: number): Promise<void> {
-    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'state', equals: JOB_STATES.QUEUED });
+  async setSplitsTotal(jobId: string, splits: number, now: number): Promise<boolean> {
+    const job = await this.store.get(jobId, JOB);
+    const stored = stringField(job, 'state') ?? JOB_STATES.QUEUED;
+    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'state', equals: stored });
     // An empty manifest has nothing to wait for.
-    await this.finishIfComplete(jobId);
+    return this.finishIfComplete(jobId);
   }
 
   /**
    * Registers a group of root chunks before any of them is sent. Idempotent: every
    * write is if-absent or once per group.
    */
-  async registerGroup(jobId: string, reg: GroupRegistration, now: number): Promise<void> {
+  async registerGroup(jobId: string, reg: GroupRegistration, now: number): Promise<boolean> {
     const buckets = bucketsFor(reg.chunks);
     for (let b = 0; b < buckets; b += 1) {
       await this.store.create(jobId, bucketKey(reg.group, b), { expected: rootsInBucket(reg.chunks, b), updatedAt: now });
@@ -127,7 +131,7 @@ export class JobLedger {
     await this.store.create(jobId, groupKey(reg.group), { expected: buckets, updatedAt: now });
     await this.store.addOnce(jobId, JOB, 'registered', reg.group, { urls: reg.urls, chunks: reg.chunks }, now);
     // A group with no chunks (a range of blank lines) is closed as soon as it exists.
-    if (buckets === 0) await this.closeGroup(jobId, reg.group, now);
+    return buckets === 0 ? this.closeGroup(jobId, reg.group, now) : false;
   }
 
   /** The chunk's claim, if a delivery has made one. */
@@ -161,13 +165,63 @@ export class JobLedger {
    * Also re-walks those closes when the chunk was counted before, so a delivery that
    * follows a crash finishes what the crashed one started.
    */
-  async countChunk(jobId: string, ref: ChunkRef, counts: { succeeded: number; failed: number }, now: number): Promise<void> {
+  async countChunk(jobId: string, ref: ChunkRef, counts: { succeeded: number; failed: number }, now: number): Promise<boolean> {
     const bucket = bucketOf(ref);
     const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), {
       succeeded: counts.succeeded,
       failed: counts.failed,
     }, now);
-    if (isClosed(item)) await this.closeBucket(jobId, ref.group, bucket, item, now);
+    return isClosed(item) ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
+  }
+
+  /**
+   * Asks the job to stop: `queued` → `cancelling`. Chunks not yet fetched then get
+   * CANCELLED records, and the job ends `cancelled`. False when it has ended already.
+   */
+  async requestCancel(jobId: string, now: number): Promise<boolean> {
+    const job = await this.store.get(jobId, JOB);
+    // A job whose every record is in has ended, even before its state says so.
+    if (job === undefined || ENDED_STATES.has(stateOf(job))) return false;
+    return this.store.setWhen(jobId, JOB, { state: JOB_STATES.CANCELLING, updatedAt: now }, { field: 'state', equals: JOB_STATES.QUEUED });
+  }
+
+  /** The options the job was submitted with. */
+  async jobOptions(jobId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+    const raw = stringField(await this.store.get(jobId, JOB), 'options');
+    return raw === undefined ? undefined : (JSON.parse(raw) as Readonly<Record<string, unknown>>);
+  }
+
+  /** Links a job to one that re-runs its failures (shown in both status documents). */
+  async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
+    await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
+  }
+
+  /**
+   * The announcement a job that has ended still owes (its end not yet marked announced),
+   * or undefined. At least once: a crash between publishing and {@link markAnnounced}
+   * publishes again, with the same id.
+   */
+  async pendingAnnouncement(jobId: string, now: number): Promise<JobEndedEvent | undefined> {
+    const job = await this.store.get(jobId, JOB);
+    if (job === undefined) return undefined;
+    const state = stateOf(job);
+    if (!ENDED_STATES.has(state) || stringField(job, 'announced') === state) return undefined;
+    const status = await this.getJob(jobId);
+    return {
+      id: `${jobId}:${state}`,
+      jobId,
+      state,
+      total: status?.total ?? 0,
+      succeeded: status?.succeeded ?? 0,
+      failed: status?.failed ?? 0,
+      ...(status?.reason === undefined ? {} : { reason: status.reason }),
+      endedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /** Records that the job's end was announced. */
+  async markAnnounced(event: JobEndedEvent): Promise<void> {
+    await this.store.setWhen(event.jobId, JOB, { announced: event.state }, { field: 'state', equals: event.state });
   }
 
   /** Marks the job failed with a reason, unless it has ended already. */
@@ -203,14 +257,21 @@ export class JobLedger {
       failed: numberField(job, 'failed'),
       updatedAt: numberField(job, 'updatedAt'),
     };
-    if (state !== JOB_STATES.DONE) progress = await this.sumBuckets(jobId, progress.updatedAt);
-    return jobStatus(jobId, {
+    if (!allGroupsClosed(job)) progress = await this.sumBuckets(jobId, progress.updatedAt);
+    const status = jobStatus(jobId, {
       state,
       reason: stringField(job, 'reason'),
       createdAt: numberField(job, 'createdAt'),
       urls: numberField(job, 'urls'),
       ...progress,
     });
+    const parent = stringField(job, 'parent');
+    const redrives = members(job, 'redrives');
+    return {
+      ...status,
+      ...(parent === undefined ? {} : { parent }),
+      ...(redrives.length === 0 ? {} : { redrives }),
+    };
   }
 
   /** Claims in chunk-id order from a position on, at most `limit`: the results reader's index. */
@@ -223,30 +284,34 @@ export class JobLedger {
     return listed.map(({ key, item }) => ({ chunkId: key.slice(CLAIM_PREFIX.length), ...claimFrom(item) }));
   }
 
-  private async closeBucket(jobId: string, group: string, bucket: number, item: LedgerItem, now: number): Promise<void> {
+  /** Closes a complete bucket into its group; true when that ended the job. */
+  private async closeBucket(jobId: string, group: string, bucket: number, item: LedgerItem, now: number): Promise<boolean> {
     const { item: groupItem } = await this.store.addOnce(jobId, groupKey(group), 'closed', String(bucket), {
       succeeded: numberField(item, 'succeeded'),
       failed: numberField(item, 'failed'),
       chunksDone: members(item, 'closed').length,
     }, now);
-    if (isClosed(groupItem)) await this.closeGroup(jobId, group, now, groupItem);
+    return isClosed(groupItem) ? this.closeGroup(jobId, group, now, groupItem) : false;
   }
 
-  private async closeGroup(jobId: string, group: string, now: number, item?: LedgerItem): Promise<void> {
+  private async closeGroup(jobId: string, group: string, now: number, item?: LedgerItem): Promise<boolean> {
     const groupItem = item ?? (await this.store.get(jobId, groupKey(group)));
     await this.store.addOnce(jobId, JOB, 'closed', group, {
       succeeded: numberField(groupItem, 'succeeded'),
       failed: numberField(groupItem, 'failed'),
       chunksDone: numberField(groupItem, 'chunksDone'),
     }, now);
-    await this.finishIfComplete(jobId);
+    return this.finishIfComplete(jobId);
   }
 
-  private async finishIfComplete(jobId: string): Promise<void> {
+  /** Records the end a job reached when its last group closed; true when it has ended. */
+  private async finishIfComplete(jobId: string): Promise<boolean> {
     const job = await this.store.get(jobId, JOB);
-    if (job !== undefined && allGroupsClosed(job)) {
-      await this.store.setWhen(jobId, JOB, { state: JOB_STATES.DONE }, { field: 'state', equals: JOB_STATES.QUEUED });
-    }
+    if (job === undefined || !allGroupsClosed(job)) return false;
+    const stored = (stringField(job, 'state') ?? JOB_STATES.QUEUED) as JobState;
+    const end = endOnCompletion(stored);
+    if (end !== undefined) await this.store.setWhen(jobId, JOB, { state: end }, { field: 'state', equals: stored });
+    return true;
   }
 
   private async sumBuckets(jobId: string, updatedAt: number) {
@@ -265,22 +330,6 @@ export class JobLedger {
       after = page[page.length - 1]?.key;
     }
   }
-}
-
-/** Every group the job will have is registered and closed. */
-function allGroupsClosed(job: LedgerItem): boolean {
-  const splits = job['splitsTotal'];
-  return typeof splits === 'number' && members(job, 'closed').length >= splits;
-}
-
-/**
- * The state to report: a failed job stays failed; a job whose groups are all closed is
- * done even if the write that flips its state has not happened yet (or was lost).
- */
-function stateOf(job: LedgerItem): JobState {
-  const stored = (stringField(job, 'state') ?? JOB_STATES.QUEUED) as JobState;
-  if (stored === JOB_STATES.QUEUED && allGroupsClosed(job)) return JOB_STATES.DONE;
-  return stored;
 }
 
 function claimFrom(item: LedgerItem): ChunkClaim {

@@ -27,12 +27,17 @@ export interface ResultStore {
   putBody(sha256: string, body: Buffer): Promise<void>;
 }
 
-/** Job states as stored and reported (`running` is derived: queued with progress). */
+/**
+ * Job states as stored and reported (`running` is derived: queued with progress).
+ * `cancelling` turns `cancelled` once every chunk has its records.
+ */
 export const JOB_STATES = {
   QUEUED: 'queued',
   RUNNING: 'running',
   DONE: 'done',
   FAILED: 'failed',
+  CANCELLING: 'cancelling',
+  CANCELLED: 'cancelled',
 } as const;
 
 /** One of {@link JOB_STATES}. */
@@ -47,6 +52,8 @@ export interface NewJob {
   readonly source: string;
   /** Number of registrations (splits) that must happen before the job can be done; 1 for inline jobs. */
   readonly splitsTotal?: number;
+  /** The job whose failures this one re-runs. */
+  readonly parent?: string;
   readonly now: number;
 }
 
@@ -62,4 +69,26 @@ export interface JobStatus {
   readonly updatedAt: string;
   /** Why the job failed, when it did. */
   readonly reason?: string;
+  /** The job this one re-runs the failures of, if any. */
+  readonly parent?: string;
+  /** Jobs that re-run this one's failures. */
+  readonly redrives?: readonly string[];
+}
+
+/** What a job's end announces (EventBridge `detail`, and a webhook's body). */
+export interface JobEndedEvent {
+  /** `{jobId}:{state}`: the same for every repeat of the announcement, to deduplicate on. */
+  readonly id: string;
+  readonly jobId: string;
+  readonly state: JobState;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly reason?: string;
+  readonly endedAt: string;
+}
+
+/** Publishes job events (EventBridge in AWS). At least once: consumers deduplicate on `id`. */
+export interface EventPublisher {
+  publishJobEnded(event: JobEndedEvent): Promise<void>;
 }

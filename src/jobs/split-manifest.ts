@@ -7,11 +7,12 @@ import {
   readRangeUrls,
   type ManifestReader,
 } from './manifest';
+import { announceEnd } from './announce';
 import { rangeGroup } from './chunk-ref';
 import { ManifestError } from './errors';
 import type { JobLedger } from './job-ledger';
 import { chunkMessageId, type PlanMessage, type RangeMessage, type SplitMessage } from './messages';
-import type { QueuePublisher } from './ports';
+import type { EventPublisher, QueuePublisher } from './ports';
 
 /** What the splitter needs. */
 export interface SplitDeps {
@@ -19,6 +20,7 @@ export interface SplitDeps {
   readonly manifests: ManifestReader;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
+  readonly events: EventPublisher;
   readonly limits: ChunkLimits;
   readonly now: () => number;
   /** Bytes per range; defaults to {@link MANIFEST_RANGE_BYTES}. */
@@ -48,7 +50,8 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
   await Promise.all(Array.from({ length: Math.min(deps.planParallel ?? 4, ranges.length) }, worker));
   const lines = firstLines(stats);
   // Splits first: the job cannot look done while ranges are still to be registered.
-  await deps.ledger.setSplitsTotal(msg.jobId, ranges.length, deps.now());
+  const ended = await deps.ledger.setSplitsTotal(msg.jobId, ranges.length, deps.now());
+  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
   const messages = ranges.map((r, index) => {
     const body: RangeMessage = {
       kind: 'range',
@@ -79,7 +82,8 @@ export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<nu
   const urls = await readRangeUrls(deps.manifests, msg);
   const group = rangeGroup(msg.index);
   const chunks = [...cutChunks(urls, { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
-  await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
+  const ended = await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
+  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
   await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));
   return chunks.length;
 }
@@ -100,5 +104,6 @@ export async function handleSplitMessage(deps: SplitDeps, msg: SplitMessage, del
     const what = msg.kind === 'plan' ? 'planning the manifest' : `splitting manifest range ${msg.index}`;
     const why = error instanceof ManifestError ? '' : ' on the last delivery SQS allows';
     await deps.ledger.markFailed(msg.jobId, `Failed ${what}${why}: ${error instanceof Error ? error.message : String(error)}`, deps.now());
+    await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
   }
 }

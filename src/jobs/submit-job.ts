@@ -1,16 +1,19 @@
+import { announceEnd } from './announce';
 import { INLINE_GROUP } from './chunk-ref';
 import { cutChunks, type ChunkLimits } from './chunking';
 import type { JobLedger } from './job-ledger';
 import type { JobLimits } from './job-options';
 import type { ManifestReader } from './manifest';
 import { chunkMessageId, type JobOptions, type PlanMessage } from './messages';
-import { JOB_STATES, type QueuePublisher } from './ports';
+import type { UrlInput } from '../fetch/types';
+import { JOB_STATES, type EventPublisher, type QueuePublisher } from './ports';
 
 /** What submitting needs. */
 export interface SubmitDeps {
   readonly ledger: JobLedger;
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
+  readonly events: EventPublisher;
   readonly manifests: ManifestReader;
   readonly limits: ChunkLimits;
   /** What the deployment allows a job (options, manifest location). */
@@ -48,28 +51,31 @@ export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmis
  * job: one not yet done or failed is registered and sent again (both idempotent per chunk id:
  * the ledger registers a group once and claims a chunk once however often it arrives); a done or failed one is left alone.
  */
-export async function submitUrls(
+export function submitUrls(
   deps: SubmitDeps,
   job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions },
+): Promise<SubmitOutcome> {
+  return submitInputs(deps, { jobId: job.jobId, inputs: job.urls.map((url, i) => ({ url, line: i + 1 })), options: job.options });
+}
+
+/** {@link submitUrls} with line numbers of the caller's (a redrive keeps its parent's), and an optional parent. */
+export async function submitInputs(
+  deps: SubmitDeps,
+  job: { readonly jobId: string; readonly inputs: readonly UrlInput[]; readonly options: JobOptions; readonly parent?: string },
 ): Promise<SubmitOutcome> {
   const created = await deps.ledger.createJob({
     jobId: job.jobId,
     options: job.options,
-    source: 'urls',
+    source: job.parent === undefined ? 'urls' : `redrive:${job.parent}`,
     splitsTotal: 1,
+    ...(job.parent === undefined ? {} : { parent: job.parent }),
     now: deps.now(),
   });
-  const chunks = [
-    ...cutChunks(
-      job.urls.map((url, i) => ({ url, line: i + 1 })),
-      { jobId: job.jobId, options: job.options, group: INLINE_GROUP },
-      deps.limits,
-    ),
-  ];
-  const outcome = { jobId: job.jobId, total: job.urls.length, chunks: chunks.length, created };
+  const chunks = [...cutChunks(job.inputs, { jobId: job.jobId, options: job.options, group: INLINE_GROUP }, deps.limits)];
+  const outcome = { jobId: job.jobId, total: job.inputs.length, chunks: chunks.length, created };
   if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   await queueing(deps, job.jobId, async () => {
-    await deps.ledger.registerGroup(job.jobId, { group: INLINE_GROUP, chunks: chunks.length, urls: job.urls.length }, deps.now());
+    await deps.ledger.registerGroup(job.jobId, { group: INLINE_GROUP, chunks: chunks.length, urls: job.inputs.length }, deps.now());
     await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));
   });
   return outcome;
@@ -108,6 +114,7 @@ async function queueing(deps: SubmitDeps, jobId: string, send: () => Promise<voi
   } catch (error) {
     const reason = `Queuing failed: ${error instanceof Error ? error.message : String(error)}`;
     await deps.ledger.markFailed(jobId, reason, deps.now());
+    await announceEnd(deps.ledger, deps.events, jobId, deps.now());
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
+import { startLocalEventBus, type LocalEventBus } from './event-bus';
 import { createLocalResources, localClients, type LocalClients, type LocalResources } from './local-resources';
 import { startOffline, type OfflineProcess } from './offline-process';
 import { readPipelineSettings, type EventSourceSettings, type PipelineSettings, type QueueSettings } from './pipeline-settings';
@@ -45,6 +46,8 @@ export interface LocalStack {
   readonly apiKey: string;
   readonly consumerSource: SqsEventSource;
   readonly splitterSource: SqsEventSource;
+  /** The local EventBridge bus the functions publish job events to, with what it received. */
+  readonly eventBus: LocalEventBus;
   /** Kills serverless-offline with SIGKILL (in-flight invocations die) and starts it again on the same ports. */
   killAndRestartOffline(): Promise<void>;
   /** Stops every process the stack started, in reverse order. */
@@ -79,7 +82,7 @@ function eventSource(
 
 /**
  * Brings the whole pipeline up locally: reads serverless.yml for the stage, starts
- * fauxqs and dynalite, creates the queues (with DLQs and redrive), bucket and table,
+ * fauxqs and dynalite (and a loopback EventBridge bus), creates the queues (with DLQs and redrive), bucket and table,
  * starts `serverless offline` (HTTP API + Lambda endpoint) and the SQS event sources
  * for the consumer (chunk queue) and splitter (split queue). On failure, whatever was
  * started is stopped again before the error is thrown.
@@ -115,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clients.dynamodb.destroy();
     });
     const resources = await createLocalResources(clients, settings);
+    const eventBus = await startLocalEventBus();
+    cleanups.push(() => eventBus.close());
     const wrap = options.wrapEndpoint ?? (async (_service: string, endpoint: string) => endpoint);
     const s3ForFunctions = await wrap('s3', emulators.endpoints.s3);
     const dynamodbForFunctions = await wrap('dynamodb', emulators.endpoints.dynamodb);
@@ -137,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         FANOUT_SQS_ENDPOINT: emulators.endpoints.sqs,
         FANOUT_S3_ENDPOINT: s3ForFunctions,
         FANOUT_DYNAMODB_ENDPOINT: dynamodbForFunctions,
+        FANOUT_EVENTBRIDGE_ENDPOINT: eventBus.endpoint,
+        FANOUT_EVENT_BUS: `fanout-${stage}-events`,
         FANOUT_API_KEY: apiKey,
         // Locally the key is literal; an empty parameter name means "no SSM".
         FANOUT_API_KEY_PARAM: '',
@@ -150,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => offline.stop());
     const consumerSource = eventSource(settings.consumer, settings.chunkQueue, clients, resources.queueUrl, offline.lambdaEndpoint, log);
     const splitterSource = eventSource(settings.splitter, settings.splitQueue, clients, resources.splitQueueUrl, offline.lambdaEndpoint, log);
+    await Promise.all([consumerSource.warm(), splitterSource.warm()]);
     await consumerSource.start();
     cleanups.push(() => consumerSource.stop());
     await splitterSource.start();
@@ -164,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiKey,
       consumerSource,
       splitterSource,
+      eventBus,
       killAndRestartOffline: async () => {
         signalGroup(offline.process.child, 'SIGKILL');
         await offline.stop();

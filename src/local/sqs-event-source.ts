@@ -126,6 +126,23 @@ export class SqsEventSource {
     return { ...this.#stats };
   }
 
+  /**
+   * Invokes the function `maximumConcurrency` times at once with an empty batch, so its
+   * workers exist before the first message: a cold serverless-offline worker on a loaded
+   * machine can take seconds to start, which a short function timeout turns into a
+   * failed delivery (AWS's provisioned concurrency does the same for real Lambdas).
+   */
+  async warm(): Promise<void> {
+    const event = buildSqsEvent([], this.#queueArn, this.#options.region ?? 'us-east-1');
+    await Promise.all(
+      Array.from({ length: this.#options.maximumConcurrency }, () =>
+        this.#lambda
+          .send(new InvokeCommand({ FunctionName: this.#options.functionName, Payload: Buffer.from(JSON.stringify(event)) }))
+          .catch((error: unknown) => this.#log(`warm-up failed: ${describe(error)}`)),
+      ),
+    );
+  }
+
   /** Looks up the queue's ARN (for the event records) and starts the pollers. */
   async start(): Promise<void> {
     const attributes = await this.#options.sqs.send(

@@ -15,6 +15,9 @@ export function emulatorClients(): AwsClients {
     sqs: loopback('FANOUT_SQS_ENDPOINT'),
     s3: loopback('FANOUT_S3_ENDPOINT'),
     dynamodb: loopback('FANOUT_DYNAMODB_ENDPOINT'),
+    // No bus in this project's global setup: a test that publishes starts its own
+    // (src/local/event-bus.ts). Port 9 on loopback refuses, so nothing reaches AWS.
+    eventbridge: 'http://127.0.0.1:9',
   };
   return createAwsClients(endpoints, process.env['AWS_REGION'] ?? 'us-east-1');
 }
@@ -56,6 +59,7 @@ export function destroyClients(clients: AwsClients): void {
   clients.sqs.destroy();
   clients.s3.destroy();
   clients.dynamodb.destroy();
+  clients.eventbridge.destroy();
 }
 
 /**

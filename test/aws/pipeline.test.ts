@@ -10,7 +10,9 @@ import { createEngine } from '../../src/fetch/engine';
 import type { FetchResult } from '../../src/fetch/result';
 import type { Engine } from '../../src/fetch/types';
 import { createJobConfigs } from '../../src/jobs/job-options';
+import { startLocalEventBus, type LocalEventBus } from '../../src/local/event-bus';
 import { createJobTable } from '../../src/local/local-resources';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { listenOnLoopback, type LoopbackListener } from '../support/listen-loopback';
 import { httpEvent, lambdaContext } from '../unit/api/events';
 import {
@@ -41,6 +43,7 @@ describe('pipeline on the emulators', () => {
   let consumer: ReturnType<typeof createConsumerHandler>;
   let splitter: ReturnType<typeof createSplitterHandler>;
   let schedule: ReturnType<typeof createScheduleHandler>;
+  let bus: LocalEventBus;
 
   beforeAll(async () => {
     server = await listenOnLoopback(
@@ -53,7 +56,10 @@ describe('pipeline on the emulators', () => {
     origin = server.origin;
     [queueUrl, splitQueueUrl] = await Promise.all([createQueue(clients, names.queue), createQueue(clients, names.split)]);
     await Promise.all([createBucket(clients, names.bucket), createJobTable(clients.dynamodb, names.table)]);
+    bus = await startLocalEventBus();
     const config = loadAppConfig({
+      FANOUT_EVENT_BUS: 'fanout-test-events',
+      FANOUT_EVENTBRIDGE_ENDPOINT: bus.endpoint,
       FANOUT_QUEUE_URL: queueUrl,
       FANOUT_SPLIT_QUEUE_URL: splitQueueUrl,
       FANOUT_BUCKET: names.bucket,
@@ -63,7 +69,7 @@ describe('pipeline on the emulators', () => {
       FANOUT_CHUNK_URLS: '4',
       FANOUT_RETRIES: '0',
     });
-    const pipeline = createPipeline(config, clients);
+    const pipeline = createPipeline(config, { ...clients, eventbridge: new EventBridgeClient({ endpoint: bus.endpoint }) });
     engine = createEngine(config.engine);
     api = createHttpHandler({ submit: pipeline, ledger: pipeline.ledger, results: pipeline.results, apiKey: apiKeySource(config) });
     consumer = createConsumerHandler({
@@ -80,6 +86,7 @@ describe('pipeline on the emulators', () => {
   afterAll(async () => {
     await engine.close();
     await server.close();
+    await bus.close();
     await Promise.all([deleteQueue(clients, queueUrl), deleteQueue(clients, splitQueueUrl), deleteJobTable(clients, names.table)]);
     destroyClients(clients);
   });
@@ -133,6 +140,10 @@ describe('pipeline on the emulators', () => {
 
     const status = await call('GET', `/jobs/${jobId}`);
     expect(status.body).toMatchObject({ state: 'done', total: 11, succeeded: 9, failed: 2, chunks: { total: 3, done: 3 } });
+    // One "Job Ended" event, through the real EventBridge client.
+    expect(bus.events().filter((e) => (e.detail as { jobId?: string }).jobId === jobId)).toEqual([
+      expect.objectContaining({ source: 'fanout', detailType: 'Job Ended', detail: expect.objectContaining({ id: `${jobId}:done`, succeeded: 9, failed: 2 }) }),
+    ]);
 
     const again = await consumer(first.event, lambdaContext(30_000));
     expect(again.batchItemFailures).toEqual([]);

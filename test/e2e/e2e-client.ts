@@ -52,13 +52,13 @@ export async function submit(urls: readonly string[], options?: Record<string, u
   return response.body;
 }
 
-/** Polls GET /jobs/{jobId} until the state is done or failed, or `timeoutMs` passes. */
+/** Polls GET /jobs/{jobId} until the job has ended (done, failed or cancelled), or `timeoutMs` passes. */
 export async function waitForJob(jobId: string, timeoutMs: number): Promise<JobStatus> {
   const until = Date.now() + timeoutMs;
   let last: ApiResponse | undefined;
   while (Date.now() < until) {
     last = await api('GET', `/jobs/${jobId}`);
-    if (last.status === 200 && (last.body.state === 'done' || last.body.state === 'failed')) return last.body;
+    if (last.status === 200 && ['done', 'failed', 'cancelled'].includes(last.body.state)) return last.body;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`job ${jobId} not finished after ${timeoutMs} ms; last status ${JSON.stringify(last?.body)}`);

@@ -10,6 +10,7 @@
  *   running invocation dies) and starts it again; `GET /stats` gives the event sources'
  *   counters; `POST /faults` `{"consumer":[rules],"splitter":[rules]}` adds fault rules
  *   to the event sources (src/local/fault-injector.ts), `GET /faults` tells which fired;
+ *   `GET /events` lists what the functions published to the local EventBridge bus;
  * - FANOUT_E2E_QUEUE_URL, FANOUT_E2E_DLQ_URL, FANOUT_E2E_BUCKET, FANOUT_E2E_TABLE;
  * - FANOUT_E2E_SQS_ENDPOINT, FANOUT_E2E_S3_ENDPOINT (through the fault proxy: see
  *   s3-fault-proxy.ts), FANOUT_E2E_DYNAMODB_ENDPOINT and dummy AWS credentials. Not
@@ -68,6 +69,8 @@ export default async function e2eGlobalSetup(): Promise<void> {
         consumer: Object.fromEntries(stack.consumerSource.faults.fired),
         splitter: Object.fromEntries(stack.splitterSource.faults.fired),
       });
+    } else if (req.method === 'GET' && req.url === '/events') {
+      reply(200, stack.eventBus.events());
     } else if (req.method === 'GET' && req.url === '/stats') {
       reply(200, { consumer: stack.consumerSource.stats(), splitter: stack.splitterSource.stats() });
     } else {

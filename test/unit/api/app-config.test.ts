@@ -6,6 +6,7 @@ const base = {
   FANOUT_SPLIT_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/fanout-dev-split',
   FANOUT_BUCKET: 'fanout-dev-results',
   FANOUT_TABLE: 'fanout-dev-jobs',
+  FANOUT_EVENT_BUS: 'fanout-dev-events',
 };
 
 describe('loadAppConfig', () => {
@@ -17,12 +18,23 @@ describe('loadAppConfig', () => {
       splitQueueUrl: base.FANOUT_SPLIT_QUEUE_URL,
       bucket: 'fanout-dev-results',
       table: 'fanout-dev-jobs',
+      eventBus: 'fanout-dev-events',
       endpoints: {},
       chunkUrls: APP_DEFAULTS.chunkUrls,
       chunkBytes: APP_DEFAULTS.chunkBytes,
       deadlineMarginMs: APP_DEFAULTS.deadlineMarginMs,
+      chunkMaxReceiveCount: 5,
+      splitMaxReceiveCount: 5,
+      bodyMemoryBytes: 256 * 1024 * 1024,
+      faultInjection: false,
     });
     expect(config.apiKey).toBeUndefined();
+    // Lambda's memory size sets the body budget; the fault plans stay off unless asked for.
+    expect(loadAppConfig({ ...base, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048', FANOUT_FAULT_INJECTION: '1' })).toMatchObject({
+      bodyMemoryBytes: 512 * 1024 * 1024,
+      faultInjection: true,
+    });
+    expect(() => loadAppConfig({ ...base, FANOUT_FAULT_INJECTION: 'yes' })).toThrow('Expected `FANOUT_FAULT_INJECTION` to be 1 or 0, got `yes`');
   });
 
   it('reads endpoints, key, engine settings and chunk limits', () => {

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createHttpHandler } from '../../../src/api/http-handler';
 import type { CliIo } from '../../../src/cli/io';
+import { createCancelCommand, createRedriveCommand } from '../../../src/cli/job-commands';
 import { createResultsCommand } from '../../../src/cli/results-command';
 import { createStatusCommand } from '../../../src/cli/status-command';
 import { createSubmitCommand } from '../../../src/cli/submit-command';
 import { UsageError } from '../../../src/errors';
 import { JobLedger } from '../../../src/jobs/job-ledger';
-import { fakeResult, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
+import { fakeResult, MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { httpEvent, lambdaContext } from './events';
 
@@ -28,6 +29,7 @@ function stack() {
       ledger: jobs,
       chunkQueue: new MemoryQueue(),
       splitQueue: new MemoryQueue(),
+      events: new MemoryEvents(),
       manifests: new MemoryManifests(),
       limits: { urls: 2, bytes: 60_000 },
       jobLimits: TEST_JOB_LIMITS,
@@ -157,6 +159,17 @@ describe('fanout submit / status / results', () => {
     const written = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
     expect(written).toEqual(lines);
     expect(cli.err()).toBe(`2500 results written to ${file}\n`);
+  });
+
+  it('cancels a job and redrives the failures of one, printing what the API answered', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    await jobWithResults(jobs, results, [1, 2], false);
+    const cli = io();
+    expect(await createCancelCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(0);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'cancelling' });
+    // Running: a redrive is refused with the API's reason, as a one-line usage error.
+    await expect(createRedriveCommand({ fetch: fakeFetch })(['job-1', '--codes', 'HTTP_STATUS'], io())).rejects.toThrow(/cancelling; redrive it once it has ended/);
+    await expect(createCancelCommand({ fetch: fakeFetch })([], io())).rejects.toBeInstanceOf(UsageError);
   });
 
   it('says when the job is not complete: exit 1, unless --partial', async () => {

@@ -1,7 +1,7 @@
 import { createHttpHandler, type ApiDeps } from '../../../src/api/http-handler';
 import { MAX_BODY_BYTES } from '../../../src/api/json-body';
 import { JobLedger } from '../../../src/jobs/job-ledger';
-import { MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
+import { MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { httpEvent, lambdaContext } from './events';
 
@@ -21,6 +21,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
       ledger,
       chunkQueue,
       splitQueue: new MemoryQueue(),
+      events: new MemoryEvents(),
       manifests,
       limits: { urls: 2, bytes: 60_000 },
       jobLimits: TEST_JOB_LIMITS,

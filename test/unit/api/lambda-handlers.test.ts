@@ -4,7 +4,7 @@ import { FETCH_ERROR_CODES } from '../../../src/errors';
 import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { ChunkMessage } from '../../../src/jobs/messages';
-import { FakeEngine, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { FakeEngine, MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { lambdaContext, sqsEvent } from './events';
 
@@ -36,6 +36,7 @@ async function consumerSetup(engine = new FakeEngine(), faultInjection = false) 
     results,
     ledger: jobs,
     chunkQueue: new MemoryQueue(),
+    events: new MemoryEvents(),
     now: () => NOW,
     deadlineMarginMs: 10_000,
     maxReceiveCount: 3,
@@ -145,6 +146,7 @@ describe('splitter handler', () => {
       manifests,
       chunkQueue: new MemoryQueue(),
       splitQueue,
+      events: new MemoryEvents(),
       limits: { urls: 10, bytes: 60_000 },
       now: () => NOW,
       maxReceiveCount: 3,

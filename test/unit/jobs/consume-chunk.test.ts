@@ -10,7 +10,7 @@ import { createJobConfigs } from '../../../src/jobs/job-options';
 import { parseChunkMessage, type ChunkMessage } from '../../../src/jobs/messages';
 import { readResults } from '../../../src/jobs/read-results';
 import { submitUrls } from '../../../src/jobs/submit-job';
-import { FakeEngine, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from './fakes';
+import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from './fakes';
 import { MemoryLedgerStore } from './memory-ledger-store';
 
 const NOW = Date.UTC(2026, 10, 30);
@@ -36,9 +36,10 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
   const queue = new MemoryQueue();
   const results = new MemoryResults();
   const engine = new VaryingEngine(outcome);
+  const events = new MemoryEvents();
   const urls = Array.from({ length: n }, (_, i) => `http://127.0.0.1/${i + 1}`);
   await submitUrls(
-    { ledger, chunkQueue: queue, splitQueue: new MemoryQueue(), manifests: undefined as never, limits: { urls: chunkUrls, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => NOW },
+    { ledger, chunkQueue: queue, splitQueue: new MemoryQueue(), events, manifests: undefined as never, limits: { urls: chunkUrls, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => NOW },
     { jobId: 'job', urls, options: {} },
   );
   const deps: ConsumeDeps = {
@@ -47,6 +48,7 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
     results,
     ledger,
     chunkQueue: queue,
+    events,
     now: () => NOW,
   };
   let deliveries = 0;
@@ -60,6 +62,7 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
       ledger: failingOnce(ledger, 'ledger', plan),
       results: failingOnce(results, 'results', plan),
       chunkQueue: failingOnce(queue, 'chunkQueue', plan),
+      events: failingOnce(events, 'events', plan),
     };
     return consumeChunk(faulty, msg, delivery, NOW + 60_000).then(
       () => true,
@@ -81,7 +84,7 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
     return items;
   };
   const messages = (): ChunkMessage[] => queue.sent.map((m) => parseChunkMessage(m.body));
-  return { store, ledger, queue, results, engine, deps, deliver, drain, all, messages, n };
+  return { store, ledger, queue, results, engine, events, deps, deliver, drain, all, messages, n };
 }
 
 type Pipeline = Awaited<ReturnType<typeof pipeline>>;
@@ -100,6 +103,9 @@ async function expectExactlyOnce(p: Pipeline): Promise<void> {
     total: p.n,
   });
   expect(status?.chunks.done).toBe(status?.chunks.total);
+  // The end was announced (at least once, always as the same event).
+  expect(new Set(p.events.published.map((e) => e.id))).toEqual(new Set(['job:done']));
+  expect(p.events.published[0]).toMatchObject({ jobId: 'job', state: 'done', total: p.n, succeeded: ok, failed: items.length - ok });
 }
 
 describe('consumeChunk', () => {
@@ -167,7 +173,7 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it.each(CONSUMER_STORE_CALLS)('loses nothing and counts nothing twice when %s fails once', async (call) => {
+  it.each(CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded'))('loses nothing and counts nothing twice when %s fails once', async (call) => {
     const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
     const [first] = p.messages();
     expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
@@ -189,6 +195,18 @@ describe('consumeChunk', () => {
     expect(await p.ledger.completion('job')).toEqual({ state: 'done', complete: true });
     expect(await p.store.get('job', 'JOB')).toMatchObject({ state: 'done', succeeded: 3 });
     await expectExactlyOnce(p);
+  });
+
+  it('announces the end once its delivery is repeated when publishing failed', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    expect(await p.deliver(msg, { failCall: 'events.publishJobEnded' })).toBe(false);
+    // Every record is in: the job reads done, but its end is still owed.
+    expect(await p.ledger.completion('job')).toEqual({ state: 'done', complete: true });
+    expect(p.events.published).toHaveLength(0);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.events.published.map((e) => e.id)).toEqual(['job:done']);
   });
 
   it('gives every URL a DELIVERY_LIMIT record on the last receive instead of fetching again', async () => {

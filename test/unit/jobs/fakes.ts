@@ -6,7 +6,7 @@ import { ManifestError } from '../../../src/jobs/errors';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { JobLimits } from '../../../src/jobs/job-options';
 import type { ManifestHead, ManifestReader } from '../../../src/jobs/manifest';
-import type { QueueMessage, QueuePublisher, ResultStore } from '../../../src/jobs/ports';
+import type { EventPublisher, JobEndedEvent, QueueMessage, QueuePublisher, ResultStore } from '../../../src/jobs/ports';
 import { MemoryLedgerStore } from './memory-ledger-store';
 
 /** A result record for `input`; `code` makes it a failure with that error code. */
@@ -70,6 +70,21 @@ export class MemoryQueue implements QueuePublisher {
 
   bodies<T>(): T[] {
     return this.sent.map((m) => JSON.parse(m.body) as T);
+  }
+}
+
+/** Records published job events; `failNext` makes the next publish throw. */
+export class MemoryEvents implements EventPublisher {
+  readonly published: JobEndedEvent[] = [];
+  failNext: Error | undefined;
+
+  async publishJobEnded(event: JobEndedEvent): Promise<void> {
+    if (this.failNext !== undefined) {
+      const error = this.failNext;
+      this.failNext = undefined;
+      throw error;
+    }
+    this.published.push(event);
   }
 }
 
@@ -156,6 +171,7 @@ export function memoryJobDeps(limits: { urls: number; bytes: number }, now: numb
     ledger: new JobLedger(store),
     chunkQueue: new MemoryQueue(),
     splitQueue: new MemoryQueue(),
+    events: new MemoryEvents(),
     manifests: new MemoryManifests(),
     limits,
     jobLimits: TEST_JOB_LIMITS,

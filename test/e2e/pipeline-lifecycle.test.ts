@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { allResults, api, countByLine, e2eEnv, submit, waitForJob } from './e2e-client';
+import { startTargetServer, type TargetServer } from './target-server';
+
+/**
+ * A job's life after submission, through the local stack: its end announced on the
+ * (local) EventBridge bus, a cancel mid-job, and a redrive of its failures.
+ */
+let target: TargetServer;
+
+beforeAll(async () => {
+  target = await startTargetServer();
+});
+
+afterAll(async () => {
+  await target.close();
+});
+
+interface BusEvent {
+  source: string;
+  detailType: string;
+  detail: { id: string; jobId: string; state: string; total: number; succeeded: number; failed: number };
+}
+
+async function eventsOf(jobId: string): Promise<BusEvent[]> {
+  const all = (await (await fetch(`${e2eEnv('FANOUT_E2E_CONTROL_URL')}/events`)).json()) as BusEvent[];
+  return all.filter((e) => e.detail?.jobId === jobId);
+}
+
+/** Waits until the job's end has been announced (the flag and the event come a moment after the state). */
+async function announced(jobId: string): Promise<BusEvent[]> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const events = await eventsOf(jobId);
+    if (events.length > 0 || Date.now() > until) return events;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('job lifecycle', () => {
+  it.concurrent('announces a job\'s end once on the event bus, with its counts', async () => {
+    const token = randomUUID();
+    const job = await submit([`${target.origin}/ok/${token}/1`, `${target.origin}/missing/${token}`, 'not a url']);
+    const status = await waitForJob(job.jobId, 90_000);
+    const events = await announced(job.jobId);
+    expect(new Set(events.map((e) => e.detail.id))).toEqual(new Set([`${job.jobId}:done`]));
+    expect(events[0]).toMatchObject({
+      source: 'fanout',
+      detailType: 'Job Ended',
+      detail: { state: 'done', total: 3, succeeded: status.succeeded, failed: status.failed },
+    });
+  }, 100_000);
+
+  it.concurrent('cancels a running job: no request reaches the target after the consumers see it, and every URL has a record', async () => {
+    const token = `cancel-${randomUUID()}`;
+    const n = 300;
+    const urls = Array.from({ length: n }, (_, i) => `${target.origin}/slow/400/${token}/${i}`);
+    const job = await submit(urls, { concurrency: 2, perHost: 2, retries: 0, timeoutMs: 1500 });
+    const mine = (): { at: number }[] => target.arrivals.filter((a) => a.path.includes(token));
+    const until = Date.now() + 60_000;
+    while (mine().length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(mine().length).toBeGreaterThan(0);
+    const cancel = await api('DELETE', `/jobs/${job.jobId}`);
+    expect(cancel.status).toBe(202);
+    expect(cancel.body.state).toBe('cancelling');
+    const cancelledAt = Date.now();
+    const status = await waitForJob(job.jobId, 120_000);
+    expect(status.state).toBe('cancelled');
+    const items = await allResults(job.jobId);
+    const counts = countByLine(items);
+    expect(items).toHaveLength(n);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    const cancelled = items.filter((i) => i.error?.code === 'CANCELLED').length;
+    expect(cancelled).toBeGreaterThan(0);
+    expect(status).toMatchObject({ total: n, succeeded: items.filter((i) => i.ok).length, failed: n - items.filter((i) => i.ok).length });
+    // A chunk already fetching when the cancel came runs to its deadline (one invocation, 5 s at e2e); nothing starts after.
+    expect(mine().filter((a) => a.at > cancelledAt + 5_000)).toEqual([]);
+    expect(new Set((await announced(job.jobId)).map((e) => e.detail.id))).toEqual(new Set([`${job.jobId}:cancelled`]));
+    const again = await api('DELETE', `/jobs/${job.jobId}`);
+    expect(again.status).toBe(409);
+  }, 160_000);
+
+  it.concurrent('redrives only the failed URLs of an ended job, keeping their lines, linked both ways', async () => {
+    const token = randomUUID();
+    const urls = [`${target.origin}/ok/${token}/1`, `${target.origin}/missing/${token}/2`, `${target.origin}/ok/${token}/3`, 'not a url'];
+    const job = await submit(urls);
+    await waitForJob(job.jobId, 90_000);
+    const only404 = await api('POST', `/jobs/${job.jobId}/redrive`, { body: JSON.stringify({ codes: ['HTTP_STATUS'] }) });
+    expect(only404.status).toBe(202);
+    expect(only404.body).toMatchObject({ parent: job.jobId, total: 1 });
+    const child = await waitForJob(only404.body.jobId, 90_000);
+    expect(child).toMatchObject({ state: 'done', total: 1, parent: job.jobId });
+    expect((await allResults(only404.body.jobId)).map((i) => i.line)).toEqual([2]);
+    expect((await api('GET', `/jobs/${job.jobId}`)).body.redrives).toEqual([only404.body.jobId]);
+    const bad = await api('POST', `/jobs/${job.jobId}/redrive`, { body: JSON.stringify({ codes: ['NOPE'] }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('codes[0]');
+  }, 160_000);
+});
