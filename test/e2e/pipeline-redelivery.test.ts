@@ -24,7 +24,7 @@ function expectExactlyOnce(items: readonly { line: number }[], n: number): void 
   for (let line = 1; line <= n; line += 1) expect({ line, results: counts.get(line) }).toEqual({ line, results: 1 });
 }
 
-// These wait for visibility timeouts (30 s at stage e2e), so they run concurrently.
+// These wait for visibility timeouts (36 s at stage e2e), so they run concurrently.
 describe('redelivery through the local SQS event source', () => {
   it.concurrent('redelivers a chunk whose results write failed once and counts it once', async () => {
     const token = randomUUID().replaceAll('-', '');
@@ -34,7 +34,7 @@ describe('redelivery through the local SQS event source', () => {
       `${target.origin}/ok/store-${token}/3`,
     ];
     const job = await submit(urls);
-    const status = await waitForJob(job.jobId, 90_000);
+    const status = await waitForJob(job.jobId, 140_000);
 
     const faults = (await (await fetch(`${e2eEnv('FANOUT_E2E_S3_ENDPOINT')}/__faults`)).json()) as { denied: string[] };
     expect(faults.denied).toContain(token);
@@ -42,12 +42,12 @@ describe('redelivery through the local SQS event source', () => {
     expectExactlyOnce(await allResults(job.jobId), 3);
     // Fetched once per delivery: the failed write made the chunk come back.
     expect(target.requests.get(new URL(urls[1]!).pathname + new URL(urls[1]!).search)).toBe(2);
-  }, 100_000);
+  }, 150_000);
 
   it.concurrent('moves a message the consumer can never handle to the DLQ after maxReceiveCount receives', async () => {
     const body = `poison ${randomUUID()} {not json`;
     await sqs.send(new SendMessageCommand({ QueueUrl: e2eEnv('FANOUT_E2E_QUEUE_URL'), MessageBody: body }));
-    const until = Date.now() + 100_000;
+    const until = Date.now() + 150_000;
     let found: { receiveCount: number } | undefined;
     while (found === undefined && Date.now() < until) {
       const received = await sqs.send(
@@ -66,7 +66,7 @@ describe('redelivery through the local SQS event source', () => {
       }
     }
     expect(found).toBeDefined();
-  }, 110_000);
+  }, 160_000);
 
   it.concurrent('redelivers a batch whose consumer was killed mid-batch: nothing lost, nothing counted twice', async () => {
     const tag = randomUUID();
@@ -80,7 +80,7 @@ describe('redelivery through the local SQS event source', () => {
     const kill = await fetch(`${e2eEnv('FANOUT_E2E_CONTROL_URL')}/kill-offline`, { method: 'POST' });
     expect(kill.status).toBe(200);
 
-    const status = await waitForJob(job.jobId, 90_000);
+    const status = await waitForJob(job.jobId, 140_000);
     const items = await allResults(job.jobId);
     const errors = items.filter((i) => !i.ok).map((i) => `${i.error?.code}:${i.attempts}:${JSON.stringify(i.timings)}`);
     expect({ ...status, errors: errors.slice(0, 5) }).toMatchObject({ state: 'done', total: n, succeeded: n, failed: 0, errors: [] });
@@ -89,5 +89,5 @@ describe('redelivery through the local SQS event source', () => {
     const fetchedTwice = urls.filter((u) => (target.requests.get(new URL(u).pathname) ?? 0) > 1);
     // The killed invocations' URLs were fetched again after redelivery.
     expect(fetchedTwice.length).toBeGreaterThan(0);
-  }, 110_000);
+  }, 160_000);
 });
