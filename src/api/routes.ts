@@ -6,6 +6,9 @@ import type { ResultStore } from '../jobs/ports';
 import { readResults } from '../jobs/read-results';
 import { submitJob, type SubmitDeps } from '../jobs/submit-job';
 import type { HttpReply } from './http-errors';
+import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
+import { renderReport } from '../report/render-report';
+import OPENAPI_DOCUMENT from './openapi.json';
 import { validateJob } from './validate-job';
 
 /** What the routes need. */
@@ -25,6 +28,8 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
   /** Parses the JSON body on demand (only POST needs it). */
   readonly json: () => unknown;
+  /** Epoch ms by which the answer must be under way: routes that read much stop there. */
+  readonly deadline?: number;
 }
 
 /** Results per page at most. */
@@ -88,19 +93,71 @@ function decodePathSegment(segment: string): string {
   }
 }
 
+async function getReport(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {
+  const input = await jobReport(deps.ledger, deps.results, jobId, {
+    records: REPORT_MAX_RECORDS,
+    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+  });
+  if (input === undefined) throw new NotFoundError(`No job ${jobId}`);
+  return { statusCode: 200, contentType: 'text/html; charset=utf-8', body: renderReport(input) };
+}
+
+async function getOpenApi(): Promise<HttpReply> {
+  return { statusCode: 200, body: OPENAPI_DOCUMENT };
+}
+
+/** One route: its method, its path (`{jobId}` matches one segment), and what answers it. */
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** Answered without an API key (the API's own description). */
+  readonly public?: boolean;
+  readonly answer: (deps: RouteDeps, req: ApiRequest, jobId: string) => Promise<HttpReply>;
+}
+
 /**
- * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `GET /jobs/{jobId}/results`.
+ * Every route the API answers. The OpenAPI document (`openapi.json`) describes exactly
+ * these; a test holds the two together, and serverless.yml's `httpApi` events list them.
+ */
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/jobs', answer: (deps, req) => postJob(deps, req) },
+  { method: 'GET', path: '/jobs/{jobId}', answer: (deps, _req, jobId) => getJob(deps, jobId) },
+  { method: 'GET', path: '/jobs/{jobId}/results', answer: (deps, req, jobId) => getResults(deps, jobId, req) },
+  { method: 'GET', path: '/jobs/{jobId}/report', answer: (deps, req, jobId) => getReport(deps, jobId, req) },
+  { method: 'GET', path: '/openapi.json', public: true, answer: () => getOpenApi() },
+];
+
+/** True when the request is for a route that needs no API key; the adapter asks before checking the key. */
+export function isPublicRoute(method: string, path: string): boolean {
+  const bare = path.replace(/\/+$/, '');
+  return ROUTES.some((r) => r.public === true && r.method === method && r.path === bare);
+}
+
+/** Matches decoded path segments against a route's path; returns the `{jobId}` segment ('' when none). */
+function match(route: Route, method: string, segments: readonly string[]): string | undefined {
+  if (route.method !== method) return undefined;
+  const pattern = route.path.split('/').slice(1);
+  if (pattern.length !== segments.length) return undefined;
+  let jobId = '';
+  for (const [i, part] of pattern.entries()) {
+    const segment = segments[i] as string;
+    if (part === '{jobId}') {
+      if (!JOB_ID.test(segment)) return undefined;
+      jobId = segment;
+    } else if (part !== segment) return undefined;
+  }
+  return jobId;
+}
+
+/**
+ * Routes a request to the {@link ROUTES} entry that matches its method and path.
  * Anything else is a 404. Errors propagate to the adapter, which maps them.
  */
 export async function route(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
-  const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
-  const [root, jobId, sub, ...rest] = parts;
-  if (root === 'jobs' && rest.length === 0) {
-    if (jobId === undefined && req.method === 'POST') return postJob(deps, req);
-    if (jobId !== undefined && JOB_ID.test(jobId) && req.method === 'GET') {
-      if (sub === undefined) return getJob(deps, jobId);
-      if (sub === 'results') return getResults(deps, jobId, req);
-    }
+  const segments = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
+  for (const candidate of ROUTES) {
+    const jobId = match(candidate, req.method, segments);
+    if (jobId !== undefined) return candidate.answer(deps, req, jobId);
   }
   throw new NotFoundError(`No route ${req.method} ${req.path}`);
 }
