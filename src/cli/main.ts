@@ -2,6 +2,7 @@ import { FanoutError, OutputError, UsageError } from '../errors';
 import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
+import { reportCommand } from './report-command';
 import { resultsCommand } from './results-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
@@ -12,6 +13,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([
   ['submit', submitCommand],
   ['status', statusCommand],
   ['results', resultsCommand],
+  ['report', reportCommand],
 ]);
 
 const USAGE = `usage: fanout <command> [options]
@@ -20,6 +22,8 @@ commands:
   submit   post a job to the pipeline's API: fanout submit <file|-|s3://bucket/key> [--endpoint URL] [--api-key K] [--wait]
   status   show a job: fanout status <jobId> [--endpoint URL] [--api-key K]
   results  download a job's results: fanout results <jobId> [--out FILE] [--endpoint URL] [--api-key K]
+  report   an HTML report: fanout report <results.jsonl|-> [--out FILE] [--open]
+           or of a job: fanout report --job <jobId> [--out FILE] [--open] [--endpoint URL] [--api-key K]
 
 ${FETCH_USAGE}`;
 
