@@ -41,7 +41,8 @@ export const MAX_PAGE = 1000;
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+/** What a job id may look like in a path; anything else is a 404. */
+export const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUrl: string } {
   const base = `${deps.publicUrl ?? ''}/jobs/${encodeURIComponent(jobId)}`;
