@@ -111,16 +111,23 @@ function latencyCard(name: 'ttfb' | 'total', title: string, summary: ReportSumma
   return html`<div class="card"><h2>${title}</h2>${pcts}${histogramChart(name, title, l, COLORS[name])}</div>`;
 }
 
-function hostsCard(title: string, rows: readonly HostRow[], key: string, summary: ReportSummary): SafeHtml {
+/** A column of a host table: its heading and the cell it shows for a host. */
+type HostColumn = readonly [heading: string, cell: (row: HostRow) => SafeHtml];
+
+const HOST_COLUMNS = {
+  requests: ['requests', (r) => html`${formatCount(r.requests)}`],
+  failed: ['failed', (r) => html`${formatCount(r.failed)} <span class="muted">${formatPercent(r.failed, r.requests)}</span>`],
+  meanTotal: ['mean total', (r) => html`${formatMs(r.meanTotalMs)}`],
+  maxTotal: ['max total', (r) => html`${formatMs(r.maxTotalMs)}`],
+  meanTtfb: ['mean ttfb', (r) => html`${formatMs(r.meanTtfbMs)}`],
+} as const satisfies Record<string, HostColumn>;
+
+function hostsCard(title: string, rows: readonly HostRow[], key: string, columns: readonly HostColumn[], summary: ReportSummary): SafeHtml {
   const body =
     rows.length === 0
       ? html`<p class="empty">None.</p>`
-      : html`<table><thead><tr><th>host</th><th class="num">requests</th><th class="num">failed</th><th class="num">mean total</th><th class="num">max total</th><th class="num">mean ttfb</th></tr></thead><tbody>
-${rows.map(
-  (r) => html`<tr data-host-list="${key}"><td class="text">${r.host}</td><td class="num">${formatCount(r.requests)}</td>
-<td class="num">${formatCount(r.failed)} <span class="muted">${formatPercent(r.failed, r.requests)}</span></td>
-<td class="num">${formatMs(r.meanTotalMs)}</td><td class="num">${formatMs(r.maxTotalMs)}</td><td class="num">${formatMs(r.meanTtfbMs)}</td></tr>`,
-)}</tbody></table>`;
+      : html`<table><thead><tr><th>host</th>${columns.map(([heading]) => html`<th class="num">${heading}</th>`)}</tr></thead><tbody>
+${rows.map((r) => html`<tr data-host-list="${key}"><td class="text host">${r.host}</td>${columns.map(([, cell]) => html`<td class="num">${cell(r)}</td>`)}</tr>`)}</tbody></table>`;
   const note = summary.hosts.approximate ? html`<div class="note">More hosts than the report tracks: these rows are approximate.</div>` : '';
   return html`<div class="card"><h2>${title}</h2>${body}${note}</div>`;
 }
@@ -176,7 +183,8 @@ ${stat('total-p50', 'total p50', formatMs(summary.latency.total.p50))}
 <div class="grid">${progressCard(input)}${costCard(input.cost)}</div>
 <div class="grid">${outcomesCard(summary)}${errorsCard(summary)}</div>
 <div class="grid">${latencyCard('ttfb', 'Time to first byte', summary)}${latencyCard('total', 'Total time per URL (retries included)', summary)}</div>
-<div class="grid">${hostsCard('Slowest hosts (mean total)', summary.slowestHosts, 'slowest', summary)}${hostsCard('Most failing hosts', summary.failingHosts, 'failing', summary)}</div>
+<div class="grid">${hostsCard('Slowest hosts (mean total)', summary.slowestHosts, 'slowest', [HOST_COLUMNS.requests, HOST_COLUMNS.meanTotal, HOST_COLUMNS.maxTotal, HOST_COLUMNS.meanTtfb], summary)}
+${hostsCard('Most failing hosts', summary.failingHosts, 'failing', [HOST_COLUMNS.requests, HOST_COLUMNS.failed, HOST_COLUMNS.meanTotal], summary)}</div>
 ${failuresCard(summary)}
 <footer>Made by <code>fanout report</code>. Self-contained: no script, no external resource. Latency percentiles are within 5% (histogram buckets).</footer>
 </main></body></html>

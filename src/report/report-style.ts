@@ -34,6 +34,7 @@ th { text-align:left; font-weight:600; color:var(--muted); border-bottom:1px sol
 td { border-bottom:1px solid #f0f2f4; padding:6px 8px; vertical-align:top; font-variant-numeric:tabular-nums; }
 td.num, th.num { text-align:right; white-space:nowrap; }
 td.text { overflow-wrap:anywhere; word-break:break-word; }
+td.host { min-width:140px; }
 code { font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; background:#f1f3f5; padding:1px 5px; border-radius:4px; }
 .meter { display:inline-block; height:8px; border-radius:4px; background:#fa5252; vertical-align:middle; margin-right:6px; }
 .empty { color:var(--muted); font-style:italic; }
