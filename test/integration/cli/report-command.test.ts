@@ -52,6 +52,20 @@ describe('fanout report <file>', () => {
     const url = run.stdout.trim();
     expect(url).toMatch(/^file:\/\//);
     expect(await readFile(fileURLToPath(url), 'utf8')).toMatch(/^<!doctype html>/);
+    const temporary = await runFanout(['report', input, '--open']);
+    expect(temporary.code).toBe(0);
+    const path = fileURLToPath(temporary.stdout.trim());
+    expect(path.startsWith(tmpdir())).toBe(true);
+    expect(await readFile(path, 'utf8')).toMatch(/data-metric="records">1</);
+    await rm(path);
+  });
+
+  it('reads the records from stdin for -, and writes the page to stdout without --out', async () => {
+    const run = await runFanout(['report', '-'], `${line(1, 'http://127.0.0.1/a')}\n${line(2, 'http://127.0.0.1/b', 'DNS')}\n`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^<!doctype html>/);
+    expect(run.stdout).toMatch(/data-metric="code-DNS">1</);
+    expect(run.stdout).toContain('results file <code>(stdin)</code>');
   });
 
   it('exits 2 with one line for a path that cannot be read, and hints at --job for what looks like a job id', async () => {
