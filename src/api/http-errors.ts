@@ -4,7 +4,10 @@ import { PIPELINE_ERROR_CODES } from '../jobs/errors';
 /** An HTTP answer before it is shaped for API Gateway. */
 export interface HttpReply {
   readonly statusCode: number;
+  /** Sent as JSON, unless `contentType` is set: then it is a string sent as is. */
   readonly body: unknown;
+  /** The answer's media type when it is not JSON (the report is `text/html`). */
+  readonly contentType?: string;
 }
 
 /** Logs one structured line; the default writes JSON to stderr (CloudWatch). */

@@ -2,7 +2,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { checkApiKey, type ApiKeySource } from './api-key';
 import { errorReply, type HttpReply, type Logger } from './http-errors';
 import { parseJsonBody } from './json-body';
-import { route, type RouteDeps } from './routes';
+import { isPublicRoute, route, type RouteDeps } from './routes';
+
+/** Time kept back from the invocation's remaining time to render and send an answer. */
+const ANSWER_MARGIN_MS = 3_000;
 
 /** What the API Lambda needs, built once at module scope. */
 export interface ApiDeps extends RouteDeps {
@@ -18,6 +21,10 @@ const logJson: Logger = (entry) => {
 };
 
 function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
+  if (reply.contentType !== undefined && typeof reply.body === 'string') {
+    // nosniff: a browser must take the answer as the type we name, never guess script.
+    return { statusCode: reply.statusCode, headers: { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff' }, body: reply.body };
+  }
   return {
     statusCode: reply.statusCode,
     headers: { 'content-type': 'application/json' },
@@ -27,8 +34,8 @@ function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
 
 /**
  * The adapter between API Gateway and the routes: checks the API key (the only place
- * it is checked), turns the event into an {@link ApiRequest}, and every outcome,
- * errors included, into a JSON response.
+ * it is checked; `GET /openapi.json` is public), turns the event into an {@link ApiRequest}, and every outcome,
+ * errors included, into a response (JSON unless the route names another type).
  *
  * @example
  * export const handler = createHttpHandler(deps); // handlers/api.ts
@@ -38,13 +45,16 @@ export function createHttpHandler(deps: ApiDeps): HttpHandler {
   return async (event, context) => {
     const requestId = context.awsRequestId || event.requestContext?.requestId || 'unknown';
     try {
-      await checkApiKey(lowerCaseKeys(event.headers ?? {}), deps.apiKey);
+      const method = event.requestContext?.http?.method ?? 'GET';
+      const path = event.rawPath ?? '/';
+      if (!isPublicRoute(method, path)) await checkApiKey(lowerCaseKeys(event.headers ?? {}), deps.apiKey);
       const reply = await route(deps, {
-        method: event.requestContext?.http?.method ?? 'GET',
-        path: event.rawPath ?? '/',
+        method,
+        path,
         query: event.queryStringParameters ?? {},
         json: () => parseJsonBody(event.body, event.isBase64Encoded === true),
         hasBody: event.body !== undefined && event.body !== '',
+        deadline: Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
       });
       return shape(reply);
     } catch (error) {

@@ -7,6 +7,9 @@ import type { ResultStore } from '../jobs/ports';
 import { readResults } from '../jobs/read-results';
 import { submitJob, type SubmitDeps } from '../jobs/submit-job';
 import type { HttpReply } from './http-errors';
+import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
+import { renderReport } from '../report/render-report';
+import OPENAPI_DOCUMENT from './openapi.json';
 import { validateJob } from './validate-job';
 
 /** What the routes need. */
@@ -28,6 +31,8 @@ export interface ApiRequest {
   readonly json: () => unknown;
   /** True when the request carries a body (a redrive's is optional). */
   readonly hasBody: boolean;
+  /** Epoch ms by which the answer must be under way: routes that read much stop there. */
+  readonly deadline?: number;
 }
 
 /** Results per page at most. */
@@ -39,7 +44,8 @@ export const MAX_PAGE = 1000;
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+/** What a job id may look like in a path; anything else is a 404. */
+export const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUrl: string } {
   const base = `${deps.publicUrl ?? ''}/jobs/${encodeURIComponent(jobId)}`;
@@ -106,22 +112,73 @@ async function postRedrive(deps: RouteDeps, parentId: string, req: ApiRequest): 
   return { statusCode: 202, body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId) } };
 }
 
+async function getReport(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {
+  const input = await jobReport(deps.ledger, deps.results, jobId, {
+    records: REPORT_MAX_RECORDS,
+    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+  });
+  if (input === undefined) throw new NotFoundError(`No job ${jobId}`);
+  return { statusCode: 200, contentType: 'text/html; charset=utf-8', body: renderReport(input) };
+}
+
+async function getOpenApi(): Promise<HttpReply> {
+  return { statusCode: 200, body: OPENAPI_DOCUMENT };
+}
+
+/** One route: its method, its path (`{jobId}` matches one segment), and what answers it. */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  /** Answered without an API key (the API's own description). */
+  readonly public?: boolean;
+  readonly answer: (deps: RouteDeps, req: ApiRequest, jobId: string) => Promise<HttpReply>;
+}
+
 /**
- * Routes a request: `POST /jobs`, `GET /jobs/{jobId}`, `DELETE /jobs/{jobId}` (cancel),
- * `GET /jobs/{jobId}/results`, `POST /jobs/{jobId}/redrive`. Anything else is a 404.
- * Errors propagate to the adapter, which maps them.
+ * Every route the API answers. The OpenAPI document (`openapi.json`) describes exactly
+ * these; a test holds the two together, and serverless.yml's `httpApi` events list them.
+ */
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/jobs', answer: (deps, req) => postJob(deps, req) },
+  { method: 'GET', path: '/jobs/{jobId}', answer: (deps, _req, jobId) => getJob(deps, jobId) },
+  { method: 'DELETE', path: '/jobs/{jobId}', answer: (deps, _req, jobId) => deleteJob(deps, jobId) },
+  { method: 'GET', path: '/jobs/{jobId}/results', answer: (deps, req, jobId) => getResults(deps, jobId, req) },
+  { method: 'POST', path: '/jobs/{jobId}/redrive', answer: (deps, req, jobId) => postRedrive(deps, jobId, req) },
+  { method: 'GET', path: '/jobs/{jobId}/report', answer: (deps, req, jobId) => getReport(deps, jobId, req) },
+  { method: 'GET', path: '/openapi.json', public: true, answer: () => getOpenApi() },
+];
+
+/** True when the request is for a route that needs no API key; the adapter asks before checking the key. */
+export function isPublicRoute(method: string, path: string): boolean {
+  const bare = path.replace(/\/+$/, '');
+  return ROUTES.some((r) => r.public === true && r.method === method && r.path === bare);
+}
+
+/** Matches decoded path segments against a route's path; returns the `{jobId}` segment ('' when none). */
+function match(route: Route, method: string, segments: readonly string[]): string | undefined {
+  if (route.method !== method) return undefined;
+  const pattern = route.path.split('/').slice(1);
+  if (pattern.length !== segments.length) return undefined;
+  let jobId = '';
+  for (const [i, part] of pattern.entries()) {
+    const segment = segments[i] as string;
+    if (part === '{jobId}') {
+      if (!JOB_ID.test(segment)) return undefined;
+      jobId = segment;
+    } else if (part !== segment) return undefined;
+  }
+  return jobId;
+}
+
+/**
+ * Routes a request to the {@link ROUTES} entry that matches its method and path.
+ * Anything else is a 404. Errors propagate to the adapter, which maps them.
  */
 export async function route(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
-  const parts = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
-  const [root, jobId, sub, ...rest] = parts;
-  if (root === 'jobs' && rest.length === 0) {
-    if (jobId === undefined && req.method === 'POST') return postJob(deps, req);
-    if (jobId !== undefined && JOB_ID.test(jobId)) {
-      if (sub === undefined && req.method === 'GET') return getJob(deps, jobId);
-      if (sub === undefined && req.method === 'DELETE') return deleteJob(deps, jobId);
-      if (sub === 'results' && req.method === 'GET') return getResults(deps, jobId, req);
-      if (sub === 'redrive' && req.method === 'POST') return postRedrive(deps, jobId, req);
-    }
+  const segments = req.path.replace(/\/+$/, '').split('/').slice(1).map(decodePathSegment);
+  for (const candidate of ROUTES) {
+    const jobId = match(candidate, req.method, segments);
+    if (jobId !== undefined) return candidate.answer(deps, req, jobId);
   }
   throw new NotFoundError(`No route ${req.method} ${req.path}`);
 }

@@ -3,6 +3,7 @@ import { readLocalStackFile } from '../local/stack-file';
 import { FETCH_USAGE, fetchCommand } from './fetch-command';
 import type { CliIo, Command } from './io';
 import { cancelCommand, redriveCommand } from './job-commands';
+import { reportCommand } from './report-command';
 import { resultsCommand } from './results-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([
   ['results', resultsCommand],
   ['cancel', cancelCommand],
   ['redrive', redriveCommand],
+  ['report', reportCommand],
 ]);
 
 const USAGE = `usage: fanout <command> [options]
@@ -25,6 +27,8 @@ commands:
   results  download a job's results: fanout results <jobId> [--out FILE] [--partial] [--endpoint URL] [--api-key K]
   cancel   stop a job (its unfetched URLs get CANCELLED records): fanout cancel <jobId>
   redrive  re-run a job's failed URLs as a new job: fanout redrive <jobId> [--codes CODE,CODE]
+  report   an HTML report: fanout report <results.jsonl|-> [--out FILE] [--open]
+           or of a job: fanout report --job <jobId> [--out FILE] [--open] [--endpoint URL] [--api-key K]
 
 ${FETCH_USAGE}`;
 

@@ -45,6 +45,16 @@ export interface FanoutClient {
   getResults(jobId: string, cursor?: string): Promise<ResultsReply>;
   cancelJob(jobId: string): Promise<JobStatus>;
   redriveJob(jobId: string, codes?: readonly string[]): Promise<RedriveReply>;
+  /** The job's HTML report page. */
+  getReport(jobId: string): Promise<string>;
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the API is and how to call it; `fetch` is injectable for tests. */
@@ -66,7 +76,8 @@ export interface ClientOptions {
 export function createFanoutClient(options: ClientOptions): FanoutClient {
   const base = options.endpoint.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  /** Sends a request; a non-2xx answer becomes an {@link ApiError} from the API's error body. */
+  const send = async (method: string, path: string, body?: unknown): Promise<string> => {
     const res = await doFetch(`${base}${path}`, {
       method,
       headers: { 'x-api-key': options.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -74,19 +85,14 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
     if (!res.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } })?.error;
+      const error = (parseOrUndefined(text) as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } })?.error;
       const suffix = error?.requestId === undefined ? '' : ` (request id ${error.requestId})`;
       throw new ApiError(res.status, error?.code ?? 'HTTP', `${error?.message ?? `HTTP ${res.status}`}${suffix}`, error?.details ?? []);
     }
-    return parsed as T;
+    return text;
   };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => parseOrUndefined(await send(method, path, body)) as T;
   const job = (jobId: string): string => `/jobs/${encodeURIComponent(jobId)}`;
   return {
     submitJob: (body) => call<SubmitReply>('POST', '/jobs', body),
@@ -95,5 +101,6 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
     redriveJob: (jobId, codes) => call<RedriveReply>('POST', `${job(jobId)}/redrive`, codes === undefined ? {} : { codes }),
     getResults: (jobId, cursor) =>
       call<ResultsReply>('GET', `${job(jobId)}/results${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`),
+    getReport: (jobId) => send('GET', `${job(jobId)}/report`),
   };
 }

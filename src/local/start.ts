@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     [
       '',
       `fanout local stack (stage ${stack.settings.stage}) is up`,
-      `  HTTP API     ${stack.httpUrl}   (POST /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/results)`,
+      `  HTTP API     ${stack.httpUrl}   (POST /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/results, GET /jobs/{jobId}/report; GET /openapi.json)`,
       `  API key      ${stack.apiKey}`,
       `  Lambda       ${stack.lambdaEndpoint}`,
       `  SQS + S3     ${stack.endpoints.sqs}   (queue ${stack.resources.queueUrl}, bucket ${stack.resources.bucket})`,

@@ -5,6 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { createHttpHandler } from '../../../src/api/http-handler';
 import type { CliIo } from '../../../src/cli/io';
 import { createCancelCommand, createRedriveCommand } from '../../../src/cli/job-commands';
+import { createReportCommand } from '../../../src/cli/report-command';
 import { createResultsCommand } from '../../../src/cli/results-command';
 import { createStatusCommand } from '../../../src/cli/status-command';
 import { createSubmitCommand } from '../../../src/cli/submit-command';
@@ -182,5 +183,17 @@ describe('fanout submit / status / results', () => {
     const partial = io();
     expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--partial'], partial)).toBe(0);
     expect(partial.err()).toContain('2 results (partial: job-1 is queued)');
+  });
+  it('fetches a job\'s report with report --job and writes the page to --out', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    await jobWithResults(jobs, results, [1, 2, 3], true);
+    const file = join(dir, 'report.html');
+    const cli = io();
+    expect(await createReportCommand({ fetch: fakeFetch })(['--job', 'job-1', '--out', file], cli)).toBe(0);
+    const page = await readFile(file, 'utf8');
+    expect(page).toContain('job <code>job-1</code>');
+    expect(page).toMatch(/data-metric="state">done</);
+    expect(page).toMatch(/data-metric="records">3</);
+    expect(cli.err()).toBe(`report written to ${file}\n`);
   });
 });

@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createHttpHandler } from '../../../src/api/http-handler';
+import type { FetchErrorCode } from '../../../src/errors';
+import type { FetchResult } from '../../../src/fetch/result';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import { LATENCY_BUCKETS_MS } from '../../../src/report/latency-histogram';
+import { CHROMIUM_PATH, runChromium } from '../../support/chromium';
+import { MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../../unit/jobs/fakes';
+import { MemoryLedgerStore } from '../../unit/jobs/memory-ledger-store';
+import { httpEvent, lambdaContext } from '../../unit/api/events';
+import { runFanout } from '../helpers/fanout-bin';
+
+/** Screenshots are kept here (git-ignored) for a person to look at after the run. */
+const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts', 'report');
+const EVIL_URL = 'http://evil.test/<script>document.title="owned"</script>';
+const HOSTS = ['api.example.test', 'slow.example.test', 'cdn.example.test:8443', 'flaky.example.test', 'docs.example.test'];
+const CODES: FetchErrorCode[] = ['TIMEOUT_HEADERS', 'CONNECT', 'HTTP_STATUS', 'DNS', 'BLOCKED_ADDRESS'];
+
+/** A deterministic mix of records: five hosts, one slow and one flaky, a URL holding a script tag. */
+function records(count: number): FetchResult[] {
+  let seed = 12_345;
+  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: count }, (_, i) => {
+    const host = HOSTS[Math.floor(random() * HOSTS.length)] as string;
+    const ttfb = Math.exp(random() * 5 + 1) * (host.startsWith('slow') ? 6 : 1);
+    const code = i === 6 ? 'HTTP_STATUS' : random() < (host.startsWith('flaky') ? 0.45 : 0.05) ? (CODES[Math.floor(random() * CODES.length)] as FetchErrorCode) : undefined;
+    const url = i === 6 ? EVIL_URL : `https://${host}/page/${i + 1}`;
+    const status = code === 'HTTP_STATUS' ? 503 : code === undefined ? 200 : null;
+    const attempts = code === 'BLOCKED_ADDRESS' ? 0 : random() < 0.1 ? 3 : 1;
+    const headers = code === undefined || code === 'HTTP_STATUS';
+    return {
+      url,
+      line: i + 1,
+      ok: code === undefined,
+      status,
+      finalUrl: code === undefined ? url : null,
+      headers: {},
+      bytes: code === undefined ? 1_000 + i : 0,
+      sha256: null,
+      attempts,
+      timings: { connect: 1, ttfb: headers ? ttfb : null, total: attempts === 0 ? 0 : ttfb * 1.2 },
+      error: code === undefined ? null : { code, message: `${code} <i>for</i> ${host}` },
+    };
+  });
+}
+
+/** The text of each element with a `data-metric` attribute in the DOM Chromium built. */
+function metrics(dom: string): Map<string, string> {
+  return new Map([...dom.matchAll(/data-metric="([^"]+)">([^<]*)</g)].map((m) => [m[1] as string, (m[2] as string).trim()]));
+}
+
+/** Bar counts of one histogram as the page shows them (an empty bar shows no number). */
+function bars(dom: string, name: string): number[] {
+  return [...dom.matchAll(new RegExp(`data-hist="${name}" data-bucket="(\\d+)">([^<]*)<`, 'g'))].map((m) => Number((m[2] as string).replaceAll(',', '') || 0));
+}
+
+/** What the page should show, counted here without the report's code. */
+function expected(list: readonly FetchResult[]) {
+  const codes = new Map<string, number>();
+  for (const r of list) if (r.error !== null) codes.set(r.error.code, (codes.get(r.error.code) ?? 0) + 1);
+  const histogram = (values: number[]): number[] =>
+    Array.from({ length: LATENCY_BUCKETS_MS.length + 1 }, (_, i) =>
+      values.filter((v) => v >= (i === 0 ? 0 : (LATENCY_BUCKETS_MS[i - 1] as number)) && (i === LATENCY_BUCKETS_MS.length || v < (LATENCY_BUCKETS_MS[i] as number))).length,
+    );
+  return {
+    ok: list.filter((r) => r.ok).length,
+    failed: list.filter((r) => !r.ok).length,
+    retried: list.filter((r) => r.attempts > 1).length,
+    codes,
+    ttfb: histogram(list.flatMap((r) => (r.timings.ttfb === null ? [] : [r.timings.ttfb]))),
+    total: histogram(list.filter((r) => r.attempts > 0).map((r) => r.timings.total)),
+  };
+}
+
+const count = (text: string | undefined): number => Number((text ?? 'NaN').replaceAll(',', ''));
+
+/** Loads the page in headless Chromium: the DOM it built, and a screenshot kept under test-artifacts/. */
+async function load(page: string, shot: string): Promise<string> {
+  const url = pathToFileURL(page).href;
+  const dom = await runChromium(url, ['--dump-dom']);
+  await mkdir(ARTIFACTS, { recursive: true });
+  await runChromium(url, ['--window-size=1280,2000', `--screenshot=${join(ARTIFACTS, shot)}`]);
+  const png = await readFile(join(ARTIFACTS, shot));
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.readUInt32BE(16)).toBe(1280);
+  return dom;
+}
+
+const haveChromium = existsSync(CHROMIUM_PATH);
+if (!haveChromium) {
+  process.stderr.write(`report page test skipped: no headless Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)\n`);
+}
+
+(haveChromium ? describe : describe.skip)('the report page in headless Chromium', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fanout-report-page-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("shows a results file's numbers, and the script in a URL as text", async () => {
+    const list = records(3_000);
+    const input = join(dir, 'results.jsonl');
+    await writeFile(input, list.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const page = join(dir, 'report.html');
+    expect((await runFanout(['report', input, '--out', page])).code).toBe(0);
+    const dom = await load(page, 'report-file.png');
+    const want = expected(list);
+    const shown = metrics(dom);
+    expect(count(shown.get('records'))).toBe(list.length);
+    expect(count(shown.get('ok'))).toBe(want.ok);
+    expect(count(shown.get('failed'))).toBe(want.failed);
+    expect(count(shown.get('retried'))).toBe(want.retried);
+    for (const [code, n] of want.codes) expect([code, count(shown.get(`code-${code}`))]).toEqual([code, n]);
+    expect(bars(dom, 'ttfb')).toEqual(want.ttfb);
+    expect(bars(dom, 'total')).toEqual(want.total);
+    // The DOM the browser built holds no script element: the URL's tag is text.
+    expect(dom).not.toMatch(/<script/i);
+    expect(dom).toContain('http://evil.test/&lt;script&gt;document.title="owned"&lt;/script&gt;');
+    expect(dom).toMatch(/<title>fanout report: [^<]*results\.jsonl<\/title>/);
+  });
+
+  it("shows a job's progress and state as its status has them (GET /jobs/{jobId}/report)", async () => {
+    const ledger = new JobLedger(new MemoryLedgerStore());
+    const results = new MemoryResults();
+    const list = records(1_500);
+    const now = Date.UTC(2026, 10, 30, 12);
+    await ledger.createJob({ jobId: 'job-report', options: {}, source: 'urls', splitsTotal: 1, now });
+    await ledger.registerGroup('job-report', { group: 'c', chunks: 2, urls: list.length }, now);
+    const objectKey = await results.putDeliveryResults('job-report', 'c-000000', 'd1', list.slice(0, 1_000));
+    const first = list.slice(0, 1_000);
+    const ok = first.filter((r) => r.ok).length;
+    await ledger.claim('job-report', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: ok, failed: 1_000 - ok, leftovers: '', claimedAt: now });
+    await ledger.countChunk('job-report', { group: 'c', index: 0, generation: 0 }, { succeeded: ok, failed: 1_000 - ok }, now);
+    const handler = createHttpHandler({
+      submit: { ledger, chunkQueue: new MemoryQueue(), splitQueue: new MemoryQueue(), events: new MemoryEvents(), manifests: new MemoryManifests(), limits: { urls: 100, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => now },
+      ledger,
+      results,
+      apiKey: async () => 'k',
+      log: () => undefined,
+    });
+    const res = await handler(httpEvent('GET', '/jobs/job-report/report', { headers: { 'x-api-key': 'k' } }), lambdaContext());
+    expect(res.statusCode).toBe(200);
+    const page = join(dir, 'job-report.html');
+    await writeFile(page, res.body ?? '');
+    const dom = await load(page, 'report-job.png');
+    const status = await ledger.getJob('job-report');
+    const shown = metrics(dom);
+    expect(shown.get('state')).toBe(status?.state);
+    expect(shown.get('state')).toBe('running');
+    expect(count(shown.get('progress-done'))).toBe((status?.succeeded ?? NaN) + (status?.failed ?? NaN));
+    expect(count(shown.get('progress-total'))).toBe(status?.total);
+    expect(count(shown.get('chunks-done'))).toBe(1);
+    expect(count(shown.get('chunks-total'))).toBe(2);
+    expect(count(shown.get('records'))).toBe(1_000);
+    expect(count(shown.get('ok'))).toBe(expected(first).ok);
+  });
+});

@@ -1,0 +1,89 @@
+import { HostTable } from '../../../src/report/host-table';
+import { MAX_ERROR_CODES, MAX_LISTED_FAILURES, OTHER_CODE, ReportAggregator } from '../../../src/report/report-summary';
+import { record } from './records';
+
+describe('ReportAggregator', () => {
+  it('counts outcomes, status classes, error codes, retries and bytes', () => {
+    const a = new ReportAggregator();
+    a.add(record(1, 'http://a.test/1', { bytes: 100, attempts: 3 }));
+    a.add(record(2, 'http://a.test/2', { code: 'HTTP_STATUS', status: 503 }));
+    a.add(record(3, 'http://b.test/3', { code: 'HTTP_STATUS', status: 404 }));
+    a.add(record(4, 'http://b.test/4', { code: 'TIMEOUT_HEADERS' }));
+    a.add(record(5, 'not a url', { code: 'BAD_URL', attempts: 0 }));
+    a.add(record(6, 'http://c.test/6', { code: 'NOT_ATTEMPTED', attempts: 0 }));
+    const s = a.summary();
+    expect(s.records).toBe(6);
+    expect(s.outcomes).toEqual({ ok: 1, httpError: 2, network: 1, refused: 1, notFetched: 1 });
+    expect(s.statusClasses).toEqual({ '2xx': 1, '3xx': 0, '4xx': 1, '5xx': 1, other: 0, none: 3 });
+    expect(s.errorCodes).toEqual([
+      { code: 'HTTP_STATUS', count: 2 },
+      { code: 'BAD_URL', count: 1 },
+      { code: 'NOT_ATTEMPTED', count: 1 },
+      { code: 'TIMEOUT_HEADERS', count: 1 },
+    ]);
+    expect(s.retried).toBe(1);
+    expect(s.bytes).toBe(100);
+    expect(s.firstFailures.map((f) => [f.line, f.code, f.status])).toEqual([
+      [2, 'HTTP_STATUS', 503],
+      [3, 'HTTP_STATUS', 404],
+      [4, 'TIMEOUT_HEADERS', null],
+      [5, 'BAD_URL', null],
+      [6, 'NOT_ATTEMPTED', null],
+    ]);
+  });
+
+  it('times only attempted requests, and ttfb only where headers came', () => {
+    const a = new ReportAggregator();
+    a.add(record(1, 'http://a.test/', { ttfb: 40, total: 50 }));
+    a.add(record(2, 'http://a.test/', { code: 'TIMEOUT_HEADERS', ttfb: null, total: 1_000 }));
+    a.add(record(3, 'nope', { code: 'BAD_URL', attempts: 0, total: 0 }));
+    const s = a.summary();
+    expect(s.latency.ttfb.count).toBe(1);
+    expect(s.latency.total.count).toBe(2);
+    expect(s.latency.total.max).toBe(1_000);
+  });
+
+  it('ranks the slowest hosts by mean total time and the most failing by failures', () => {
+    const a = new ReportAggregator();
+    for (let i = 0; i < 4; i += 1) a.add(record(i, 'http://fast.test/', { total: 10 }));
+    a.add(record(5, 'http://slow.test:8080/x', { total: 900 }));
+    a.add(record(6, 'http://slow.test:8080/y', { total: 1_100, code: 'TIMEOUT_BODY' }));
+    for (let i = 0; i < 3; i += 1) a.add(record(10 + i, 'http://down.test/', { code: 'CONNECT', total: 20 }));
+    const s = a.summary();
+    expect(s.slowestHosts.map((h) => [h.host, h.meanTotalMs])).toEqual([
+      ['slow.test:8080', 1_000],
+      ['down.test', 20],
+      ['fast.test', 10],
+    ]);
+    expect(s.failingHosts.map((h) => [h.host, h.failed, h.requests])).toEqual([
+      ['down.test', 3, 3],
+      ['slow.test:8080', 1, 2],
+    ]);
+  });
+
+  it('keeps memory bounded: codes past the cap count together, and only the first failures are listed', () => {
+    const a = new ReportAggregator();
+    for (let i = 0; i < MAX_ERROR_CODES + 5; i += 1) a.add(record(i + 1, 'http://a.test/', { code: `CODE_${i}` as never }));
+    const s = a.summary();
+    expect(s.errorCodes).toHaveLength(MAX_ERROR_CODES + 1);
+    expect(s.errorCodes[0]).toEqual({ code: OTHER_CODE, count: 5 });
+    expect(s.firstFailures).toHaveLength(MAX_LISTED_FAILURES);
+    expect(s.firstFailures.at(-1)?.line).toBe(MAX_LISTED_FAILURES);
+  });
+});
+
+describe('HostTable', () => {
+  it('is exact below its cap, and past it keeps the busiest hosts and says it is approximate', () => {
+    const table = new HostTable(4);
+    for (let i = 0; i < 10; i += 1) table.add('busy.test', true, 5, null);
+    for (let i = 0; i < 3; i += 1) table.add(`rare-${i}.test`, false, 1, null);
+    expect(table.approximate).toBe(false);
+    table.add('late.test', true, 1, null);
+    expect(table.approximate).toBe(true);
+    expect(table.size).toBeLessThanOrEqual(4);
+    expect(table.mostFailing(5).map((r) => [r.host, r.failed])).toEqual([
+      ['busy.test', 10],
+      ['late.test', 1],
+    ]);
+  });
+});
