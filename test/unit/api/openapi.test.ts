@@ -7,11 +7,9 @@ import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
 import { ENGINE_BOUNDS, resolveEngineConfig } from '../../../src/config/engine-config';
 import { APP_ERROR_CODES, FanoutError, FETCH_ERROR_CODES, ValidationError } from '../../../src/errors';
 import { PIPELINE_ERROR_CODES } from '../../../src/jobs/errors';
-import { JobLedger } from '../../../src/jobs/job-ledger';
 import { JOB_OPTION_KEYS, MANIFEST_PREFIX, type JobLimits } from '../../../src/jobs/job-options';
 import { JOB_STATES } from '../../../src/jobs/ports';
-import { MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryResults, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
 
 type Schema = Record<string, any>;
@@ -46,18 +44,11 @@ const operations = (): [string, string, Operation][] =>
   Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]));
 
 function api() {
-  const ledger = new JobLedger(new MemoryLedgerStore());
+  const submit = { ...memoryJobDeps({ urls: 100, bytes: 60_000 }, Date.UTC(2026, 10, 30)), jobLimits: WIDEST };
+  const { ledger } = submit;
   const key = 'k';
   const handler = createHttpHandler({
-    submit: {
-      ledger,
-      chunkQueue: new MemoryQueue(),
-      splitQueue: new MemoryQueue(), events: new MemoryEvents(),
-      manifests: new MemoryManifests(),
-      limits: { urls: 100, bytes: 60_000 },
-      jobLimits: WIDEST,
-      now: () => Date.UTC(2026, 10, 30),
-    },
+    submit,
     ledger,
     results: new MemoryResults(),
     apiKey: async () => key,

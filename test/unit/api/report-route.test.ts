@@ -1,7 +1,5 @@
 import { createHttpHandler } from '../../../src/api/http-handler';
-import { JobLedger } from '../../../src/jobs/job-ledger';
-import { MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryResults, fakeResult, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'secret-key';
@@ -11,18 +9,11 @@ const EVIL_URL = 'http://127.0.0.1/<script>alert(1)</script>';
 
 /** The API over in-memory stores, with job `job-9` holding one claimed chunk of three results. */
 async function setup() {
-  const ledger = new JobLedger(new MemoryLedgerStore());
+  const submit = memoryJobDeps({ urls: 10, bytes: 60_000 }, NOW);
+  const { ledger } = submit;
   const results = new MemoryResults();
   const handler = createHttpHandler({
-    submit: {
-      ledger,
-      chunkQueue: new MemoryQueue(),
-      splitQueue: new MemoryQueue(), events: new MemoryEvents(),
-      manifests: new MemoryManifests(),
-      limits: { urls: 10, bytes: 60_000 },
-      jobLimits: TEST_JOB_LIMITS,
-      now: () => NOW,
-    },
+    submit,
     ledger,
     results,
     apiKey: async () => KEY,
