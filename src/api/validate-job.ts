@@ -1,5 +1,6 @@
 import { ValidationError, type ValidationDetail } from '../errors';
-import { manifestReason, validateJobOptions, type JobLimits } from '../jobs/job-options';
+import { manifestReason, validateJobOptions, webhookReason, type JobLimits } from '../jobs/job-options';
+import { createNetworkGuard } from '../net/guard';
 import { parseS3Url } from '../jobs/manifest';
 import type { JobSubmission } from '../jobs/submit-job';
 
@@ -41,9 +42,14 @@ export function validateJob(body: unknown, limits: JobLimits): JobSubmission {
   }
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (key !== 'urls' && key !== 'manifest' && key !== 'options') details.push({ field: key, reason: 'unknown field' });
+    if (!['urls', 'manifest', 'options', 'webhook'].includes(key)) details.push({ field: key, reason: 'unknown field' });
   }
   const options = validateJobOptions(input['options'], limits, details);
+  const webhook = input['webhook'];
+  if (webhook !== undefined) {
+    const reason = webhookReason(webhook, limits, createNetworkGuard(limits.engine.allowNet));
+    if (reason !== undefined) details.push({ field: 'webhook', reason });
+  }
   let submission: JobSubmission | undefined;
   if (input['urls'] !== undefined && input['manifest'] !== undefined) {
     details.push({ field: 'manifest', reason: 'give either urls or manifest, not both' });
@@ -61,5 +67,5 @@ export function validateJob(body: unknown, limits: JobLimits): JobSubmission {
     const more = details.length > MAX_DETAILS ? ` (first ${MAX_DETAILS} of ${details.length} shown)` : '';
     throw new ValidationError(`Invalid job: ${details.length} problem(s)${more}`, shown);
   }
-  return submission;
+  return typeof webhook === 'string' ? { ...submission, webhook } : submission;
 }

@@ -5,13 +5,15 @@ import { JobLedger } from '../jobs/job-ledger';
 import type { JobLimits } from '../jobs/job-options';
 import type { ManifestReader } from '../jobs/manifest';
 import type { EventPublisher, QueuePublisher, ResultStore } from '../jobs/ports';
+import type { WebhookDelivery } from '../jobs/webhook';
+import { createWebhookSender } from '../fetch/webhook-sender';
 import { createAwsClients, type AwsClients } from './clients';
 import { DynamoLedgerStore } from './dynamo-ledger-store';
 import { EventBridgePublisher } from './eventbridge-publisher';
 import { S3ManifestReader } from './s3-manifest-reader';
 import { S3ResultStore } from './s3-result-store';
 import { SqsQueuePublisher } from './sqs-queue-publisher';
-import { ssmApiKey } from './ssm-api-key';
+import { ssmSecret } from './ssm-secret';
 
 /** The AWS-backed parts every pipeline function shares; build once at module scope. */
 export interface Pipeline {
@@ -22,6 +24,8 @@ export interface Pipeline {
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
   readonly events: EventPublisher;
+  /** Absent when the deployment has no webhook signing secret. */
+  readonly webhooks?: WebhookDelivery;
   readonly limits: ChunkLimits;
   readonly jobLimits: JobLimits;
   readonly now: () => number;
@@ -34,7 +38,9 @@ export interface Pipeline {
  * const pipeline = createPipeline(loadAppConfig(process.env));
  */
 export function createPipeline(config: AppConfig, clients: AwsClients = createAwsClients(config.endpoints)): Pipeline {
+  const webhookSecret = secretSource(config.webhookSecret, config.webhookSecretParam);
   return {
+    ...(webhookSecret === undefined ? {} : { webhooks: { sender: createWebhookSender(config.engine), secret: webhookSecret } }),
     clients,
     ledger: new JobLedger(new DynamoLedgerStore(clients.dynamodb, config.table)),
     results: new S3ResultStore(clients.s3, config.bucket),
@@ -43,17 +49,25 @@ export function createPipeline(config: AppConfig, clients: AwsClients = createAw
     splitQueue: new SqsQueuePublisher(clients.sqs, config.splitQueueUrl),
     events: new EventBridgePublisher(clients.eventbridge, config.eventBus),
     limits: { urls: config.chunkUrls, bytes: config.chunkBytes },
-    jobLimits: { engine: config.engine, manifestBucket: config.bucket, bodyMemoryBytes: config.bodyMemoryBytes },
+    jobLimits: {
+      engine: config.engine,
+      manifestBucket: config.bucket,
+      bodyMemoryBytes: config.bodyMemoryBytes,
+      webhooks: webhookSecret !== undefined,
+    },
     now: Date.now,
   };
 }
 
+/** A secret given literally (locally) or by SSM parameter name (deployed); undefined when neither. */
+function secretSource(literal: string | undefined, param: string | undefined): (() => Promise<string>) | undefined {
+  if (literal !== undefined) return () => Promise.resolve(literal);
+  return param === undefined ? undefined : ssmSecret(param);
+}
+
 /** The API key source: `FANOUT_API_KEY` locally, else the SSM parameter `FANOUT_API_KEY_PARAM`. */
 export function apiKeySource(config: AppConfig): () => Promise<string> {
-  if (config.apiKey !== undefined) {
-    const key = config.apiKey;
-    return () => Promise.resolve(key);
-  }
-  if (config.apiKeyParam !== undefined) return ssmApiKey(config.apiKeyParam);
-  throw new ConfigError('Expected `FANOUT_API_KEY` or `FANOUT_API_KEY_PARAM` to be set, got neither');
+  const source = secretSource(config.apiKey, config.apiKeyParam);
+  if (source === undefined) throw new ConfigError('Expected `FANOUT_API_KEY` or `FANOUT_API_KEY_PARAM` to be set, got neither');
+  return source;
 }

@@ -24,6 +24,10 @@ export interface AppConfig {
   readonly apiKey?: string;
   /** SSM parameter holding the API key (deployed). */
   readonly apiKeyParam?: string;
+  /** Literal webhook signing secret (local); jobs may ask for a webhook only with this or `webhookSecretParam`. */
+  readonly webhookSecret?: string;
+  /** SSM parameter holding the webhook signing secret (deployed). */
+  readonly webhookSecretParam?: string;
   /** Engine defaults for jobs; a job's options override them within bounds. */
   readonly engine: EngineConfig;
   /** URLs per chunk message at most. */
@@ -145,6 +149,8 @@ export function loadAppConfig(env: Env): AppConfig {
     endpoints,
     apiKey: optional(env, 'FANOUT_API_KEY'),
     apiKeyParam: optional(env, 'FANOUT_API_KEY_PARAM'),
+    webhookSecret: optional(env, 'FANOUT_WEBHOOK_SECRET'),
+    webhookSecretParam: optional(env, 'FANOUT_WEBHOOK_SECRET_PARAM'),
     engine: engineFromEnv(env),
     chunkUrls: integer(env, 'FANOUT_CHUNK_URLS', APP_DEFAULTS.chunkUrls, 1, 10_000),
     chunkBytes: integer(env, 'FANOUT_CHUNK_BYTES', APP_DEFAULTS.chunkBytes, 1024, MAX_CHUNK_BYTES),

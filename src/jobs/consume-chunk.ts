@@ -32,6 +32,7 @@ import type { ChunkClaim, JobLedger } from './job-ledger';
 import { isCancelled } from './job-state';
 import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
 import type { EventPublisher, QueuePublisher, ResultStore } from './ports';
+import type { WebhookDelivery } from './webhook';
 
 /** What consuming a chunk needs. */
 export interface ConsumeDeps {
@@ -43,6 +44,7 @@ export interface ConsumeDeps {
   readonly ledger: JobLedger;
   readonly chunkQueue: QueuePublisher;
   readonly events: EventPublisher;
+  readonly webhooks?: WebhookDelivery;
   readonly now: () => number;
 }
 
@@ -120,7 +122,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   step('after-child-send');
   const ended = await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
   step('after-count');
-  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
+  if (ended) await announceEnd(deps, msg.jobId, delivery.lastReceive);
   return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length };
 }
 

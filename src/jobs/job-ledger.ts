@@ -107,6 +107,7 @@ export class JobLedger {
       updatedAt: job.now,
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
       ...(job.parent === undefined ? {} : { parent: job.parent }),
+      ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
     });
   }
 
@@ -201,13 +202,13 @@ export class JobLedger {
    * or undefined. At least once: a crash between publishing and {@link markAnnounced}
    * publishes again, with the same id.
    */
-  async pendingAnnouncement(jobId: string, now: number): Promise<JobEndedEvent | undefined> {
+  async pendingAnnouncement(jobId: string, now: number): Promise<{ event: JobEndedEvent; webhook?: string } | undefined> {
     const job = await this.store.get(jobId, JOB);
     if (job === undefined) return undefined;
     const state = stateOf(job);
     if (!ENDED_STATES.has(state) || stringField(job, 'announced') === state) return undefined;
     const status = await this.getJob(jobId);
-    return {
+    const event: JobEndedEvent = {
       id: `${jobId}:${state}`,
       jobId,
       state,
@@ -217,6 +218,14 @@ export class JobLedger {
       ...(status?.reason === undefined ? {} : { reason: status.reason }),
       endedAt: new Date(now).toISOString(),
     };
+    const webhook = stringField(job, 'webhook');
+    return webhook === undefined ? { event } : { event, webhook };
+  }
+
+  /** Records why the job's webhook could not be delivered (shown in its status). */
+  async recordWebhookFailure(jobId: string, reason: string): Promise<void> {
+    const state = stateOf((await this.store.get(jobId, JOB)) ?? {});
+    await this.store.setWhen(jobId, JOB, { webhookError: reason.slice(0, 1000) }, { field: 'state', equals: state });
   }
 
   /** Records that the job's end was announced. */
@@ -265,12 +274,17 @@ export class JobLedger {
       urls: numberField(job, 'urls'),
       ...progress,
     });
-    const parent = stringField(job, 'parent');
     const redrives = members(job, 'redrives');
+    const optional = (field: 'parent' | 'webhook' | 'webhookError') => {
+      const value = stringField(job, field);
+      return value === undefined ? {} : { [field]: value };
+    };
     return {
       ...status,
-      ...(parent === undefined ? {} : { parent }),
+      ...optional('parent'),
       ...(redrives.length === 0 ? {} : { redrives }),
+      ...optional('webhook'),
+      ...optional('webhookError'),
     };
   }
 

@@ -27,7 +27,7 @@ export async function cancelJob(deps: SubmitDeps, jobId: string): Promise<JobSta
     if (state !== 'cancelling') throw new ConflictError(`Job ${jobId} has ended (${state}); there is nothing to cancel`);
   }
   // A job with nothing left in flight may have ended with this very request.
-  await announceEnd(deps.ledger, deps.events, jobId, deps.now());
+  await announceEnd(deps, jobId, true);
   return (await deps.ledger.getJob(jobId)) as JobStatus;
 }
 

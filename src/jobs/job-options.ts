@@ -39,6 +39,8 @@ export interface JobLimits {
    * maxBytes is capped at it and its concurrency at budget / maxBytes.
    */
   readonly bodyMemoryBytes: number;
+  /** True when the deployment has a webhook signing secret: only then may a job ask for a webhook. */
+  readonly webhooks: boolean;
 }
 
 /** The inclusive range a numeric option may take under these limits. */
@@ -124,6 +126,31 @@ export function createJobConfigs(base: EngineConfig, bodyMemoryBytes: number, ma
 export function manifestReason(bucket: string, key: string, limits: JobLimits): string | undefined {
   if (bucket !== limits.manifestBucket || !key.startsWith(MANIFEST_PREFIX) || key.length === MANIFEST_PREFIX.length) {
     return `must name an object under s3://${limits.manifestBucket}/${MANIFEST_PREFIX}`;
+  }
+  return undefined;
+}
+
+/** Longest webhook URL accepted. */
+export const MAX_WEBHOOK_CHARS = 2048;
+
+/**
+ * Checks a job's `webhook`: an http(s) URL the network guard would let through (an IP
+ * literal in a blocked range is refused here; a name is checked again, address by
+ * address, when the webhook is sent), on a deployment that can sign it.
+ */
+export function webhookReason(value: unknown, limits: JobLimits, guard: { checkUrl(url: URL): void }): string | undefined {
+  if (!limits.webhooks) return 'this deployment has no webhook signing secret (FANOUT_WEBHOOK_SECRET_PARAM)';
+  if (typeof value !== 'string' || value.length > MAX_WEBHOOK_CHARS) return `must be an http(s) URL of at most ${MAX_WEBHOOK_CHARS} characters`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  try {
+    guard.checkUrl(url);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
   return undefined;
 }

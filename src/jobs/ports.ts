@@ -54,6 +54,8 @@ export interface NewJob {
   readonly splitsTotal?: number;
   /** The job whose failures this one re-runs. */
   readonly parent?: string;
+  /** Where to POST the job's end (guarded, signed). */
+  readonly webhook?: string;
   readonly now: number;
 }
 
@@ -73,6 +75,9 @@ export interface JobStatus {
   readonly parent?: string;
   /** Jobs that re-run this one's failures. */
   readonly redrives?: readonly string[];
+  /** The webhook the job asked for, and why it could not be delivered, if it could not. */
+  readonly webhook?: string;
+  readonly webhookError?: string;
 }
 
 /** What a job's end announces (EventBridge `detail`, and a webhook's body). */

@@ -13,6 +13,7 @@ import { ManifestError } from './errors';
 import type { JobLedger } from './job-ledger';
 import { chunkMessageId, type PlanMessage, type RangeMessage, type SplitMessage } from './messages';
 import type { EventPublisher, QueuePublisher } from './ports';
+import type { WebhookDelivery } from './webhook';
 
 /** What the splitter needs. */
 export interface SplitDeps {
@@ -21,6 +22,7 @@ export interface SplitDeps {
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
   readonly events: EventPublisher;
+  readonly webhooks?: WebhookDelivery;
   readonly limits: ChunkLimits;
   readonly now: () => number;
   /** Bytes per range; defaults to {@link MANIFEST_RANGE_BYTES}. */
@@ -51,7 +53,7 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
   const lines = firstLines(stats);
   // Splits first: the job cannot look done while ranges are still to be registered.
   const ended = await deps.ledger.setSplitsTotal(msg.jobId, ranges.length, deps.now());
-  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
+  if (ended) await announceEnd(deps, msg.jobId);
   const messages = ranges.map((r, index) => {
     const body: RangeMessage = {
       kind: 'range',
@@ -83,7 +85,7 @@ export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<nu
   const group = rangeGroup(msg.index);
   const chunks = [...cutChunks(urls, { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
   const ended = await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
-  if (ended) await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
+  if (ended) await announceEnd(deps, msg.jobId);
   await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));
   return chunks.length;
 }
@@ -104,6 +106,6 @@ export async function handleSplitMessage(deps: SplitDeps, msg: SplitMessage, del
     const what = msg.kind === 'plan' ? 'planning the manifest' : `splitting manifest range ${msg.index}`;
     const why = error instanceof ManifestError ? '' : ' on the last delivery SQS allows';
     await deps.ledger.markFailed(msg.jobId, `Failed ${what}${why}: ${error instanceof Error ? error.message : String(error)}`, deps.now());
-    await announceEnd(deps.ledger, deps.events, msg.jobId, deps.now());
+    await announceEnd(deps, msg.jobId, delivery.lastReceive);
   }
 }

@@ -7,6 +7,7 @@ import type { ManifestReader } from './manifest';
 import { chunkMessageId, type JobOptions, type PlanMessage } from './messages';
 import type { UrlInput } from '../fetch/types';
 import { JOB_STATES, type EventPublisher, type QueuePublisher } from './ports';
+import type { WebhookDelivery } from './webhook';
 
 /** What submitting needs. */
 export interface SubmitDeps {
@@ -14,6 +15,7 @@ export interface SubmitDeps {
   readonly chunkQueue: QueuePublisher;
   readonly splitQueue: QueuePublisher;
   readonly events: EventPublisher;
+  readonly webhooks?: WebhookDelivery;
   readonly manifests: ManifestReader;
   readonly limits: ChunkLimits;
   /** What the deployment allows a job (options, manifest location). */
@@ -31,15 +33,20 @@ export interface SubmitOutcome {
 }
 
 /** A validated submission: an inline URL list or an S3 manifest. */
-export type JobSubmission =
+export type JobSubmission = (
   | { readonly kind: 'urls'; readonly urls: readonly string[]; readonly options: JobOptions }
-  | { readonly kind: 'manifest'; readonly bucket: string; readonly key: string; readonly options: JobOptions };
+  | { readonly kind: 'manifest'; readonly bucket: string; readonly key: string; readonly options: JobOptions }
+) & {
+  /** Where to POST the job's end (validated, guarded). */
+  readonly webhook?: string;
+};
 
 /** Submits either kind of job under `jobId`. */
 export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmission): Promise<SubmitOutcome> {
+  const webhook = submission.webhook === undefined ? {} : { webhook: submission.webhook };
   return submission.kind === 'urls'
-    ? submitUrls(deps, { jobId, urls: submission.urls, options: submission.options })
-    : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options });
+    ? submitUrls(deps, { jobId, urls: submission.urls, options: submission.options, ...webhook })
+    : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options, ...webhook });
 }
 
 /**
@@ -53,15 +60,22 @@ export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmis
  */
 export function submitUrls(
   deps: SubmitDeps,
-  job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions },
+  job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions; readonly webhook?: string },
 ): Promise<SubmitOutcome> {
-  return submitInputs(deps, { jobId: job.jobId, inputs: job.urls.map((url, i) => ({ url, line: i + 1 })), options: job.options });
+  const { urls, ...rest } = job;
+  return submitInputs(deps, { ...rest, inputs: urls.map((url, i) => ({ url, line: i + 1 })) });
 }
 
 /** {@link submitUrls} with line numbers of the caller's (a redrive keeps its parent's), and an optional parent. */
 export async function submitInputs(
   deps: SubmitDeps,
-  job: { readonly jobId: string; readonly inputs: readonly UrlInput[]; readonly options: JobOptions; readonly parent?: string },
+  job: {
+    readonly jobId: string;
+    readonly inputs: readonly UrlInput[];
+    readonly options: JobOptions;
+    readonly parent?: string;
+    readonly webhook?: string;
+  },
 ): Promise<SubmitOutcome> {
   const created = await deps.ledger.createJob({
     jobId: job.jobId,
@@ -69,6 +83,7 @@ export async function submitInputs(
     source: job.parent === undefined ? 'urls' : `redrive:${job.parent}`,
     splitsTotal: 1,
     ...(job.parent === undefined ? {} : { parent: job.parent }),
+    ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
     now: deps.now(),
   });
   const chunks = [...cutChunks(job.inputs, { jobId: job.jobId, options: job.options, group: INLINE_GROUP }, deps.limits)];
@@ -87,13 +102,14 @@ export async function submitInputs(
  */
 export async function submitManifest(
   deps: SubmitDeps,
-  job: { readonly jobId: string; readonly bucket: string; readonly key: string; readonly options: JobOptions },
+  job: { readonly jobId: string; readonly bucket: string; readonly key: string; readonly options: JobOptions; readonly webhook?: string },
 ): Promise<SubmitOutcome> {
   await deps.manifests.head(job.bucket, job.key);
   const created = await deps.ledger.createJob({
     jobId: job.jobId,
     options: job.options,
     source: `s3://${job.bucket}/${job.key}`,
+    ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
     now: deps.now(),
   });
   const outcome = { jobId: job.jobId, total: null, chunks: null, created };
@@ -114,7 +130,7 @@ async function queueing(deps: SubmitDeps, jobId: string, send: () => Promise<voi
   } catch (error) {
     const reason = `Queuing failed: ${error instanceof Error ? error.message : String(error)}`;
     await deps.ledger.markFailed(jobId, reason, deps.now());
-    await announceEnd(deps.ledger, deps.events, jobId, deps.now());
+    await announceEnd(deps, jobId, true);
     throw error;
   }
 }

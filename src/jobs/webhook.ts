@@ -37,10 +37,20 @@ export const WEBHOOK_RETRY: WebhookRetry = { attempts: 3, baseDelayMs: 1000, tim
 /** The webhook could not be delivered after every attempt. */
 export class WebhookError extends FanoutError<'WEBHOOK'> {
   override readonly name = 'WebhookError';
+  /** False when trying later cannot help (a 4xx, a refused address). */
+  readonly retryable: boolean;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
     super('WEBHOOK', message, options);
+    this.retryable = retryable;
   }
+}
+
+/** What delivering webhooks needs: a guarded sender and the deployment's signing secret. */
+export interface WebhookDelivery {
+  readonly sender: WebhookSender;
+  readonly secret: () => Promise<string>;
+  readonly retry?: WebhookRetry;
 }
 
 /** The signature header's value for `body` at `timestampS`. */
@@ -66,6 +76,7 @@ export async function deliverWebhook(
   const body = JSON.stringify(event);
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let last: unknown;
+  let retryable = true;
   for (let attempt = 0; attempt < retry.attempts; attempt += 1) {
     if (attempt > 0) await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
     const headers = {
@@ -77,13 +88,15 @@ export async function deliverWebhook(
       const { status } = await sender.post(url, body, headers, retry.timeoutMs);
       if (status >= 200 && status < 300) return;
       last = new Error(`HTTP ${status}`);
-      if (status !== 408 && status !== 429 && status < 500) break;
+      retryable = status === 408 || status === 429 || status >= 500;
     } catch (error) {
       last = error;
-      // A refused address is refused again: no point in trying.
-      if ((error as { code?: unknown } | null)?.code === 'BLOCKED_ADDRESS') break;
+      // A refused address (or a URL that is not one) is refused again: no point in trying.
+      const code = (error as { code?: unknown } | null)?.code;
+      retryable = code !== 'BLOCKED_ADDRESS' && code !== 'BAD_URL';
     }
+    if (!retryable) break;
   }
   const reason = last instanceof Error ? last.message : String(last);
-  throw new WebhookError(`Webhook for ${event.id} to ${url} not delivered: ${reason}`, { cause: last });
+  throw new WebhookError(`Webhook for ${event.id} to ${url} not delivered: ${reason}`, retryable, { cause: last });
 }

@@ -20,6 +20,8 @@ export interface LocalStackOptions {
   readonly lambdaPort?: number;
   /** API key; default `FANOUT_API_KEY` or a generated one. */
   readonly apiKey?: string;
+  /** Webhook signing secret; default `FANOUT_WEBHOOK_SECRET` or a generated one. */
+  readonly webhookSecret?: string;
   /** Extra environment for the functions (e.g. FANOUT_ALLOW_NET, FANOUT_TIMEOUT_MS). */
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** Rebuild functions on source changes (default false). */
@@ -44,6 +46,8 @@ export interface LocalStack {
   readonly httpUrl: string;
   readonly lambdaEndpoint: string;
   readonly apiKey: string;
+  /** The secret job webhooks are signed with. */
+  readonly webhookSecret: string;
   readonly consumerSource: SqsEventSource;
   readonly splitterSource: SqsEventSource;
   /** The local EventBridge bus the functions publish job events to, with what it received. */
@@ -97,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const serviceDir = options.serviceDir ?? REPO_ROOT;
   const log = options.log ?? (() => {});
   const apiKey = options.apiKey ?? process.env.FANOUT_API_KEY ?? randomBytes(24).toString('base64url');
+  const webhookSecret = options.webhookSecret ?? process.env.FANOUT_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url');
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -147,6 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         FANOUT_API_KEY: apiKey,
         // Locally the key is literal; an empty parameter name means "no SSM".
         FANOUT_API_KEY_PARAM: '',
+        FANOUT_WEBHOOK_SECRET: webhookSecret,
+        FANOUT_WEBHOOK_SECRET_PARAM: '',
         // The functions follow fault plans only locally, and only the event sources'
         // FaultInjector attaches them (none unless faults are configured).
         FANOUT_FAULT_INJECTION: '1',
@@ -170,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpUrl,
       lambdaEndpoint: offline.lambdaEndpoint,
       apiKey,
+      webhookSecret,
       consumerSource,
       splitterSource,
       eventBus,

@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { listenOnLoopback } from '../support/listen-loopback';
 import { allResults, api, countByLine, e2eEnv, submit, waitForJob } from './e2e-client';
 import { startTargetServer, type TargetServer } from './target-server';
 
@@ -50,6 +52,43 @@ describe('job lifecycle', () => {
       detail: { state: 'done', total: 3, succeeded: status.succeeded, failed: status.failed },
     });
   }, 100_000);
+
+  it.concurrent('POSTs a signed webhook a receiver can verify, and refuses a webhook to a blocked address', async () => {
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = await listenOnLoopback(
+      createServer((req, res) => {
+        const parts: Buffer[] = [];
+        req.on('data', (part: Buffer) => parts.push(part));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body: Buffer.concat(parts).toString('utf8') });
+          res.writeHead(204).end();
+        });
+      }),
+    );
+    try {
+      const token = randomUUID();
+      const res = await api('POST', '/jobs', {
+        body: JSON.stringify({ urls: [`${target.origin}/ok/${token}`], webhook: `${receiver.origin}/hook` }),
+      });
+      expect(res.status).toBe(202);
+      await waitForJob(res.body.jobId, 90_000);
+      const until = Date.now() + 30_000;
+      while (received.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+      const [hook] = received;
+      const event = JSON.parse(hook?.body ?? '{}') as { id: string; state: string; total: number };
+      expect(event).toMatchObject({ id: `${res.body.jobId}:done`, state: 'done', total: 1 });
+      expect(hook?.headers['x-fanout-event-id']).toBe(event.id);
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hook?.headers['x-fanout-signature'])) ?? [];
+      const expected = createHmac('sha256', e2eEnv('FANOUT_E2E_WEBHOOK_SECRET')).update(`${t}.${hook?.body}`).digest('hex');
+      expect(v1).toBe(expected);
+      expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(120);
+      const blocked = await api('POST', '/jobs', { body: JSON.stringify({ urls: [`${target.origin}/ok/${token}/2`], webhook: 'http://169.254.169.254/hook' }) });
+      expect(blocked.status).toBe(400);
+      expect(blocked.body.error.details).toEqual([{ field: 'webhook', reason: '169.254.169.254 is link-local (cloud metadata)' }]);
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
 
   it.concurrent('cancels a running job: no request reaches the target after the consumers see it, and every URL has a record', async () => {
     const token = `cancel-${randomUUID()}`;

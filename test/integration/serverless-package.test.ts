@@ -198,15 +198,23 @@ describe('serverless package (CloudFormation template)', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('lets only the consumer write results and only the API read the key parameter', () => {
+  it('lets only the consumer write results, only the API read the key parameter, and every function read only the webhook secret besides', () => {
     const allowed = (roleId: string): string[] =>
       statements()
         .filter(({ owner, statement }) => owner === roleId && statement.Effect === 'Allow')
         .flatMap(({ statement }) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+    const parameters = (roleId: string): string[] =>
+      statements()
+        .filter(({ owner, statement }) => owner === roleId && statement.Effect === 'Allow' && statement.Action === 'ssm:GetParameter')
+        .map(({ statement }) => JSON.stringify(statement.Resource));
     expect(allowed('ConsumerRole')).toContain('s3:PutObject');
     expect(allowed('ApiRole')).not.toContain('s3:PutObject');
-    expect(allowed('ApiRole')).toContain('ssm:GetParameter');
-    for (const role of ['ConsumerRole', 'SplitterRole', 'ScheduleRole']) expect(allowed(role)).not.toContain('ssm:GetParameter');
+    expect(parameters('ApiRole').some((r) => r.includes('/fanout/dev/api-key'))).toBe(true);
+    for (const role of ['ApiRole', 'ConsumerRole', 'SplitterRole', 'ScheduleRole']) {
+      expect(parameters(role).some((r) => r.includes('/fanout/dev/webhook-secret'))).toBe(true);
+      if (role !== 'ApiRole') expect(parameters(role).some((r) => r.includes('api-key'))).toBe(false);
+      expect(allowed(role)).toContain('events:PutEvents');
+    }
   });
 
   it('passes the API key parameter name to the api function and real resource refs to all', () => {

@@ -89,6 +89,7 @@ export default async function e2eGlobalSetup(): Promise<void> {
   Object.assign(process.env, {
     FANOUT_E2E_API_URL: stack.httpUrl,
     FANOUT_E2E_API_KEY: stack.apiKey,
+    FANOUT_E2E_WEBHOOK_SECRET: stack.webhookSecret,
     FANOUT_E2E_LAMBDA_ENDPOINT: stack.lambdaEndpoint,
     FANOUT_E2E_CONTROL_URL: controlListener.origin,
     FANOUT_E2E_QUEUE_URL: stack.resources.queueUrl,

@@ -38,6 +38,7 @@ const WIDEST: JobLimits = {
   }),
   manifestBucket: 'fanout-results-bucket',
   bodyMemoryBytes: 256 * 1024 * 1024,
+  webhooks: true,
 };
 
 const operations = (): [string, string, Operation][] =>
@@ -131,6 +132,8 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     ['options not an object', { urls: ['https://a.test/'], options: [] }],
     ['a manifest outside manifests/', { manifest: 's3://fanout-results-bucket/other/x' }],
     ['a body that is not an object', ['https://a.test/']],
+    ['a webhook', { urls: ['https://a.test/'], webhook: 'https://hooks.a.test/fanout' }],
+    ['a webhook that is not a string', { urls: ['https://a.test/'], webhook: 7 }],
   ])('agrees with the validator on a body with %s', (_label, body) => {
     let accepted = true;
     try {

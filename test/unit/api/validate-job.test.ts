@@ -4,7 +4,7 @@ import { ValidationError } from '../../../src/errors';
 import type { JobLimits } from '../../../src/jobs/job-options';
 
 /** A deployment whose engine allows at most 64 in flight, 8 per host, 30 s, 2 retries, 10 MiB. */
-const LIMITS: JobLimits = { engine: resolveEngineConfig({}), manifestBucket: 'bucket', bodyMemoryBytes: 1 << 28 };
+const LIMITS: JobLimits = { engine: resolveEngineConfig({ allowNet: ['127.0.0.1:9000'] }), manifestBucket: 'bucket', bodyMemoryBytes: 1 << 28, webhooks: true };
 
 function details(body: unknown): { field: string; reason: string }[] {
   try {
@@ -54,11 +54,19 @@ describe('validateJob', () => {
     [{ urls: ['a'], options: { concurrency: 65 } }, [{ field: 'options.concurrency', reason: "must be an integer from 1 to 64 (this deployment's limit)" }]],
     [{ urls: ['a'], options: { timeoutMs: 900_000 } }, [{ field: 'options.timeoutMs', reason: "must be an integer from 1 to 30000 (this deployment's limit)" }]],
     [{ urls: ['a'], options: { maxBytes: 2 ** 30 } }, [{ field: 'options.maxBytes', reason: "must be an integer from 0 to 10485760 (this deployment's limit)" }]],
+    [{ urls: ['a'], webhook: 'http://169.254.169.254/hook' }, [{ field: 'webhook', reason: '169.254.169.254 is link-local (cloud metadata)' }]],
+    [{ urls: ['a'], webhook: 'ftp://127.0.0.1:9000/' }, [{ field: 'webhook', reason: expect.stringContaining('http') }]],
+    [{ urls: ['a'], webhook: 'not a url' }, [{ field: 'webhook', reason: 'must be an absolute http(s) URL' }]],
     [{ manifest: 's3://other-bucket/manifests/k' }, [{ field: 'manifest', reason: 'must name an object under s3://bucket/manifests/' }]],
     [{ manifest: 's3://bucket/results/k' }, [{ field: 'manifest', reason: 'must name an object under s3://bucket/manifests/' }]],
     [{ urls: ['a'], options: { userAgent: 'x' } }, [{ field: 'options.userAgent', reason: expect.stringContaining('unknown option') }]],
   ])('refuses %j', (body, want) => {
     expect(details(body)).toEqual(want);
+  });
+
+  it('accepts a webhook the guard lets through, and only on a deployment that can sign it', () => {
+    expect(validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, LIMITS)).toMatchObject({ webhook: 'http://127.0.0.1:9000/hook' });
+    expect(() => validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, { ...LIMITS, webhooks: false })).toThrow(ValidationError);
   });
 
   it('refuses a body that is not an object', () => {

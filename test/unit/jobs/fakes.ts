@@ -161,6 +161,7 @@ export const TEST_JOB_LIMITS: JobLimits = {
   engine: resolveEngineConfig({}),
   manifestBucket: 'bucket',
   bodyMemoryBytes: 256 * 1024 * 1024,
+  webhooks: true,
 };
 
 /** The in-memory ledger, stores and queues that submitting and splitting jobs use, at a fixed clock. */

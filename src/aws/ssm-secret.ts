@@ -1,11 +1,11 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 /**
- * Returns a function that reads the API key from an SSM parameter once and caches it
- * for the life of the process (module scope in the handler). A failed read is not
- * cached, so the next request tries again.
+ * Returns a function that reads a secret (the API key, the webhook signing secret) from
+ * an SSM SecureString parameter once and caches it for the life of the process (module
+ * scope in the handler). A failed read is not cached, so the next call tries again.
  */
-export function ssmApiKey(parameterName: string, client: SSMClient = new SSMClient({})): () => Promise<string> {
+export function ssmSecret(parameterName: string, client: SSMClient = new SSMClient({})): () => Promise<string> {
   let cached: Promise<string> | undefined;
   return () => {
     cached ??= client
