@@ -4,11 +4,13 @@ import { loadAppConfig } from '../src/config/app-config';
 import { createEngine } from '../src/fetch/engine';
 import { createJobConfigs } from '../src/jobs/job-options';
 import { createLogger } from '../src/observability/logger';
+import { createMetrics } from '../src/observability/metrics';
 
 // Module scope: clients and the engine (with its connection pool) outlive one invocation.
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config);
 const logger = createLogger({ level: config.logLevel });
+const metrics = createMetrics(logger);
 const engine = createEngine(config.engine);
 const configFor = createJobConfigs(config.engine, config.bodyMemoryBytes);
 
@@ -21,4 +23,5 @@ export const handler = createConsumerHandler({
   maxReceiveCount: config.chunkMaxReceiveCount,
   faultInjection: config.faultInjection,
   log: logger,
+  metrics,
 });
