@@ -3,10 +3,14 @@ import { createPipeline } from '../src/aws/pipeline';
 import { loadAppConfig } from '../src/config/app-config';
 import { createEngine } from '../src/fetch/engine';
 import { createJobConfigs } from '../src/jobs/job-options';
+import { createLogger } from '../src/observability/logger';
+import { createMetrics } from '../src/observability/metrics';
 
 // Module scope: clients and the engine (with its connection pool) outlive one invocation.
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config);
+const logger = createLogger({ level: config.logLevel });
+const metrics = createMetrics(logger);
 const engine = createEngine(config.engine);
 const configFor = createJobConfigs(config.engine, config.bodyMemoryBytes);
 
@@ -18,4 +22,6 @@ export const handler = createConsumerHandler({
   deadlineMarginMs: config.deadlineMarginMs,
   maxReceiveCount: config.chunkMaxReceiveCount,
   faultInjection: config.faultInjection,
+  log: logger,
+  metrics,
 });

@@ -1,13 +1,16 @@
 import { createSplitterHandler } from '../src/api/lambda-handlers';
 import { createPipeline } from '../src/aws/pipeline';
 import { loadAppConfig } from '../src/config/app-config';
+import { createLogger } from '../src/observability/logger';
 
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config);
+const logger = createLogger({ level: config.logLevel });
 
 /** SQS split queue → plan a manifest / cut one of its ranges into chunks. */
 export const handler = createSplitterHandler({
   ...pipeline,
   maxReceiveCount: config.splitMaxReceiveCount,
   faultInjection: config.faultInjection,
+  log: logger,
 });

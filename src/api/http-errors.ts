@@ -1,5 +1,6 @@
 import { FanoutError, ValidationError } from '../errors';
 import { PIPELINE_ERROR_CODES } from '../jobs/errors';
+import type { Logger } from '../observability/logger';
 
 /** An HTTP answer before it is shaped for API Gateway. */
 export interface HttpReply {
@@ -9,9 +10,6 @@ export interface HttpReply {
   /** The answer's media type when it is not JSON (the report is `text/html`). */
   readonly contentType?: string;
 }
-
-/** Logs one structured line; the default writes JSON to stderr (CloudWatch). */
-export type Logger = (entry: Record<string, unknown>) => void;
 
 /** Status per error code for errors that are the caller's fault (their message is exposed). */
 const CLIENT_ERRORS: Readonly<Record<string, number>> = {
@@ -46,7 +44,7 @@ export function errorReply(error: unknown, requestId: string, log: Logger): Http
       return { statusCode: status, body: { error: { code: error.code, message: error.message } } };
     }
   }
-  const e = error instanceof Error ? error : new Error(String(error));
-  log({ level: 'error', msg: 'request failed', requestId, error: { name: e.name, message: e.message, stack: e.stack } });
+  // Powertools prints an Error's name, message, stack and own keys (its `code`).
+  log.error('request failed', { requestId, error: error instanceof Error ? error : new Error(String(error)) });
   return { statusCode: 500, body: { error: { code: 'INTERNAL', message: 'Internal error', requestId } } };
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { checkApiKey, type ApiKeySource } from './api-key';
-import { errorReply, type HttpReply, type Logger } from './http-errors';
+import { errorReply, type HttpReply } from './http-errors';
 import { parseJsonBody } from './json-body';
 import { isPublicRoute, route, type RouteDeps } from './routes';
 
@@ -10,15 +11,12 @@ const ANSWER_MARGIN_MS = 3_000;
 /** What the API Lambda needs, built once at module scope. */
 export interface ApiDeps extends RouteDeps {
   readonly apiKey: ApiKeySource;
+  /** Root logger (default: Powertools to stdout); each invocation logs through a child with its context. */
   readonly log?: Logger;
 }
 
 /** The API Lambda's signature (API Gateway HTTP API, payload format 2.0). */
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const logJson: Logger = (entry) => {
-  console.error(JSON.stringify(entry));
-};
 
 function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
   if (reply.contentType !== undefined && typeof reply.body === 'string') {
@@ -41,7 +39,7 @@ function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
  * export const handler = createHttpHandler(deps); // handlers/api.ts
  */
 export function createHttpHandler(deps: ApiDeps): HttpHandler {
-  const log = deps.log ?? logJson;
+  const logger = deps.log ?? createLogger();
   return async (event, context) => {
     const requestId = context.awsRequestId || event.requestContext?.requestId || 'unknown';
     try {
@@ -58,7 +56,7 @@ export function createHttpHandler(deps: ApiDeps): HttpHandler {
       });
       return shape(reply);
     } catch (error) {
-      return shape(errorReply(error, requestId, log));
+      return shape(errorReply(error, requestId, invocationLogger(logger, context)));
     }
   };
 }

@@ -4,15 +4,13 @@ import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '..
 import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/faults';
 import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/messages';
 import { handleSplitMessage, type SplitDeps } from '../jobs/split-manifest';
-import type { Logger } from './http-errors';
+import { ConsumerMetrics } from '../observability/consumer-metrics';
+import { createLogger, invocationLogger, type Logger } from '../observability/logger';
+import { createMetrics, type Metrics } from '../observability/metrics';
 import { processSqsBatch } from './sqs-batch';
 
 /** An SQS-triggered Lambda with partial batch responses. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-const logJson: Logger = (entry) => {
-  console.error(JSON.stringify(entry));
-};
 
 /** How a function learns about the deliveries of its queue. */
 export interface DeliverySettings {
@@ -20,6 +18,7 @@ export interface DeliverySettings {
   readonly maxReceiveCount: number;
   /** Follow fault plans attached to messages (local stack only; see src/jobs/faults.ts). */
   readonly faultInjection?: boolean;
+  /** Root logger (default: Powertools to stdout); see src/observability/logger.ts. */
   readonly log?: Logger;
 }
 
@@ -43,30 +42,41 @@ function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan |
  * others and loses its part of the deadline.
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.
+ * Metrics (src/observability/consumer-metrics.ts) are printed once per invocation,
+ * also when it fails as a whole.
  */
-export function createConsumerHandler(deps: ConsumeDeps & DeliverySettings & { readonly deadlineMarginMs: number }): SqsHandler {
-  const log = deps.log ?? logJson;
-  return (event, context) => {
+export function createConsumerHandler(
+  deps: ConsumeDeps & DeliverySettings & { readonly deadlineMarginMs: number; readonly metrics?: Metrics },
+): SqsHandler {
+  const logger = deps.log ?? createLogger();
+  const metrics = deps.metrics ?? createMetrics(logger);
+  return async (event, context) => {
+    metrics.captureColdStartMetric(context.functionName);
+    const tally = new ConsumerMetrics();
     const deadline = Date.now() + context.getRemainingTimeInMillis() - deps.deadlineMarginMs;
     const share = Math.max(1, event.Records.length);
     const shared: ConsumeDeps = { ...deps, configFor: (options) => shareOf(deps.configFor(options), share) };
-    return processSqsBatch(
-      event,
-      async (record) => {
+    try {
+      return await processSqsBatch(event, consumeRecord, invocationLogger(logger, context), { fatal: isInjectedKill });
+    } finally {
+      tally.publish(metrics, context.functionName);
+    }
+
+    async function consumeRecord(record: SQSRecord, log: Logger): Promise<void> {
+      const lastReceive = isLastReceive(record, deps.maxReceiveCount);
+      await tally.chunk(lastReceive, async () => {
         const msg = parseChunkMessage(record.body);
+        // This record's own logger: chunks of one batch run at once, so the keys go on
+        // the child, never on a logger the other chunks share.
+        log.appendPersistentKeys({ jobId: msg.jobId, chunkId: chunkMessageId(msg) });
         const plan = faultPlanOf(record, deps);
         const checkpoint = checkpointFor(plan);
-        const delivery: Delivery = {
-          id: newDeliveryId(),
-          lastReceive: isLastReceive(record, deps.maxReceiveCount),
-          ...(checkpoint === undefined ? {} : { checkpoint }),
-        };
+        const delivery: Delivery = { id: newDeliveryId(), lastReceive, ...(checkpoint === undefined ? {} : { checkpoint }) };
         const outcome = await consumeChunk(withFaults(shared, plan), msg, delivery, deadline);
-        log({ level: 'info', msg: 'chunk consumed', jobId: msg.jobId, chunkId: chunkMessageId(msg), delivery: delivery.id, ...outcome });
-      },
-      log,
-      { fatal: isInjectedKill },
-    );
+        log.info('chunk consumed', { deliveryId: delivery.id, lastReceive, ...outcome });
+        return outcome;
+      });
+    }
   };
 }
 
@@ -93,17 +103,17 @@ export function shareOf(config: EngineConfig, n: number): EngineConfig {
 
 /** The splitter: plan and range messages of manifest jobs. */
 export function createSplitterHandler(deps: SplitDeps & DeliverySettings): SqsHandler {
-  const log = deps.log ?? logJson;
-  return (event) =>
+  const logger = deps.log ?? createLogger();
+  return (event, context) =>
     processSqsBatch(
       event,
-      async (record) => {
+      async (record, log) => {
         const plan = faultPlanOf(record, deps);
-        await handleSplitMessage(withFaults(deps, plan), parseSplitMessage(record.body), {
-          lastReceive: isLastReceive(record, deps.maxReceiveCount),
-        });
+        const msg = parseSplitMessage(record.body);
+        log.appendPersistentKeys({ jobId: msg.jobId });
+        await handleSplitMessage(withFaults(deps, plan), msg, { lastReceive: isLastReceive(record, deps.maxReceiveCount) });
       },
-      log,
+      invocationLogger(logger, context),
       { fatal: isInjectedKill },
     );
 }

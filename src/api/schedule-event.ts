@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { ValidationError } from '../errors';
 import { submitScheduled } from '../jobs/scheduled-submit';
 import type { SubmitDeps, SubmitOutcome } from '../jobs/submit-job';
+import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { validateJob } from './validate-job';
 
 /** A schedule function's handler. */
@@ -25,7 +26,7 @@ export function runKeyOf(event: Readonly<Record<string, unknown>>, context: Pick
  * job is validated like a `POST /jobs` body and submitted under an id derived from the
  * schedule name and the run key, so a retried tick does not start a second job.
  */
-export function createScheduleHandler(deps: SubmitDeps): ScheduleHandler {
+export function createScheduleHandler(deps: SubmitDeps, logger: Logger = createLogger()): ScheduleHandler {
   return async (event, context) => {
     const input = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
     const name = input['name'];
@@ -34,6 +35,9 @@ export function createScheduleHandler(deps: SubmitDeps): ScheduleHandler {
     }
     const { urls, manifest, options } = input;
     const submission = validateJob({ urls, manifest, options }, deps.jobLimits);
-    return submitScheduled(deps, { name, runKey: runKeyOf(input, context), submission });
+    const runKey = runKeyOf(input, context);
+    const outcome = await submitScheduled(deps, { name, runKey, submission });
+    invocationLogger(logger, context).info('scheduled job submitted', { schedule: name, runKey, ...outcome });
+    return outcome;
   };
 }

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Logger } from './http-errors';
+import type { Logger } from '../observability/logger';
 
 /**
  * Runs `handle` on the records of an SQS batch, `parallel` at a time, and answers in Lambda's
@@ -8,20 +8,30 @@ import type { Logger } from './http-errors';
  * the DLQ after maxReceiveCount). The others are deleted. An error that `fatal` picks
  * (an injected kill) fails the whole invocation instead, as a crashed Lambda would:
  * nothing is deleted and every record comes back.
+ *
+ * Each record gets its own child of `log` (keys `messageId`, `receiveCount`), which
+ * `handle` may give more keys (the job and chunk ids); its failure is logged through
+ * that child, so the line names what failed even while other records run.
  */
 export async function processSqsBatch(
   event: SQSEvent,
-  handle: (record: SQSRecord) => Promise<void>,
+  handle: (record: SQSRecord, log: Logger) => Promise<void>,
   log: Logger,
   options: { readonly parallel?: number; readonly fatal?: (error: unknown) => boolean } = {},
 ): Promise<SQSBatchResponse> {
   const parallel = options.parallel ?? Number.POSITIVE_INFINITY;
   const outcomes: PromiseSettledResult<void>[] = [];
+  const logs: Logger[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < event.Records.length) {
       const i = next++;
-      outcomes[i] = await handle(event.Records[i] as SQSRecord).then(
+      const record = event.Records[i] as SQSRecord;
+      const recordLog = log.createChild({
+        persistentKeys: { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1') },
+      });
+      logs[i] = recordLog;
+      outcomes[i] = await handle(record, recordLog).then(
         (value): PromiseSettledResult<void> => ({ status: 'fulfilled', value }),
         (reason: unknown): PromiseSettledResult<void> => ({ status: 'rejected', reason }),
       );
@@ -34,14 +44,8 @@ export async function processSqsBatch(
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') return;
     const record = event.Records[i] as SQSRecord;
-    const e = outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
-    log({
-      level: 'error',
-      msg: 'record failed',
-      messageId: record.messageId,
-      receiveCount: record.attributes?.ApproximateReceiveCount,
-      error: { name: e.name, code: (e as { code?: unknown }).code, message: e.message, stack: e.stack },
-    });
+    const error = outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
+    (logs[i] ?? log).error('record failed', { error });
     batchItemFailures.push({ itemIdentifier: record.messageId });
   });
   return { batchItemFailures };

@@ -7,6 +7,7 @@ import { ConfigError, UsageError } from '../errors';
 import { createEngine } from '../fetch/engine';
 import { JsonlWriter } from '../io/jsonl-writer';
 import { readUrlLines } from '../io/read-url-lines';
+import { diagnosticsLogger, logFailure } from './diagnostics';
 import type { CliIo } from './io';
 import { Progress } from './progress';
 import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
@@ -52,7 +53,9 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --out FILE               write JSONL results here (default stdout)
   --no-hash                skip sha256 of bodies
   --json                   print a JSON summary line to stdout at the end
-  --no-progress            no progress on stderr`;
+  --no-progress            no progress on stderr
+  --log-level LEVEL        diagnostics on stderr as JSON lines: error, warn, info, debug
+                           (info: run start and end; debug: also one line per failed URL)`;
 
 /** `fanout fetch`: the engine in one process, results as JSON lines. */
 export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -62,6 +65,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const inputPath = positionals[0] as string;
   const config = configFromFlags(values);
+  const log = diagnosticsLogger(values['log-level'], io.stderr);
 
   const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
   const out = values.out === undefined ? io.stdout : await openOutput(values.out as string);
@@ -74,18 +78,23 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const stopListening = abortOnStopSignals(stop);
   const cpuBefore = process.cpuUsage();
   let bytes = 0;
+  log.info('run started', { input: inputPath, concurrency: config.concurrency, perHost: config.perHost, retries: config.retries, timeoutMs: config.timeoutMs });
   try {
     const summary = await engine.run(readUrlLines(input, config.maxUrlLength), {
       signal: stop.signal,
       stopGraceMs: STOP_GRACE_MS,
       onResult(result) {
         bytes += result.bytes;
+        logFailure(log, result);
         progress?.record(result.ok);
         return writer.write(result);
       },
     });
     const cpu = process.cpuUsage(cpuBefore);
     progress?.stop();
+    if (stop.signal.aborted) log.warn('stopped by a signal: URLs not started are recorded as NOT_ATTEMPTED');
+    const { total, ok, failed, notAttempted, errors, elapsedMs } = summary;
+    log.info('run finished', { total, ok, failed, notAttempted, errors, elapsedMs });
     await writer.close();
     if (values.json === true) {
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -130,6 +139,7 @@ function parseFetchArgs(argv: readonly string[]) {
         hash: { type: 'boolean' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
+        'log-level': { type: 'string' },
       },
     });
   } catch (err) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { LOG_LEVELS, type LogLevelName } from '../observability/logger';
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './engine-config';
 
 /** Where each AWS client sends its requests; unset in AWS, loopback emulators locally. */
@@ -46,6 +47,8 @@ export interface AppConfig {
   readonly bodyMemoryBytes: number;
   /** Follow fault plans on messages (`FANOUT_FAULT_INJECTION=1`; the local stack only). */
   readonly faultInjection: boolean;
+  /** Lowest level the functions log (`POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL`; default `info`). */
+  readonly logLevel: LogLevelName;
 }
 
 /** Defaults, documented in the README's configuration reference. */
@@ -105,6 +108,22 @@ function flag(env: Env, key: string): boolean {
   if (raw === undefined || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new ConfigError(`Expected \`${key}\` to be 1 or 0, got \`${raw}\``);
+}
+
+/**
+ * The log level, checked here because Powertools ignores a value it does not know
+ * and logs at `info` without a word. Both keys are Powertools' own, so the same
+ * setting works for a function that reads them directly.
+ */
+function logLevel(env: Env): LogLevelName {
+  for (const key of ['POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']) {
+    const raw = optional(env, key);
+    if (raw === undefined) continue;
+    const level = LOG_LEVELS.find((name) => name === raw.toLowerCase());
+    if (level === undefined) throw new ConfigError(`Expected \`${key}\` to be one of ${LOG_LEVELS.join(', ')}, got \`${raw}\``);
+    return level;
+  }
+  return 'info';
 }
 
 /** Environment variable per engine key that the pipeline lets the operator set. */
@@ -167,5 +186,6 @@ export function loadAppConfig(env: Env): AppConfig {
       2 ** 40,
     ),
     faultInjection: flag(env, 'FANOUT_FAULT_INJECTION'),
+    logLevel: logLevel(env),
   });
 }

@@ -32,6 +32,7 @@ import type { ChunkClaim, JobLedger } from './job-ledger';
 import { isCancelled } from './job-state';
 import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
 import type { EventPublisher, QueuePublisher, ResultStore } from './ports';
+import { NO_RESULTS, tallyResults, type ResultTally } from './result-tally';
 import type { WebhookDelivery } from './webhook';
 
 /** What consuming a chunk needs. */
@@ -58,8 +59,12 @@ export interface Delivery {
   readonly checkpoint?: (step: ConsumeStep) => void;
 }
 
-/** What became of a delivery. */
-export interface ConsumeOutcome {
+/**
+ * What became of a delivery. Its `bytes` and `errors` tally only the records this
+ * delivery's own claim stored (zero and empty when it finished an earlier claim), so
+ * metrics summed over deliveries count each stored record once.
+ */
+export interface ConsumeOutcome extends ResultTally {
   /** True when this delivery's claim won; false when it finished an earlier one. */
   readonly claimed: boolean;
   readonly succeeded: number;
@@ -86,6 +91,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   const chunkId = chunkMessageId(msg);
   let claim = await deps.ledger.getClaim(msg.jobId, chunkId);
   let claimed = false;
+  let tally = NO_RESULTS;
   if (claim === undefined) {
     const job = await deps.ledger.completion(msg.jobId);
     if (job === undefined) throw new NotFoundError(`No job ${msg.jobId} for chunk ${chunkId}`);
@@ -109,6 +115,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
     const result = await deps.ledger.claim(msg.jobId, chunkId, mine);
     claim = result.claim;
     claimed = result.won;
+    if (claimed) tally = tallyResults(outcome.results);
     // A losing delivery's object is never read (only claimed objects are); removing it only saves storage.
     if (!claimed) await deps.results.deleteObject(objectKey).catch(() => undefined);
   }
@@ -123,7 +130,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   const ended = await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
   step('after-count');
   if (ended) await announceEnd(deps, msg.jobId, delivery.lastReceive);
-  return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length };
+  return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length, ...tally };
 }
 
 /** A fetched chunk: final records (in line order) and the positions of URLs to re-queue. */

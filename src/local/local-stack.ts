@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { createLogger } from '../observability/logger';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startLocalEventBus, type LocalEventBus } from './event-bus';
 import { createLocalResources, localClients, type LocalClients, type LocalResources } from './local-resources';
@@ -80,7 +81,8 @@ function eventSource(
     maximumConcurrency: settings.maximumConcurrency,
     reportBatchItemFailures: settings.reportBatchItemFailures,
     functionTimeoutS: settings.functionTimeoutS,
-    log,
+    // The same Powertools logger as the functions', writing into the stack's own output.
+    log: createLogger({ write: log }),
   });
 }
 

@@ -6,6 +6,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { createLogger, type Logger } from '../observability/logger';
 import { FaultInjector } from './fault-injector';
 import type { EventSourceSettings } from './pipeline-settings';
 import { buildSqsEvent, failedItemIds } from './sqs-event';
@@ -17,8 +18,12 @@ export interface SqsEventSourceOptions extends EventSourceSettings {
   /** serverless-offline's Lambda endpoint, e.g. `http://127.0.0.1:3002`. */
   readonly lambdaEndpoint: string;
   readonly region?: string;
-  /** One line per notable event (invocation errors, whole-batch failures). */
-  readonly log?: (line: string) => void;
+  /**
+   * Where notable events go (failed invocations, poll and delete errors, faults applied),
+   * one structured line each; the stack gives a logger writing to its own output
+   * (see src/local/local-stack.ts). None: silent.
+   */
+  readonly log?: Logger;
   /** The queue's visibility timeout: a held message is kept this long (plus a little) before the invocation. */
   readonly visibilityTimeoutS?: number;
 }
@@ -86,6 +91,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  */
 export class SqsEventSource {
   readonly #options: SqsEventSourceOptions;
+  readonly #log: Logger;
   readonly #lambda: LambdaClient;
   readonly #abort = new AbortController();
   readonly #stats: SqsEventSourceStats = {
@@ -111,6 +117,9 @@ export class SqsEventSource {
       throw new RangeError(`Expected maximumConcurrency to be a positive integer, got ${options.maximumConcurrency}`);
     }
     this.#options = options;
+    this.#log = (options.log ?? createLogger({ level: 'silent' })).createChild({
+      persistentKeys: { eventSource: 'sqs', functionName: options.functionName },
+    });
     this.#lambda = new LambdaClient({
       region: options.region ?? 'us-east-1',
       endpoint: options.lambdaEndpoint,
@@ -138,7 +147,7 @@ export class SqsEventSource {
       Array.from({ length: this.#options.maximumConcurrency }, () =>
         this.#lambda
           .send(new InvokeCommand({ FunctionName: this.#options.functionName, Payload: Buffer.from(JSON.stringify(event)) }))
-          .catch((error: unknown) => this.#log(`warm-up failed: ${describe(error)}`)),
+          .catch((error: unknown) => this.#log.warn('warm-up failed', { error })),
       ),
     );
   }
@@ -177,7 +186,7 @@ export class SqsEventSource {
         if (!ok) await delay(FAILURE_BACKOFF_MS, signal);
       } catch (error) {
         if (signal.aborted) return;
-        this.#log(`poll error: ${describe(error)}`);
+        this.#log.warn('poll failed', { error });
         await delay(FAILURE_BACKOFF_MS, signal);
       }
     }
@@ -236,7 +245,7 @@ export class SqsEventSource {
    */
   async #invoke(received: readonly Message[]): Promise<boolean> {
     const planned = this.faults.plan(received);
-    if (planned.applied.length > 0) this.#log(`faults: ${planned.applied.join(', ')}`);
+    if (planned.applied.length > 0) this.#log.info('faults applied', { faults: planned.applied });
     if (planned.hold) await delay(((this.#options.visibilityTimeoutS ?? 0) + 1) * 1000, this.#abort.signal);
     const messages = planned.messages;
     if (planned.duplicate === 'concurrent') {
@@ -285,7 +294,7 @@ export class SqsEventSource {
       this.#stats.failedInvocations += 1;
       this.#stats.invokeMs += Date.now() - started;
       if (!this.#abort.signal.aborted) {
-        this.#log(`${functionName}: batch of ${messages.length} failed, left for redelivery: ${describe(error)}`);
+        this.#log.warn('batch failed, left for redelivery', { messages: messages.length, error });
       }
       return null;
     }
@@ -305,15 +314,7 @@ export class SqsEventSource {
       this.#stats.messagesDeleted += result.Successful?.length ?? 0;
       // A receipt handle can be stale when an invocation outlived the visibility
       // timeout; the message is then redelivered, as in AWS.
-      for (const failed of result.Failed ?? []) this.#log(`delete failed: ${failed.Code ?? ''} ${failed.Message ?? ''}`);
+      for (const failed of result.Failed ?? []) this.#log.warn('delete failed', { code: failed.Code, reason: failed.Message });
     }
   }
-
-  #log(line: string): void {
-    this.#options.log?.(`[sqs→${this.#options.functionName}] ${line}`);
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -7,7 +7,8 @@
  * FANOUT_HTTP_PORT (3000), FANOUT_LAMBDA_PORT (3002), FANOUT_DEMO_PORT (8081; FANOUT_DEMO=0
  * for no demo site), FANOUT_FAULTS (random:<p>[:<seed>] or JSON fault rules, for the
  * event sources), FANOUT_ALLOW_NET and the other
- * FANOUT_* engine defaults (passed to the functions), FANOUT_VERBOSE=1 for all logs.
+ * FANOUT_* engine defaults and POWERTOOLS_LOG_LEVEL (passed to the functions),
+ * FANOUT_VERBOSE=1 for all logs.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors';
@@ -26,8 +27,9 @@ function port(key: string, fallback: number): number {
   return n;
 }
 
-/** Engine defaults and the network allowance the functions take from this environment. */
+/** Engine defaults, the network allowance and the log level the functions take from this environment. */
 const PASSED_THROUGH = [
+  'POWERTOOLS_LOG_LEVEL',
   'FANOUT_ALLOW_NET',
   'FANOUT_CONCURRENCY',
   'FANOUT_PER_HOST',

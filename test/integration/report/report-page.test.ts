@@ -13,6 +13,7 @@ import { MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIM
 import { MemoryLedgerStore } from '../../unit/jobs/memory-ledger-store';
 import { httpEvent, lambdaContext } from '../../unit/api/events';
 import { runFanout } from '../helpers/fanout-bin';
+import { capturedLogs } from '../../unit/observability/captured-logs';
 
 /** Screenshots are kept here (git-ignored) for a person to look at after the run. */
 const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts', 'report');
@@ -145,7 +146,7 @@ if (!haveChromium) {
       ledger,
       results,
       apiKey: async () => 'k',
-      log: () => undefined,
+      log: capturedLogs().log,
     });
     const res = await handler(httpEvent('GET', '/jobs/job-report/report', { headers: { 'x-api-key': 'k' } }), lambdaContext());
     expect(res.statusCode).toBe(200);

@@ -27,6 +27,7 @@ describe('loadAppConfig', () => {
       splitMaxReceiveCount: 5,
       bodyMemoryBytes: 256 * 1024 * 1024,
       faultInjection: false,
+      logLevel: 'info',
     });
     expect(config.apiKey).toBeUndefined();
     // Lambda's memory size sets the body budget; the fault plans stay off unless asked for.
@@ -57,12 +58,18 @@ describe('loadAppConfig', () => {
     expect(config).toMatchObject({ apiKey: 'k', chunkUrls: 50, chunkBytes: 32000, deadlineMarginMs: 5000, publicUrl: 'http://127.0.0.1:3000' });
   });
 
+  it('takes the log level from POWERTOOLS_LOG_LEVEL before LOG_LEVEL, in any case', () => {
+    expect(loadAppConfig({ ...base, LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(loadAppConfig({ ...base, POWERTOOLS_LOG_LEVEL: 'Debug', LOG_LEVEL: 'error' }).logLevel).toBe('debug');
+  });
+
   it.each([
     [{ FANOUT_TABLE: '' }, 'Expected `FANOUT_TABLE` to be set, got ``'],
     [{ FANOUT_CHUNK_URLS: 'abc' }, 'Expected `FANOUT_CHUNK_URLS` to be an integer from 1 to 10000, got `abc`'],
     [{ FANOUT_CHUNK_BYTES: '2000000' }, 'Expected `FANOUT_CHUNK_BYTES` to be an integer from 1024 to 1000000, got `2000000`'],
     [{ FANOUT_SQS_ENDPOINT: 'ftp://x' }, 'Expected `FANOUT_SQS_ENDPOINT` to be an http(s) URL, got `ftp://x`'],
     [{ FANOUT_CONCURRENCY: '0' }, 'Expected `FANOUT_CONCURRENCY` to be an integer from 1 to 10000, got `0`'],
+    [{ LOG_LEVEL: 'verbose' }, 'Expected `LOG_LEVEL` to be one of trace, debug, info, warn, error, critical, silent, got `verbose`'],
   ])('names the key and the value of a bad setting: %j', (override, message) => {
     expect(() => loadAppConfig({ ...base, ...override })).toThrow(new ConfigError(message));
   });

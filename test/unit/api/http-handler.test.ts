@@ -3,6 +3,7 @@ import { MAX_BODY_BYTES } from '../../../src/api/json-body';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import { MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { capturedLogs } from '../observability/captured-logs';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'secret-key';
@@ -14,7 +15,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
   const results = new MemoryResults();
   const chunkQueue = new MemoryQueue();
   const manifests = new MemoryManifests();
-  const logs: Record<string, unknown>[] = [];
+  const { log, lines: logs } = capturedLogs();
   let n = 0;
   const handler = createHttpHandler({
     submit: {
@@ -32,7 +33,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
     apiKey: async () => KEY,
     publicUrl: 'http://127.0.0.1:3000',
     newJobId: () => `job-${++n}`,
-    log: (entry) => logs.push(entry),
+    log,
     ...overrides,
   });
   const call = async (...args: Parameters<typeof httpEvent>) => {

@@ -6,6 +6,7 @@ import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { ChunkMessage } from '../../../src/jobs/messages';
 import { FakeEngine, MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { capturedLogs } from '../observability/captured-logs';
 import { lambdaContext, sqsEvent } from './events';
 
 const NOW = Date.UTC(2026, 10, 24);
@@ -29,7 +30,7 @@ async function consumerSetup(engine = new FakeEngine(), faultInjection = false) 
   await jobs.createJob({ jobId: 'job', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
   await jobs.registerGroup('job', { group: 'c', chunks: 2, urls: 3 }, NOW);
   const results = new MemoryResults();
-  const logs: Record<string, unknown>[] = [];
+  const { log, lines: logs } = capturedLogs();
   const handler = createConsumerHandler({
     engine,
     configFor: () => ENGINE_CONFIG,
@@ -41,7 +42,7 @@ async function consumerSetup(engine = new FakeEngine(), faultInjection = false) 
     deadlineMarginMs: 10_000,
     maxReceiveCount: 3,
     faultInjection,
-    log: (e) => logs.push(e),
+    log,
   });
   return { handler, jobs, results, logs, engine };
 }
@@ -150,7 +151,7 @@ describe('splitter handler', () => {
       limits: { urls: 10, bytes: 60_000 },
       now: () => NOW,
       maxReceiveCount: 3,
-      log: () => undefined,
+      log: capturedLogs().log,
     });
     const plan = JSON.stringify({ kind: 'plan', jobId: 'm', bucket: 'b', key: 'k', options: {} });
     const res = await handler(sqsEvent([plan, '{"kind":"other"}']), lambdaContext());

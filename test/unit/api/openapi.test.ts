@@ -11,6 +11,7 @@ import { JOB_OPTION_KEYS, MANIFEST_PREFIX, type JobLimits } from '../../../src/j
 import { JOB_STATES } from '../../../src/jobs/ports';
 import { MemoryResults, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
+import { capturedLogs } from '../observability/captured-logs';
 
 type Schema = Record<string, any>;
 type Operation = { security?: unknown[]; parameters?: Schema[]; requestBody?: Schema; responses: Record<string, Schema> };
@@ -54,7 +55,7 @@ function api() {
     results: new MemoryResults(),
     apiKey: async () => key,
     newJobId: () => 'job-1',
-    log: () => undefined,
+    log: capturedLogs().log,
   });
   return (method: string, path: string, body?: unknown) =>
     handler(httpEvent(method, path, { headers: { 'x-api-key': key }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), lambdaContext());
@@ -153,7 +154,7 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     ];
     const answered = new Set<string>();
     for (const error of errors) {
-      const reply = errorReply(error, 'req-1', () => undefined);
+      const reply = errorReply(error, 'req-1', capturedLogs().log);
       expect(valid('ErrorBody', reply.body)).toBe(true);
       answered.add((reply.body as { error: { code: string } }).error.code);
     }

@@ -1,6 +1,7 @@
 import { createHttpHandler } from '../../../src/api/http-handler';
 import { MemoryResults, fakeResult, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
+import { capturedLogs } from '../observability/captured-logs';
 
 const KEY = 'secret-key';
 const NOW = Date.UTC(2026, 10, 30);
@@ -17,7 +18,7 @@ async function setup() {
     ledger,
     results,
     apiKey: async () => KEY,
-    log: () => undefined,
+    log: capturedLogs().log,
   });
   await ledger.createJob({ jobId: 'job-9', options: {}, source: 'urls', now: NOW });
   await ledger.registerGroup('job-9', { group: 'inline', chunks: 1, urls: 3 }, NOW);

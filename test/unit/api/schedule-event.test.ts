@@ -1,14 +1,16 @@
 import { createScheduleHandler, runKeyOf } from '../../../src/api/schedule-event';
 import { ValidationError } from '../../../src/errors';
 import { memoryJobDeps } from '../jobs/fakes';
+import { capturedLogs } from '../observability/captured-logs';
 import { lambdaContext } from './events';
 
 const NOW = Date.UTC(2026, 10, 24);
 
 function setup() {
   const deps = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
-  const handler = createScheduleHandler(deps);
-  return { handler, chunkQueue: deps.chunkQueue, ledger: deps.ledger };
+  const { log, lines } = capturedLogs();
+  const handler = createScheduleHandler(deps, log);
+  return { handler, chunkQueue: deps.chunkQueue, ledger: deps.ledger, logs: lines };
 }
 
 describe('schedule handler', () => {
@@ -19,6 +21,14 @@ describe('schedule handler', () => {
     const b = await handler(event, lambdaContext(60_000, 'req-b'));
     expect(a.jobId).toBe(b.jobId);
     expect([a.created, b.created]).toEqual([true, false]);
+  });
+
+  it('logs the job it submitted with the schedule, run key and request id', async () => {
+    const { handler, logs } = setup();
+    const outcome = await handler({ name: 'nightly', urls: ['http://127.0.0.1/a'], time: 't1' }, lambdaContext(60_000, 'req-a'));
+    expect(logs).toEqual([
+      expect.objectContaining({ message: 'scheduled job submitted', schedule: 'nightly', runKey: 'time:t1', jobId: outcome.jobId, created: true, function_request_id: 'req-a' }),
+    ]);
   });
 
   it('without a time, keys the run on the request id that Lambda keeps across retries', async () => {

@@ -12,6 +12,7 @@ import { readResults } from '../../../src/jobs/read-results';
 import { submitUrls } from '../../../src/jobs/submit-job';
 import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from './fakes';
 import { MemoryLedgerStore } from './memory-ledger-store';
+import { SizedEngine } from './sized-engine';
 
 const NOW = Date.UTC(2026, 10, 30);
 
@@ -114,6 +115,21 @@ describe('consumeChunk', () => {
     await p.drain();
     await expectExactlyOnce(p);
     expect(await p.ledger.getJob('job')).toMatchObject({ succeeded: 5, failed: 1, chunks: { total: 2, done: 2 } });
+  });
+
+  it('tallies bytes and failures by code for the delivery whose claim won, and none for one finishing it', async () => {
+    const codes: Record<number, FetchErrorCode> = { 2: FETCH_ERROR_CODES.TIMEOUT_TOTAL, 3: FETCH_ERROR_CODES.HTTP_STATUS, 4: FETCH_ERROR_CODES.NOT_ATTEMPTED };
+    const p = await pipeline(4);
+    const deps = { ...p.deps, engine: new SizedEngine((u) => codes[u.line]) };
+    const msg = p.messages()[0] as ChunkMessage;
+    // Two at once: both fetch, one claim wins; then a later delivery finds the claim.
+    const both = await Promise.all(['a', 'b'].map((id) => consumeChunk(deps, msg, { id, lastReceive: false }, NOW + 60_000)));
+    const later = await consumeChunk(deps, msg, { id: 'c', lastReceive: false }, NOW + 60_000);
+    // 'body 1' is the one body: 6 bytes. Line 4 was not attempted, so it is re-queued, not failed.
+    const won = { claimed: true, succeeded: 1, failed: 2, requeued: 1, bytes: 6, errors: { TIMEOUT_TOTAL: 1, HTTP_STATUS: 1 } };
+    const finished = { claimed: false, succeeded: 1, failed: 2, requeued: 1, bytes: 0, errors: {} };
+    expect(deps.engine.runs).toHaveLength(2);
+    expect([...both, later].sort((x, y) => Number(y.claimed) - Number(x.claimed))).toEqual([won, finished, finished]);
   });
 
   it('does no work for a delivery of a chunk that is already counted', async () => {
