@@ -1,10 +1,14 @@
 import { Agent } from 'undici';
 import type { EngineConfig } from '../config/engine-config';
 import { createConnector } from '../net/connector';
+import { DnsCache } from '../net/dns-cache';
+import { createDnsResolver } from '../net/dns-resolver';
 import { createNetworkGuard } from '../net/guard';
 import type { AttemptContext } from './attempt';
 import { FetchRun } from './fetch-run';
 import { OriginPool } from './origin-pool';
+import type { Connection } from './pooled-request';
+import { SocketBudget } from './socket-budget';
 import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './types';
 
 /** How long an idle kept-alive connection is held for the next request to its host. */
@@ -12,8 +16,10 @@ const KEEP_ALIVE_MS = 10_000;
 
 /**
  * Creates the fetch engine: one undici Agent (an {@link OriginPool} per origin,
- * connections opened through the network guard) shared by every run. Build it once per
- * process (at module scope in a Lambda) and call {@link Engine.run} per batch.
+ * connections opened through the network guard, every socket counted against one
+ * {@link SocketBudget}) and one {@link DnsCache}, shared by every run. Build it
+ * once per process (at module scope in a Lambda) and call {@link Engine.run} per
+ * batch.
  *
  * @example
  * const engine = createEngine(resolveEngineConfig({ concurrency: 200 }));
@@ -22,11 +28,21 @@ const KEEP_ALIVE_MS = 10_000;
  */
 export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engine {
   const guard = createNetworkGuard(config.allowNet);
-  const connect = createConnector({
+  const dns = new DnsCache({
+    resolve: deps.resolve ?? createDnsResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
     guard,
+    timeoutMs: config.dnsTimeoutMs,
+  });
+  const runs = new Set<FetchRun>();
+  const budget = new SocketBudget<Connection>(config.maxSockets, (host) => {
+    for (const run of runs) if (run.queuedFor(host) > 0) return true;
+    return false;
+  });
+  const connect = createConnector({
+    dns,
     connectTimeoutMs: config.connectTimeoutMs,
+    onFdExhausted: () => budget.shrink(),
     ...(deps.dial !== undefined && { dial: deps.dial }),
-    ...(deps.resolve !== undefined && { resolve: deps.resolve }),
   });
   const clientOptions = {
     connect,
@@ -40,11 +56,13 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
   // for each, and as many again: one aborted after a timeout counts until its
   // socket has closed.
   const maxConnections = config.perHost * 2;
-  const dispatcher = new Agent({ factory: (origin) => new OriginPool(origin, clientOptions, maxConnections) });
+  const dispatcher = new Agent({
+    factory: (origin) => new OriginPool(origin, clientOptions, maxConnections, budget),
+  });
   const random = deps.random ?? Math.random;
 
   return {
-    run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>, options: RunOptions): Promise<RunSummary> {
+    async run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>, options: RunOptions): Promise<RunSummary> {
       const runConfig = options.config ?? config;
       const ctx: AttemptContext = {
         dispatcher,
@@ -52,7 +70,13 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         config: runConfig,
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': 'gzip, deflate, br, zstd' },
       };
-      return new FetchRun(ctx, options, random).run(urls);
+      const run = new FetchRun(ctx, dns, options, random);
+      runs.add(run);
+      try {
+        return await run.run(urls);
+      } finally {
+        runs.delete(run);
+      }
     },
     close: () => dispatcher.close(),
   };

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Dispatcher, errors, type Client } from 'undici';
-import { Fifo } from './host-scheduler';
+import { Fifo } from './fifo';
 import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';
+import type { BudgetMember, SocketBudget } from './socket-budget';
 
 interface Waiting {
   readonly opts: Dispatcher.DispatchOptions;
@@ -37,13 +38,18 @@ interface Waiting {
  * it) is sent again on another connection, and after the first of them the pool
  * stops queueing at a response's end: a few requests go out twice, no URL fails.
  *
+ * Every connection it opens is counted against the engine's {@link SocketBudget}:
+ * at the limit a request waits until another connection (of any origin) has
+ * closed, and the pool closes an idle connection of its own when the budget asks.
+ *
  * When its last connection is gone the pool emits `disconnect`, on which the Agent
  * drops it: an origin no longer fetched holds no memory.
  */
-export class OriginPool extends Dispatcher {
+export class OriginPool extends Dispatcher implements BudgetMember<Connection> {
   readonly #url: URL;
   readonly #options: Client.Options;
   readonly #maxConnections: number;
+  readonly #budget: SocketBudget<Connection>;
   readonly #connections = new Set<Connection>();
   readonly #idle: Connection[] = [];
   readonly #waiting = new Fifo<Waiting>();
@@ -79,7 +85,7 @@ export class OriginPool extends Dispatcher {
         return;
       }
       // A new connection if one is allowed: an idle one may be closing just the same.
-      const connection = this.#connections.size < this.#maxConnections ? this.#open() : this.#takeIdle();
+      const connection = this.#openWithinBudget() ?? this.#takeIdle();
       if (connection === null) this.#waiting.push({ opts, handler, resent: true });
       else this.#send(connection, opts, handler, 'resent');
     },
@@ -88,12 +94,36 @@ export class OriginPool extends Dispatcher {
   /**
    * @param options for each connection's undici Client (the connector, timeouts, keep-alive)
    * @param maxConnections connections open at once, at most
+   * @param budget the engine's limit on sockets, shared by every pool
    */
-  constructor(origin: string | URL, options: Client.Options, maxConnections: number) {
+  constructor(origin: string | URL, options: Client.Options, maxConnections: number, budget: SocketBudget<Connection>) {
     super();
     this.#url = new URL(String(origin));
     this.#options = options;
     this.#maxConnections = maxConnections;
+    this.#budget = budget;
+    this.host = this.#url.host;
+  }
+
+  /** `hostname[:port]` of the origin (see {@link BudgetMember}). */
+  readonly host: string;
+
+  /** The budget has a socket for this pool: open it for the next waiting request. */
+  granted(): boolean {
+    const next = this.#destroyed || this.#connections.size >= this.#maxConnections ? undefined : this.#waiting.shift();
+    if (next === undefined) return false;
+    this.#send(this.#open(), next.opts, next.handler, next.resent ? 'resent' : 'fresh');
+    this.#openForWaiting();
+    this.#settleWaiting();
+    return true;
+  }
+
+  /** The budget wants this idle connection's socket for another origin. */
+  evict(connection: Connection): void {
+    if (!connection.idle) return;
+    connection.idle = false;
+    this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
+    void connection.destroy().catch(() => undefined);
   }
 
   get closed(): boolean {
@@ -162,14 +192,33 @@ export class OriginPool extends Dispatcher {
     void destroying.then(done);
   }
 
-  /** The most recently freed idle connection, else a new one, else null when every one allowed is busy. */
+  /**
+   * The most recently freed idle connection, else a new one, else null when every
+   * one allowed is busy or the budget has no socket now (the pool then waits for it).
+   */
   #takeIdle(): Connection | null {
     for (let c = this.#idle.pop(); c !== undefined; c = this.#idle.pop()) {
       c.idle = false;
+      this.#budget.busy(c);
       if (this.#usable(c)) return c;
     }
-    if (this.#connections.size >= this.#maxConnections) return null;
+    return this.#openWithinBudget();
+  }
+
+  /** A new connection if this origin and the budget allow one now. */
+  #openWithinBudget(): Connection | null {
+    if (this.#connections.size >= this.#maxConnections || !this.#budget.acquire(this)) return null;
     return this.#open();
+  }
+
+  /** Opens connections for waiting requests while the origin's cap and the budget allow. */
+  #openForWaiting(): void {
+    while (this.#waiting.length > 0 && !this.#destroyed) {
+      const connection = this.#openWithinBudget();
+      if (connection === null) return;
+      const next = this.#waiting.shift()!;
+      this.#send(connection, next.opts, next.handler, next.resent ? 'resent' : 'fresh');
+    }
   }
 
   #usable(connection: Connection): boolean {
@@ -203,6 +252,7 @@ export class OriginPool extends Dispatcher {
     }
     connection.idle = true;
     this.#idle.push(connection);
+    this.#budget.idle(connection, this);
   }
 
   /**
@@ -213,15 +263,15 @@ export class OriginPool extends Dispatcher {
   #onDisconnect(connection: Connection): void {
     if (connection.requests > 0 || !this.#connections.has(connection)) return;
     this.#connections.delete(connection);
+    this.#budget.busy(connection);
     if (connection.idle) {
       connection.idle = false;
       this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
     }
     if (!connection.closed && !connection.destroyed) void connection.close().catch(() => undefined);
-    while (this.#waiting.length > 0 && this.#connections.size < this.#maxConnections && !this.#destroyed) {
-      const next = this.#waiting.shift()!;
-      this.#send(this.#open(), next.opts, next.handler, next.resent ? 'resent' : 'fresh');
-    }
+    // Its socket is gone: the place goes back to the budget (perhaps to this pool).
+    this.#budget.release();
+    this.#openForWaiting();
     this.#settleWaiting();
     if (this.#connections.size === 0 && this.#waiting.length === 0) {
       this.#emit('disconnect', this.#url, [this], new errors.InformationalError('no connections left'));

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { defaultDialer } from '../../../src/net/connector';
-import type { DialTarget, Dialer, Resolver } from '../../../src/fetch/types';
+import { defaultDialer, type DialTarget, type Dialer } from '../../../src/net/dialer';
+import type { Resolver } from '../../../src/net/dns-resolver';
 
 /**
  * Network safety for tests: a dialer that connects to loopback only and records

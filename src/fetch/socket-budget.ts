@@ -1,0 +1,122 @@
+/** What the budget asks of an origin pool. */
+export interface BudgetMember<C> {
+  /** The pool's `hostname[:port]`, as the run's scheduler keys hosts. */
+  readonly host: string;
+  /**
+   * A socket this member waited for is its to open. Returns false when it no
+   * longer needs one (the budget passes it on).
+   */
+  granted(): boolean;
+  /** Close `connection`, idle now, to make room for another host's. */
+  evict(connection: C): void;
+}
+
+/** Idle connections looked at for one whose host has nothing queued, before the oldest is taken anyway. */
+const EVICTION_SCAN = 64;
+
+/**
+ * One limit on open sockets for the whole engine, across every origin pool.
+ *
+ * A pool asks before opening a connection ({@link acquire}) and says when one has
+ * closed ({@link release}). At the limit, the asking pool waits in a FIFO, and an
+ * idle kept-alive connection of some pool is closed to make room: the oldest one
+ * whose host has nothing queued in a run, else the oldest. A connection that goes
+ * idle while pools wait is closed at once. Sockets count from the moment the
+ * pool decides to open them until they have closed (an aborted one counts until
+ * its socket is gone), so the process never holds more than the limit.
+ *
+ * When the system still runs out of file descriptors (EMFILE: something else in
+ * the process holds them), {@link shrink} lowers the limit to what is open now.
+ */
+export class SocketBudget<C> {
+  #limit: number;
+  readonly #hasQueued: (host: string) => boolean;
+  #open = 0;
+  /** Sockets being closed for a waiting pool. */
+  #evicting = 0;
+  /** Idle connections, oldest first (a Map keeps insertion order). */
+  readonly #idle = new Map<C, BudgetMember<C>>();
+  /** Pools waiting for a socket, first come first served. */
+  readonly #waiting = new Set<BudgetMember<C>>();
+
+  /** @param hasQueued true when a run has URLs of `host` waiting for a slot */
+  constructor(limit: number, hasQueued: (host: string) => boolean) {
+    this.#limit = limit;
+    this.#hasQueued = hasQueued;
+  }
+
+  /** Sockets open or opening now. */
+  get open(): number {
+    return this.#open;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * True when `member` may open a socket now (it is counted). Otherwise the member
+   * waits and is {@link BudgetMember.granted} one later.
+   */
+  acquire(member: BudgetMember<C>): boolean {
+    if (this.#open < this.#limit && this.#waiting.size === 0) {
+      this.#open++;
+      return true;
+    }
+    this.#waiting.add(member);
+    this.#makeRoom();
+    return false;
+  }
+
+  /** A socket counted by {@link acquire} has closed: its place goes to the first waiting pool. */
+  release(): void {
+    if (this.#evicting > 0) this.#evicting--;
+    this.#open--;
+    while (this.#waiting.size > 0 && this.#open < this.#limit) {
+      const member = this.#waiting.values().next().value as BudgetMember<C>;
+      this.#waiting.delete(member);
+      this.#open++;
+      if (!member.granted()) this.#open--;
+    }
+  }
+
+  /** `connection` of `member` sits idle now; if a pool waits, it is closed for it at once. */
+  idle(connection: C, member: BudgetMember<C>): void {
+    this.#idle.set(connection, member);
+    this.#makeRoom();
+  }
+
+  /** `connection` is no longer idle (taken for a request, or gone). */
+  busy(connection: C): void {
+    this.#idle.delete(connection);
+  }
+
+  /** The process ran out of file descriptors: no more sockets than are open now (less the one that failed). */
+  shrink(): void {
+    this.#limit = Math.max(1, Math.min(this.#limit, this.#open - 1));
+    this.#makeRoom();
+  }
+
+  /** Closes idle connections while more pools wait than sockets are being closed for them. */
+  #makeRoom(): void {
+    const over = this.#open - this.#limit;
+    while (this.#idle.size > 0 && this.#evicting < Math.max(this.#waiting.size, over)) {
+      const [connection, member] = this.#pickIdle();
+      this.#idle.delete(connection);
+      this.#evicting++;
+      member.evict(connection);
+    }
+  }
+
+  /** The oldest idle connection whose host has nothing queued, else the oldest. */
+  #pickIdle(): [C, BudgetMember<C>] {
+    let scanned = 0;
+    let oldest: [C, BudgetMember<C>] | undefined;
+    for (const entry of this.#idle) {
+      oldest ??= entry;
+      if (!this.#hasQueued(entry[1].host)) return entry;
+      if (++scanned === EVICTION_SCAN) break;
+    }
+    return oldest as [C, BudgetMember<C>];
+  }
+}

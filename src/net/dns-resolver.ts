@@ -1,0 +1,75 @@
+import { Resolver as AresResolver } from 'node:dns/promises';
+
+/** One address a name resolved to. */
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+  /** Seconds the answer may be kept (the record's TTL); absent: the cache's default. */
+  readonly ttl?: number;
+}
+
+/**
+ * Resolves a hostname to every address it has, IPv4 and IPv6. Rejects with the
+ * resolver's error (its `code`, such as `ENOTFOUND` or `ETIMEOUT`, says which).
+ * The default is {@link createDnsResolver}; tests pass their own answers or a
+ * resolver pointed at a DNS server of their own on loopback.
+ */
+export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
+
+/** Answers that say the name has no address of that family: not a failure while the other family has one. */
+const NO_ADDRESS_CODES = new Set(['ENODATA', 'ENOTFOUND']);
+
+export interface DnsResolverOptions {
+  /**
+   * Name servers as `ip` or `ip:port` (IPv6 as `[ip]:port`); empty: the system's
+   * (`/etc/resolv.conf`). Tests and benchmarks always name one of their own.
+   */
+  readonly servers: readonly string[];
+  /** How long one lookup may take; c-ares retries inside it. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * An asynchronous resolver on c-ares (`dns.promises.Resolver`): queries A and AAAA
+ * side by side on the event loop, without libuv's thread pool, which runs at most
+ * four `getaddrinfo` calls at once (two on a two-core Lambda) and queued a
+ * many-host run behind them. Unlike `dns.lookup` it does not read `/etc/hosts`.
+ *
+ * Addresses come back interleaved by family, IPv4 first (v4, v6, v4, ...), so a
+ * connector trying them in order alternates families when one fails.
+ */
+export function createDnsResolver(options: DnsResolverOptions): Resolver {
+  const tries = 2;
+  const resolver = new AresResolver({
+    timeout: Math.max(1, Math.floor(options.timeoutMs / (tries + 1))),
+    tries,
+    maxTimeout: options.timeoutMs,
+  });
+  if (options.servers.length > 0) resolver.setServers([...options.servers]);
+
+  return async (hostname) => {
+    const [v4, v6] = await Promise.allSettled([
+      resolver.resolve4(hostname, { ttl: true }),
+      resolver.resolve6(hostname, { ttl: true }),
+    ]);
+    const four = v4.status === 'fulfilled' ? v4.value : [];
+    const six = v6.status === 'fulfilled' ? v6.value : [];
+    if (four.length === 0 && six.length === 0) {
+      // Prefer the error that is not "no such record": a timeout says more.
+      const errors = [v4, v6].flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string }] : []));
+      throw errors.find((e) => !NO_ADDRESS_CODES.has(e.code ?? '')) ?? errors[0] ?? noAddress(hostname);
+    }
+    const out: ResolvedAddress[] = [];
+    for (let i = 0; i < Math.max(four.length, six.length); i++) {
+      const a = four[i];
+      const b = six[i];
+      if (a !== undefined) out.push({ address: a.address, family: 4, ttl: a.ttl });
+      if (b !== undefined) out.push({ address: b.address, family: 6, ttl: b.ttl });
+    }
+    return out;
+  };
+}
+
+function noAddress(hostname: string): Error {
+  return Object.assign(new Error(`${hostname} has no address`), { code: 'ENODATA' });
+}
