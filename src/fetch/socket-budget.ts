@@ -21,7 +21,7 @@ const EVICTION_SCAN = 64;
  * closed ({@link release}). At the limit, the asking pool waits in a FIFO, and an
  * idle kept-alive connection of some pool is closed to make room: the oldest one
  * whose host has nothing queued in a run, else the oldest. A connection that goes
- * idle while pools wait is closed at once. Sockets count from the moment the
+ * idle while pools wait is closed for them too. Sockets count from the moment the
  * pool decides to open them until they have closed (an aborted one counts until
  * its socket is gone), so the process never holds more than the limit.
  *
@@ -38,6 +38,7 @@ export class SocketBudget<C> {
   readonly #idle = new Map<C, BudgetMember<C>>();
   /** Pools waiting for a socket, first come first served. */
   readonly #waiting = new Set<BudgetMember<C>>();
+  #roomPass: NodeJS.Immediate | null = null;
 
   /** @param hasQueued true when a run has URLs of `host` waiting for a slot */
   constructor(limit: number, hasQueued: (host: string) => boolean) {
@@ -97,19 +98,40 @@ export class SocketBudget<C> {
     this.#makeRoom();
   }
 
-  /** Closes idle connections while more pools wait than sockets are being closed for them. */
-  #makeRoom(): void {
+  /**
+   * Closes idle connections while more pools wait than sockets are being closed
+   * for them, a loop turn from now: a request that asks for a socket from within
+   * another response's end (the run starts the next URL there) would otherwise
+   * find that response's connection not yet idle (undici frees it a turn or two
+   * later) and close some other host's, perhaps one with URLs still queued. Only
+   * when no idle connection of a host with nothing queued has turned up a turn
+   * later is the oldest idle connection taken whatever its host.
+   */
+  #makeRoom(anyHost = false): void {
+    if (this.#roomPass !== null) return;
+    this.#roomPass = setImmediate(() => {
+      this.#roomPass = null;
+      this.#evictIdle(anyHost);
+    });
+  }
+
+  #evictIdle(anyHost: boolean): void {
     const over = this.#open - this.#limit;
     while (this.#idle.size > 0 && this.#evicting < Math.max(this.#waiting.size, over)) {
-      const [connection, member] = this.#pickIdle();
+      const picked = this.#pickIdle(anyHost);
+      if (picked === undefined) {
+        this.#makeRoom(true);
+        return;
+      }
+      const [connection, member] = picked;
       this.#idle.delete(connection);
       this.#evicting++;
       member.evict(connection);
     }
   }
 
-  /** The oldest idle connection whose host has nothing queued, else the oldest. */
-  #pickIdle(): [C, BudgetMember<C>] {
+  /** The oldest idle connection whose host has nothing queued, else (with `anyHost`) the oldest. */
+  #pickIdle(anyHost: boolean): [C, BudgetMember<C>] | undefined {
     let scanned = 0;
     let oldest: [C, BudgetMember<C>] | undefined;
     for (const entry of this.#idle) {
@@ -117,6 +139,6 @@ export class SocketBudget<C> {
       if (!this.#hasQueued(entry[1].host)) return entry;
       if (++scanned === EVICTION_SCAN) break;
     }
-    return oldest as [C, BudgetMember<C>];
+    return anyHost ? oldest : undefined;
   }
 }
