@@ -1,4 +1,3 @@
-import { Agent } from 'undici';
 import type { EngineConfig } from '../config/engine-config';
 import { createConnector } from '../net/connector';
 import { DnsCache } from '../net/dns-cache';
@@ -6,6 +5,7 @@ import { createDnsResolver } from '../net/dns-resolver';
 import { createNetworkGuard } from '../net/guard';
 import type { AttemptContext } from './attempt';
 import { FetchRun } from './fetch-run';
+import { OriginAgent } from './origin-agent';
 import { OriginPool } from './origin-pool';
 import type { Connection } from './pooled-request';
 import { SocketBudget } from './socket-budget';
@@ -15,7 +15,7 @@ import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './typ
 const KEEP_ALIVE_MS = 10_000;
 
 /**
- * Creates the fetch engine: one undici Agent (an {@link OriginPool} per origin,
+ * Creates the fetch engine: one {@link OriginAgent} (an {@link OriginPool} per origin,
  * connections opened through the network guard, every socket counted against one
  * {@link SocketBudget}) and one {@link DnsCache}, shared by every run. Build it
  * once per process (at module scope in a Lambda) and call {@link Engine.run} per
@@ -56,9 +56,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
   // for each, and as many again: one aborted after a timeout counts until its
   // socket has closed.
   const maxConnections = config.perHost * 2;
-  const dispatcher = new Agent({
-    factory: (origin) => new OriginPool(origin, clientOptions, maxConnections, budget),
-  });
+  const dispatcher = new OriginAgent((origin) => new OriginPool(origin, clientOptions, maxConnections, budget));
   const random = deps.random ?? Math.random;
 
   return {

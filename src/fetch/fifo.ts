@@ -1,6 +1,7 @@
 /** A queue with O(1) push, shift and unshift, backed by a growable ring buffer. */
 export class Fifo<T> {
-  #items: (T | undefined)[] = slots(16);
+  // Empty until the first push: a run makes one per host and per origin, most of them short-lived.
+  #items: (T | undefined)[] = [];
   #head = 0;
   #length = 0;
 
@@ -31,13 +32,13 @@ export class Fifo<T> {
   }
 
   clear(): void {
-    this.#items = slots(16);
+    this.#items = [];
     this.#head = 0;
     this.#length = 0;
   }
 
   #grow(): void {
-    const next = slots<T>(this.#items.length * 2);
+    const next = slots<T>(Math.max(16, this.#items.length * 2));
     for (let i = 0; i < this.#length; i++) {
       next[i] = this.#items[(this.#head + i) & (this.#items.length - 1)];
     }

@@ -1,4 +1,4 @@
-import { FETCH_ERROR_CODES, FetchError } from '../errors';
+import { BlockedAddressError, FETCH_ERROR_CODES, FetchError } from '../errors';
 import type { ResolvedAddress, Resolver } from './dns-resolver';
 import type { NetworkGuard } from './guard';
 import { parseIpLiteral } from './ip';
@@ -11,8 +11,10 @@ export type NameAnswer =
 /** What one lookup of a name gave, as the cache keeps it. */
 interface Entry {
   readonly answer: NameAnswer;
-  /** The guard's refusal of one of the addresses, or null when all passed. */
-  readonly blocked: NameAnswer | null;
+  /** The guard's refusal of the first blocked address, or null when all passed. */
+  readonly refusal: string | null;
+  /** The answer for callers not allowlisted past the refusal, made when first needed. */
+  blocked: NameAnswer | null;
   /** `performance.now()` after which the entry is stale. */
   readonly expiresAt: number;
 }
@@ -76,7 +78,12 @@ export class DnsCache {
     if (entry !== undefined && entry.expiresAt > performance.now()) return this.#checked(entry, hostname, port);
     const literal = parseIpLiteral(hostname);
     if (literal === null) return undefined;
-    const literalEntry: Entry = { answer: { ok: true, addresses: [literal] }, blocked: null, expiresAt: Infinity };
+    const literalEntry: Entry = {
+      answer: { ok: true, addresses: [literal] },
+      refusal: null,
+      blocked: null,
+      expiresAt: Infinity,
+    };
     this.#remember(hostname, literalEntry);
     return literalEntry.answer;
   }
@@ -94,7 +101,9 @@ export class DnsCache {
   }
 
   #checked(entry: Entry, hostname: string, port: number): NameAnswer {
-    return entry.blocked === null || this.#guard.isAllowed(hostname, port) ? entry.answer : entry.blocked;
+    if (entry.refusal === null || this.#guard.isAllowed(hostname, port)) return entry.answer;
+    entry.blocked ??= { ok: false, error: new BlockedAddressError(entry.refusal) };
+    return entry.blocked;
   }
 
   async #query(hostname: string): Promise<Entry> {
@@ -114,6 +123,7 @@ export class DnsCache {
       const temporary = error.code === FETCH_ERROR_CODES.TIMEOUT_DNS;
       entry = {
         answer: { ok: false, error },
+        refusal: null,
         blocked: null,
         expiresAt: temporary ? 0 : performance.now() + Math.min(DEFAULT_TTL_MS, this.#maxTtlMs),
       };
@@ -126,21 +136,16 @@ export class DnsCache {
   }
 
   #answerEntry(found: readonly ResolvedAddress[]): Entry {
-    let blocked: NameAnswer | null = null;
+    let refusal: string | null = null;
     let ttlMs = this.#maxTtlMs;
     for (const entry of found) {
       ttlMs = Math.min(ttlMs, entry.ttl === undefined ? DEFAULT_TTL_MS : entry.ttl * 1000);
-      if (blocked === null) {
-        try {
-          this.#guard.checkAddress(entry.address, entry.family);
-        } catch (err) {
-          blocked = { ok: false, error: err as FetchError };
-        }
-      }
+      refusal ??= this.#guard.addressRefusal(entry.address, entry.family);
     }
     return {
       answer: { ok: true, addresses: found },
-      blocked,
+      refusal,
+      blocked: null,
       expiresAt: performance.now() + Math.max(MIN_TTL_MS, ttlMs),
     };
   }

@@ -43,7 +43,8 @@ const RCODE_NXDOMAIN = 3;
  * @param answer decides each reply; a reply with `delayMs` is sent that much later
  */
 export async function startLoopbackDnsServer(answer: DnsAnswerer): Promise<LoopbackDnsServer> {
-  const socket = createSocket('udp4');
+  // Room for a burst of thousands of queries: the default buffer (~200 KiB) drops them past a few hundred.
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   const queries = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   socket.on('message', (query, peer) => {
