@@ -1,5 +1,6 @@
-import { Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { OriginPool } from './origin-pool';
+import { SettlingDispatcher } from './settling-dispatcher';
 
 /**
  * The engine's top dispatcher: one {@link OriginPool} per origin, made on first use
@@ -11,7 +12,7 @@ import type { OriginPool } from './origin-pool';
  * so a pool, about once per request: at 4,000 hosts and 20,000 requests that scan
  * and those errors (whose stacks Node serialises) were a tenth of the run's CPU.
  */
-export class OriginAgent extends Dispatcher {
+export class OriginAgent extends SettlingDispatcher {
   readonly #pools = new Map<string, OriginPool>();
   readonly #create: (origin: string) => OriginPool;
   #closed = false;
@@ -41,26 +42,14 @@ export class OriginAgent extends Dispatcher {
     return pool.dispatch(opts, handler);
   }
 
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
+  protected override closeNow(): Promise<void> {
     this.#closed = true;
-    const closing = Promise.all([...this.#pools.values()].map((pool) => pool.close())).then(() => undefined);
-    if (callback === undefined) return closing;
-    void closing.then(callback);
+    return Promise.all([...this.#pools.values()].map((pool) => pool.close())).then(() => undefined);
   }
 
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const err = typeof errOrCallback === 'function' ? null : (errOrCallback ?? null);
-    const done = typeof errOrCallback === 'function' ? errOrCallback : callback;
+  protected override destroyNow(err: Error | null): Promise<void> {
     this.#closed = true;
-    const destroying = Promise.all([...this.#pools.values()].map((pool) => pool.destroy(err))).then(() => undefined);
-    if (done === undefined) return destroying;
-    void destroying.then(done);
+    return Promise.all([...this.#pools.values()].map((pool) => pool.destroy(err))).then(() => undefined);
   }
 
   get closed(): boolean {

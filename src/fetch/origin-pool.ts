@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Dispatcher, errors, type Client } from 'undici';
 import { Fifo } from './fifo';
 import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';
+import { SettlingDispatcher } from './settling-dispatcher';
 import type { BudgetMember, SocketBudget } from './socket-budget';
 
 /**
@@ -56,7 +57,7 @@ interface Waiting {
  * When its last connection is gone the pool emits `disconnect`, on which the Agent
  * drops it: an origin no longer fetched holds no memory.
  */
-export class OriginPool extends Dispatcher implements BudgetMember<Connection> {
+export class OriginPool extends SettlingDispatcher implements BudgetMember<Connection> {
   readonly #url: URL;
   readonly #options: Client.Options;
   readonly #maxConnections: number;
@@ -171,25 +172,15 @@ export class OriginPool extends Dispatcher implements BudgetMember<Connection> {
     return true;
   }
 
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
+  protected override closeNow(): Promise<void> {
     this.#closed = true;
     // Requests already accepted still go out; then every connection closes once idle.
     const noneWaiting =
       this.#waiting.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#onNoneWaiting = resolve));
-    const closing = noneWaiting.then(() => this.#forEachConnection((c) => c.close()));
-    if (callback === undefined) return closing;
-    void closing.then(callback);
+    return noneWaiting.then(() => this.#forEachConnection((c) => c.close()));
   }
 
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const err = typeof errOrCallback === 'function' ? null : (errOrCallback ?? null);
-    const done = typeof errOrCallback === 'function' ? errOrCallback : callback;
+  protected override destroyNow(err: Error | null): Promise<void> {
     this.#closed = true;
     this.#destroyed = true;
     const reason = err ?? new errors.ClientDestroyedError();
@@ -198,9 +189,7 @@ export class OriginPool extends Dispatcher implements BudgetMember<Connection> {
       w.handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, reason);
     }
     this.#settleWaiting();
-    const destroying = this.#forEachConnection((c) => c.destroy(reason));
-    if (done === undefined) return destroying;
-    void destroying.then(done);
+    return this.#forEachConnection((c) => c.destroy(reason));
   }
 
   /**
