@@ -135,7 +135,11 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
     if (!connection.idle) return;
     connection.idle = false;
     this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
-    void connection.destroy(EVICTED).catch(() => undefined);
+    // A connection whose socket had already gone emits no `disconnect`: forget it here (once either way).
+    void connection
+      .destroy(EVICTED)
+      .catch(() => undefined)
+      .then(() => this.#onDisconnect(connection));
   }
 
   get closed(): boolean {
