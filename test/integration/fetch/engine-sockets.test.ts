@@ -12,12 +12,13 @@ function runChildUnderUlimit(
   fdLimit: number,
   port: number,
   count: number,
+  extra: readonly number[] = [],
 ): Promise<{ summary: RunSummary; maxOpen: number; refused: number }> {
   const script = `ulimit -n ${fdLimit} && exec "$0" --import tsx "$@"`;
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
-      ['-c', script, process.execPath, CHILD, String(port), String(count)],
+      ['-c', script, process.execPath, CHILD, String(port), String(count), ...extra.map(String)],
       { timeout: 60_000, cwd: join(__dirname, '../../..') },
       (err, stdout, stderr) => {
         if (err !== null) reject(new Error(`child failed: ${err.message}\n${stderr}`));
@@ -51,6 +52,13 @@ describe('engine socket budget', () => {
     expect(summary.errors).toEqual({});
     expect(summary.ok).toBe(3000);
     expect(maxOpen).toBeLessThan(1024);
+  }, 60_000);
+
+  it('retries EMFILE as CONNECT and shrinks the budget when the process runs out of descriptors anyway', async () => {
+    // A budget set above `ulimit -n`: connections fail with EMFILE until the budget shrinks to what is open.
+    const { summary } = await runChildUnderUlimit(1024, server.port, 3000, [2, 5000]);
+    expect(summary.errors).toEqual({});
+    expect(summary.ok).toBe(3000);
   }, 60_000);
 
   it('never holds more sockets than maxSockets across many hosts, closing idle ones for new hosts', async () => {
