@@ -105,6 +105,16 @@ describe('engine DNS', () => {
     expect(dialed.map((d) => d.address)).toEqual(['127.0.0.2', '::1', '127.0.0.1']);
   });
 
+  it('asks no DNS server for an IP literal and records timings.dns as null', async () => {
+    const server1 = await withDns(() => ({ addresses: ['127.0.0.1'] }));
+    const { results } = await runEngine([`${server.origin}/literal`], {
+      allowNet: [`127.0.0.1:${server.port}`],
+      dnsServers: [server1.address],
+    });
+    expect(results[0]).toMatchObject({ ok: true, timings: { dns: null } });
+    expect(server1.total()).toBe(0);
+  });
+
   it('refuses a name with a blocked address among its answers and dials none of them', async () => {
     const server1 = await withDns(() => ({ addresses: ['127.0.0.1', '10.0.0.7'] }));
     const { results, dialed, refused } = await runEngine([`http://mixed.test:${server.port}/`], {
