@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Dispatcher, errors, type Client } from 'undici';
 import { Fifo } from './fifo';
+import { IdleConnections } from './idle-connections';
 import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';
 import { SettlingDispatcher } from './settling-dispatcher';
 import type { BudgetMember, SocketBudget } from './socket-budget';
@@ -63,7 +64,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
   readonly #maxConnections: number;
   readonly #budget: SocketBudget<Connection>;
   readonly #connections = new Set<Connection>();
-  readonly #idle: Connection[] = [];
+  readonly #idle: IdleConnections;
   readonly #waiting = new Fifo<Waiting>();
   /** The connection whose response is ending right now (see the class comment). */
   #ending: Connection | null = null;
@@ -114,6 +115,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
     this.#options = options;
     this.#maxConnections = maxConnections;
     this.#budget = budget;
+    this.#idle = new IdleConnections(budget, this);
     this.host = this.#url.host;
   }
 
@@ -132,9 +134,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
 
   /** The budget wants this idle connection's socket for another origin. */
   evict(connection: Connection): void {
-    if (!connection.idle) return;
-    connection.idle = false;
-    this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
+    if (!this.#idle.remove(connection)) return;
     // A connection whose socket had already gone emits no `disconnect`: forget it here (once either way).
     void connection
       .destroy(EVICTED)
@@ -202,8 +202,6 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
    */
   #takeIdle(): Connection | null {
     for (let c = this.#idle.pop(); c !== undefined; c = this.#idle.pop()) {
-      c.idle = false;
-      this.#budget.busy(c);
       if (this.#usable(c)) return c;
     }
     return this.#openWithinBudget();
@@ -254,9 +252,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
       this.#settleWaiting();
       return;
     }
-    connection.idle = true;
     this.#idle.push(connection);
-    this.#budget.idle(connection, this);
   }
 
   /**
@@ -267,11 +263,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
   #onDisconnect(connection: Connection): void {
     if (connection.requests > 0 || !this.#connections.has(connection)) return;
     this.#connections.delete(connection);
-    this.#budget.busy(connection);
-    if (connection.idle) {
-      connection.idle = false;
-      this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
-    }
+    this.#idle.remove(connection);
     if (!connection.closed && !connection.destroyed) void connection.close().catch(() => undefined);
     // Its socket is gone: the place goes back to the budget (perhaps to this pool).
     this.#budget.release();
