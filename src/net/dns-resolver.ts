@@ -26,6 +26,13 @@ export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>
  */
 const CHANNELS = 8;
 
+/**
+ * How long the other family's answer is awaited once one family has addresses
+ * (RFC 8305's "resolution delay"): a name server that drops AAAA queries must not
+ * turn a name with a good A record into TIMEOUT_DNS.
+ */
+const RESOLUTION_DELAY_MS = 50;
+
 /** Answers that say the name has no address of that family: not a failure while the other family has one. */
 const NO_ADDRESS_CODES = new Set(['ENODATA', 'ENOTFOUND']);
 
@@ -46,7 +53,9 @@ export interface DnsResolverOptions {
  * many-host run behind them. Unlike `dns.lookup` it does not read `/etc/hosts`.
  *
  * Addresses come back interleaved by family, IPv4 first (v4, v6, v4, ...), so a
- * connector trying them in order alternates families when one fails.
+ * connector trying them in order alternates families when one fails. Once one
+ * family has answered with addresses, the other gets {@link RESOLUTION_DELAY_MS}
+ * more.
  */
 export function createDnsResolver(options: DnsResolverOptions): Resolver {
   const tries = 2;
@@ -63,15 +72,12 @@ export function createDnsResolver(options: DnsResolverOptions): Resolver {
 
   return async (hostname) => {
     const resolver = channels[turn++ % CHANNELS] as AresResolver;
-    const [v4, v6] = await Promise.allSettled([
-      resolver.resolve4(hostname, { ttl: true }),
-      resolver.resolve6(hostname, { ttl: true }),
-    ]);
-    const four = v4.status === 'fulfilled' ? v4.value : [];
-    const six = v6.status === 'fulfilled' ? v6.value : [];
+    const [v4, v6] = await bothOrOneEarly(resolver.resolve4(hostname, { ttl: true }), resolver.resolve6(hostname, { ttl: true }));
+    const four = v4?.status === 'fulfilled' ? v4.value : [];
+    const six = v6?.status === 'fulfilled' ? v6.value : [];
     if (four.length === 0 && six.length === 0) {
       // Prefer the error that is not "no such record": a timeout says more.
-      const errors = [v4, v6].flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string }] : []));
+      const errors = [v4, v6].flatMap((r) => (r?.status === 'rejected' ? [r.reason as { code?: string }] : []));
       throw errors.find((e) => !NO_ADDRESS_CODES.has(e.code ?? '')) ?? errors[0] ?? noAddress(hostname);
     }
     const out: ResolvedAddress[] = [];
@@ -83,6 +89,41 @@ export function createDnsResolver(options: DnsResolverOptions): Resolver {
     }
     return out;
   };
+}
+
+type Settled<T> = PromiseSettledResult<T> | undefined;
+
+/**
+ * Both queries' outcomes, or, once one has addresses, whatever the other has
+ * given {@link RESOLUTION_DELAY_MS} later (undefined if nothing yet).
+ */
+function bothOrOneEarly<A extends readonly unknown[], B extends readonly unknown[]>(
+  a: Promise<A>,
+  b: Promise<B>,
+): Promise<[Settled<A>, Settled<B>]> {
+  return new Promise((resolve) => {
+    const results: Settled<readonly unknown[]>[] = [undefined, undefined];
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(results as [Settled<A>, Settled<B>]);
+    };
+    const watch = (query: Promise<readonly unknown[]>, slot: number): void => {
+      query.then(
+        (value) => {
+          results[slot] = { status: 'fulfilled', value };
+          if (results.every((r) => r !== undefined)) done();
+          else if (value.length > 0) timer ??= setTimeout(done, RESOLUTION_DELAY_MS);
+        },
+        (reason: unknown) => {
+          results[slot] = { status: 'rejected', reason };
+          if (results.every((r) => r !== undefined)) done();
+        },
+      );
+    };
+    watch(a, 0);
+    watch(b, 1);
+  });
 }
 
 function noAddress(hostname: string): Error {

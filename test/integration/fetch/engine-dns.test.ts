@@ -91,6 +91,18 @@ describe('engine DNS', () => {
     expect(server1.queries.get('A gone.test')).toBe(1);
   });
 
+  it('does not wait for a family whose queries are never answered once the other has addresses', async () => {
+    const server1 = await withDns((_name, type) => (type === 'AAAA' ? 'drop' : { addresses: ['127.0.0.1'] }));
+    const { results } = await runEngine([`http://v4only.test:${server.port}/`], {
+      retries: 0,
+      dnsTimeoutMs: 1000,
+      allowNet: allow(['v4only.test']),
+      dnsServers: [server1.address],
+    });
+    expect(results[0]).toMatchObject({ ok: true });
+    expect(results[0]?.timings.dns).toBeLessThan(500);
+  });
+
   it('tries the next address, of either family, when a connection fails', async () => {
     // 127.0.0.2 and ::1 have nothing listening on the port: refused at once.
     const server1 = await withDns((_name, type) =>
