@@ -31,7 +31,8 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
     for (const run of runs) if (run.queuedFor(host) > 0) return true;
     return false;
   });
-  const { guard, dns, connect } = createGuardedNetwork(config, deps, () => budget.shrink());
+  const network = createGuardedNetwork(config, deps, () => budget.shrink());
+  const { guard, dns, connect } = network;
   const clientOptions = {
     connect,
     // Our own timers run every phase (see attempt.ts); undici's would only add work.
@@ -64,6 +65,10 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         runs.delete(run);
       }
     },
-    close: () => dispatcher.close(),
+    async close() {
+      // Lookups first: a connection waiting for its name then fails at once, and the pool can close.
+      network.close();
+      await dispatcher.close();
+    },
   };
 }

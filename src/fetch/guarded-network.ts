@@ -2,7 +2,7 @@ import type buildConnector from 'undici/types/connector';
 import type { EngineConfig } from '../config/engine-config';
 import { createConnector } from '../net/connector';
 import { DnsCache } from '../net/dns-cache';
-import { createDnsResolver } from '../net/dns-resolver';
+import { createDnsResolver, type Resolver } from '../net/dns-resolver';
 import { createNetworkGuard, type NetworkGuard } from '../net/guard';
 import type { EngineDeps } from './types';
 
@@ -14,6 +14,11 @@ export interface GuardedNetwork {
   readonly dns: DnsCache;
   /** Dials only addresses of a checked answer from `dns`. */
   readonly connect: buildConnector.connector;
+  /**
+   * Gives up the lookups in flight (they fail with TIMEOUT_DNS): a run stopped while
+   * names were resolving must not hold the process open until they time out.
+   */
+  close(): void;
 }
 
 /**
@@ -30,8 +35,9 @@ export function createGuardedNetwork(
   onFdExhausted?: () => void,
 ): GuardedNetwork {
   const guard = createNetworkGuard(config.allowNet);
+  const { resolve, cancel } = resolverFor(config, deps.resolve);
   const dns = new DnsCache({
-    resolve: deps.resolve ?? createDnsResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
+    resolve,
     guard,
     timeoutMs: config.dnsTimeoutMs,
   });
@@ -41,5 +47,12 @@ export function createGuardedNetwork(
     ...(onFdExhausted !== undefined && { onFdExhausted }),
     ...(deps.dial !== undefined && { dial: deps.dial }),
   });
-  return { guard, dns, connect };
+  return { guard, dns, connect, close: cancel };
+}
+
+/** A test's own resolver (nothing to cancel), or c-ares on the configured name servers. */
+function resolverFor(config: EngineConfig, injected: Resolver | undefined): { resolve: Resolver; cancel: () => void } {
+  if (injected !== undefined) return { resolve: injected, cancel: () => undefined };
+  const ares = createDnsResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs });
+  return { resolve: ares, cancel: ares.cancel };
 }

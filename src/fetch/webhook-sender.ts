@@ -16,7 +16,8 @@ import type { EngineDeps } from './types';
  * await sender.post('https://hooks.example.com/fanout', body, headers, 5000);
  */
 export function createWebhookSender(config: EngineConfig, deps: Pick<EngineDeps, 'dial' | 'resolve'> = {}): WebhookSender & { close(): Promise<void> } {
-  const { guard, connect } = createGuardedNetwork(config, deps);
+  const network = createGuardedNetwork(config, deps);
+  const { guard, connect } = network;
   const dispatcher = new Agent({ connect });
   return {
     async post(url, body, headers, timeoutMs) {
@@ -26,6 +27,9 @@ export function createWebhookSender(config: EngineConfig, deps: Pick<EngineDeps,
       await response.body.dump();
       return { status: response.statusCode };
     },
-    close: () => dispatcher.close(),
+    async close() {
+      network.close();
+      await dispatcher.close();
+    },
   };
 }

@@ -17,6 +17,13 @@ export interface ResolvedAddress {
 export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
 
 /**
+ * A {@link Resolver} whose lookups in flight can be given up: `cancel` makes them
+ * reject with `ECANCELLED`. A pending c-ares query keeps the process alive until it
+ * times out, so whoever owns the resolver cancels when it closes.
+ */
+export type CancellableResolver = Resolver & { cancel(): void };
+
+/**
  * c-ares channels, each with its own UDP socket, that lookups are spread over.
  * One socket's receive buffer (~200 KiB by default) drops answers once a few
  * hundred arrive together: measured against a loopback server answering after
@@ -57,7 +64,7 @@ export interface DnsResolverOptions {
  * family has answered with addresses, the other gets {@link RESOLUTION_DELAY_MS}
  * more.
  */
-export function createDnsResolver(options: DnsResolverOptions): Resolver {
+export function createDnsResolver(options: DnsResolverOptions): CancellableResolver {
   const tries = 2;
   const channels = Array.from({ length: CHANNELS }, () => {
     const channel = new AresResolver({
@@ -70,7 +77,7 @@ export function createDnsResolver(options: DnsResolverOptions): Resolver {
   });
   let turn = 0;
 
-  return async (hostname) => {
+  const resolve: Resolver = async (hostname) => {
     const resolver = channels[turn++ % CHANNELS] as AresResolver;
     const [v4, v6] = await bothOrOneEarly(resolver.resolve4(hostname, { ttl: true }), resolver.resolve6(hostname, { ttl: true }));
     const four = v4?.status === 'fulfilled' ? v4.value : [];
@@ -89,6 +96,11 @@ export function createDnsResolver(options: DnsResolverOptions): Resolver {
     }
     return out;
   };
+  return Object.assign(resolve, {
+    cancel: () => {
+      for (const channel of channels) channel.cancel();
+    },
+  });
 }
 
 type Settled<T> = PromiseSettledResult<T> | undefined;
