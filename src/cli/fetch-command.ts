@@ -24,6 +24,8 @@ const NUMBER_FLAGS = {
   'per-host': 'perHost',
   'timeout-ms': 'timeoutMs',
   'connect-timeout-ms': 'connectTimeoutMs',
+  'dns-timeout-ms': 'dnsTimeoutMs',
+  'max-sockets': 'maxSockets',
   'headers-timeout-ms': 'headersTimeoutMs',
   'body-timeout-ms': 'bodyTimeoutMs',
   retries: 'retries',
@@ -34,6 +36,7 @@ const NUMBER_FLAGS = {
 const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
   ...Object.fromEntries(Object.entries(NUMBER_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
   allowNet: '--allow-net',
+  dnsServers: '--dns-server',
   hash: '--no-hash',
   userAgent: '--user-agent',
 };
@@ -42,7 +45,10 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --concurrency N          requests in flight at most (default 64)
   --per-host N             requests in flight per host at most (default 8)
   --timeout-ms MS          total time per attempt (default 30000)
-  --connect-timeout-ms MS  time to connect (default 10000)
+  --connect-timeout-ms MS  time to connect, once the name has resolved (default 10000)
+  --dns-timeout-ms MS      time for one DNS lookup (default 5000)
+  --dns-server IP[:PORT]   name server to ask (repeatable; default: the system's)
+  --max-sockets N          sockets open at once at most (default: 3/4 of ulimit -n)
   --headers-timeout-ms MS  time from request to response headers (default 30000)
   --body-timeout-ms MS     longest gap between body chunks (default 30000)
   --retries N              retries after the first attempt (default 2)
@@ -134,6 +140,7 @@ function parseFetchArgs(argv: readonly string[]) {
       options: {
         ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
         'allow-net': { type: 'string', multiple: true },
+        'dns-server': { type: 'string', multiple: true },
         'user-agent': { type: 'string' },
         out: { type: 'string' },
         hash: { type: 'boolean' },
@@ -153,6 +160,7 @@ function configFromFlags(values: Record<string, unknown>): EngineConfig {
     if (values[flag] !== undefined) input[key] = values[flag];
   }
   if (values['allow-net'] !== undefined) input.allowNet = values['allow-net'];
+  if (values['dns-server'] !== undefined) input.dnsServers = values['dns-server'];
   if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
   if (values.hash === false) input.hash = false;
   try {

@@ -134,6 +134,8 @@ const ENGINE_ENV: Readonly<Partial<Record<keyof EngineConfig, string>>> = {
   timeoutMs: 'FANOUT_TIMEOUT_MS',
   retries: 'FANOUT_RETRIES',
   maxBytes: 'FANOUT_MAX_BYTES',
+  maxSockets: 'FANOUT_MAX_SOCKETS',
+  dnsTimeoutMs: 'FANOUT_DNS_TIMEOUT_MS',
 };
 
 function engineFromEnv(env: Env): EngineConfig {

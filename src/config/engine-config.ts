@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors';
+import { defaultSocketBudget } from './fd-limit';
 
 /** Validated, frozen engine configuration: read once, passed everywhere. */
 export interface EngineConfig {
@@ -8,8 +10,21 @@ export interface EngineConfig {
   readonly perHost: number;
   /** Total time one attempt may take, redirect hops included. */
   readonly timeoutMs: number;
-  /** Time to open a TCP (and TLS) connection. */
+  /** Time to open a TCP (and TLS) connection, after the name has resolved. */
   readonly connectTimeoutMs: number;
+  /** Time one DNS lookup may take (TIMEOUT_DNS past it). */
+  readonly dnsTimeoutMs: number;
+  /**
+   * Name servers (`ip` or `ip:port`, IPv6 as `[ip]:port`) the engine's resolver
+   * asks; empty for the system's (`/etc/resolv.conf`).
+   */
+  readonly dnsServers: readonly string[];
+  /**
+   * Sockets open at once at most, across every host. Idle kept-alive sockets are
+   * closed, oldest first, when a new connection needs room. Default: from the
+   * process's open-file limit, well under it (768 at 1,024).
+   */
+  readonly maxSockets: number;
   /** Time from writing the request until the response headers arrive. */
   readonly headersTimeoutMs: number;
   /** Longest silence between two body chunks. */
@@ -50,6 +65,9 @@ export const ENGINE_DEFAULTS: EngineConfig = Object.freeze({
   perHost: 8,
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
+  dnsTimeoutMs: 5_000,
+  dnsServers: Object.freeze([]) as readonly string[],
+  maxSockets: defaultSocketBudget(),
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
   retries: 2,
@@ -93,24 +111,43 @@ const boolean: Check = (value, label) => {
 
 const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
 
-const hostList: Check = (value, label) => {
-  const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items)) {
-    throw new ConfigError(`Expected \`${label}\` to be a list of host[:port], got \`${String(value)}\``);
-  }
-  return Object.freeze(
-    items
-      .map((item) => String(item).trim().toLowerCase())
-      .filter((item) => item !== '')
-      .map((item) => {
-        const port = /:(\d+)$/.exec(item)?.[1];
-        if (!HOST_PORT.test(item) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-          throw new ConfigError(`Expected \`${label}\` entries to be host[:port], got \`${item}\``);
-        }
-        return item;
-      }),
-  );
-};
+/** A list given as an array or a comma-separated string, each entry trimmed and checked. */
+function textList(what: string, valid: (item: string) => boolean, normalise: (item: string) => string): Check {
+  return (value, label) => {
+    const items = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(items)) {
+      throw new ConfigError(`Expected \`${label}\` to be a list of ${what}, got \`${String(value)}\``);
+    }
+    return Object.freeze(
+      items
+        .map((item) => normalise(String(item).trim()))
+        .filter((item) => item !== '')
+        .map((item) => {
+          if (!valid(item)) throw new ConfigError(`Expected \`${label}\` entries to be ${what}, got \`${item}\``);
+          return item;
+        }),
+    );
+  };
+}
+
+function isHostPort(item: string): boolean {
+  const port = /:(\d+)$/.exec(item)?.[1];
+  return HOST_PORT.test(item) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+}
+
+const hostList = textList('host[:port]', isHostPort, (item) => item.toLowerCase());
+
+/** True for `ip`, `ip:port` or `[ipv6]:port`, as `Resolver.setServers` takes them. */
+function isServerAddress(item: string): boolean {
+  if (isIP(item) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(item);
+  if (match === null) return false;
+  const port = Number(match[3]);
+  const ip = match[1] ?? match[2] ?? '';
+  return port >= 1 && port <= 65535 && isIP(ip) === (match[1] === undefined ? 4 : 6);
+}
+
+const serverList = textList('ip[:port]', isServerAddress, (item) => item);
 
 const statusList: Check = (value, label) => {
   const items = typeof value === 'string' ? value.split(',') : value;
@@ -140,6 +177,8 @@ export const ENGINE_BOUNDS: { readonly [K in IntegerKey]: readonly [number, numb
   perHost: [1, 10_000],
   timeoutMs: [1, MAX_MS],
   connectTimeoutMs: [1, MAX_MS],
+  dnsTimeoutMs: [1, MAX_MS],
+  maxSockets: [1, 1_000_000],
   headersTimeoutMs: [1, MAX_MS],
   bodyTimeoutMs: [1, MAX_MS],
   retries: [0, 20],
@@ -157,6 +196,9 @@ const CHECKS: { readonly [K in keyof EngineConfig]: Check } = {
   perHost: bounded('perHost'),
   timeoutMs: bounded('timeoutMs'),
   connectTimeoutMs: bounded('connectTimeoutMs'),
+  dnsTimeoutMs: bounded('dnsTimeoutMs'),
+  dnsServers: serverList,
+  maxSockets: bounded('maxSockets'),
   headersTimeoutMs: bounded('headersTimeoutMs'),
   bodyTimeoutMs: bounded('bodyTimeoutMs'),
   retries: bounded('retries'),

@@ -184,7 +184,8 @@ function budgetMessage(code: FetchErrorCode, ms: number): string {
     : `request took longer than ${ms} ms`;
 }
 
-function emptyResult(finalUrl: string | null, error: FetchError): AttemptResult {
+/** The result of an attempt that got no response: only where it was going and why it ended. */
+export function emptyResult(finalUrl: string | null, error: FetchError): AttemptResult {
   return {
     status: null,
     finalUrl,

@@ -1,20 +1,24 @@
-import { Agent } from 'undici';
 import type { EngineConfig } from '../config/engine-config';
-import { createConnector } from '../net/connector';
-import { createNetworkGuard } from '../net/guard';
 import type { AttemptContext } from './attempt';
 import { ACCEPT_ENCODING } from './content-coding';
 import { FetchRun } from './fetch-run';
+import { createGuardedNetwork } from './guarded-network';
+import { OriginAgent } from './origin-agent';
 import { OriginPool } from './origin-pool';
+import type { Connection } from './pooled-request';
+import { SocketBudget } from './socket-budget';
 import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './types';
 
 /** How long an idle kept-alive connection is held for the next request to its host. */
 const KEEP_ALIVE_MS = 10_000;
 
 /**
- * Creates the fetch engine: one undici Agent (an {@link OriginPool} per origin,
- * connections opened through the network guard) shared by every run. Build it once per
- * process (at module scope in a Lambda) and call {@link Engine.run} per batch.
+ * Creates the fetch engine: one {@link OriginAgent} (an {@link OriginPool} per origin,
+ * connections opened through the network guard, every socket counted against one
+ * {@link SocketBudget}) and one name cache (see {@link createGuardedNetwork}), shared
+ * by every run. Build it
+ * once per process (at module scope in a Lambda) and call {@link Engine.run} per
+ * batch.
  *
  * @example
  * const engine = createEngine(resolveEngineConfig({ concurrency: 200 }));
@@ -22,13 +26,13 @@ const KEEP_ALIVE_MS = 10_000;
  * await engine.close();
  */
 export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engine {
-  const guard = createNetworkGuard(config.allowNet);
-  const connect = createConnector({
-    guard,
-    connectTimeoutMs: config.connectTimeoutMs,
-    ...(deps.dial !== undefined && { dial: deps.dial }),
-    ...(deps.resolve !== undefined && { resolve: deps.resolve }),
+  const runs = new Set<FetchRun>();
+  const budget = new SocketBudget<Connection>(config.maxSockets, (host) => {
+    for (const run of runs) if (run.queuedFor(host) > 0) return true;
+    return false;
   });
+  const network = createGuardedNetwork(config, deps, () => budget.shrink());
+  const { guard, dns, connect } = network;
   const clientOptions = {
     connect,
     // Our own timers run every phase (see attempt.ts); undici's would only add work.
@@ -41,11 +45,11 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
   // for each, and as many again: one aborted after a timeout counts until its
   // socket has closed.
   const maxConnections = config.perHost * 2;
-  const dispatcher = new Agent({ factory: (origin) => new OriginPool(origin, clientOptions, maxConnections) });
+  const dispatcher = new OriginAgent((origin) => new OriginPool(origin, clientOptions, maxConnections, budget));
   const random = deps.random ?? Math.random;
 
   return {
-    run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>, options: RunOptions): Promise<RunSummary> {
+    async run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>, options: RunOptions): Promise<RunSummary> {
       const runConfig = options.config ?? config;
       const ctx: AttemptContext = {
         dispatcher,
@@ -53,8 +57,18 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         config: runConfig,
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
-      return new FetchRun(ctx, options, random).run(urls);
+      const run = new FetchRun(ctx, dns, options, random);
+      runs.add(run);
+      try {
+        return await run.run(urls);
+      } finally {
+        runs.delete(run);
+      }
     },
-    close: () => dispatcher.close(),
+    async close() {
+      // Lookups first: a connection waiting for its name then fails at once, and the pool can close.
+      network.close();
+      await dispatcher.close();
+    },
   };
 }

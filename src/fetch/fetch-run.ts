@@ -1,22 +1,15 @@
-import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
-import { Attempt, type AttemptContext, type AttemptResult } from './attempt';
+import { FETCH_ERROR_CODES, FetchError } from '../errors';
+import type { DnsCache, NameAnswer } from '../net/dns-cache';
+import { Attempt, emptyResult, type AttemptContext, type AttemptResult } from './attempt';
 import { HostScheduler } from './host-scheduler';
 import { parseInputUrl } from './input-url';
-import type { FetchResult } from './result';
+import { ResolveAhead } from './resolve-ahead';
+import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
+import { RetryTimers } from './retry-timers';
+import { RunDeadline } from './run-deadline';
+import type { Task } from './task';
 import type { RunOptions, RunSummary, UrlInput } from './types';
-
-/** One URL on its way through the run. */
-interface Task {
-  readonly input: UrlInput;
-  readonly url: URL;
-  readonly host: string;
-  attempts: number;
-  startedAt: number;
-  last: AttemptResult | null;
-  retryTimer: NodeJS.Timeout | undefined;
-  attempt: Attempt | undefined;
-}
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -24,58 +17,57 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 const READER_YIELD_EVERY = 64;
 
 /**
- * A single pass over an input: reads URLs lazily, admits them through the
- * {@link HostScheduler}, retries with backoff outside the slot (a task waiting to
- * retry holds no slot), and reports exactly one result per input.
+ * A single pass over an input. Each URL goes through three stages, none of which
+ * holds a request slot but the second:
  *
- * Input is pulled only while fewer than `lookahead` tasks wait for a slot, so
- * memory stays flat however long the input is. After the run deadline (or an
- * abort) nothing new starts: waiting tasks and the rest of the input come back as
- * NOT_ATTEMPTED (or with their last attempt's result), never dropped.
+ * 1. {@link ResolveAhead}: its name is resolved (or found in the cache);
+ * 2. {@link HostScheduler}: it waits for a slot (global and per host), then an
+ *    {@link Attempt} runs;
+ * 3. {@link RetryTimers}: a failed attempt that the retry policy allows waits out
+ *    its backoff and goes back to stage 1.
+ *
+ * Input is pulled only while fewer than `lookahead` tasks wait in stages 1 and 2,
+ * so memory stays flat however long the input is. When the {@link RunDeadline}
+ * passes (or the caller aborts) nothing new starts: waiting tasks and the rest of
+ * the input come back as NOT_ATTEMPTED (or with their last attempt's result),
+ * never dropped, and attempts in flight are cut with DEADLINE once the stop grace
+ * is over. Every result goes through the {@link ResultSink}, once per input.
  */
 export class FetchRun {
   readonly #ctx: AttemptContext;
-  readonly #options: RunOptions;
   readonly #random: () => number;
   readonly #scheduler: HostScheduler<Task>;
-  readonly #retrying = new Set<Task>();
-  /** Tasks with an attempt in flight, to cut when the run is stopped. */
+  readonly #names: ResolveAhead;
+  readonly #retries = new RetryTimers<Task>();
+  readonly #deadline: RunDeadline;
+  readonly #sink: ResultSink;
+  /** Tasks with an attempt in flight, to cut when the run stops. */
   readonly #running = new Set<Task>();
   readonly #lookahead: number;
-  readonly #deadline: number;
   readonly #startedAt = performance.now();
-  #expired = false;
   #inputDone = false;
   #outstanding = 0;
-  #total = 0;
-  #ok = 0;
-  #notAttempted = 0;
-  readonly #errors: Partial<Record<FetchErrorCode, number>> = {};
-  #sinkPending: Promise<void> | null = null;
-  #lastSinkPromise: Promise<void> | undefined;
-  #sinkError: unknown = null;
   #wakeReader: (() => void) | null = null;
   #finish: (() => void) | null = null;
-  #deadlineTimer: NodeJS.Timeout | undefined;
 
-  constructor(ctx: AttemptContext, options: RunOptions, random: () => number) {
+  constructor(ctx: AttemptContext, dns: DnsCache, options: RunOptions, random: () => number) {
     this.#ctx = ctx;
-    this.#options = options;
     this.#random = random;
     const { concurrency, perHost } = ctx.config;
     this.#lookahead = Math.max(1024, concurrency * 4);
-    this.#deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    this.#deadline = new RunDeadline(options, () => this.#expire());
+    this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
     this.#scheduler = new HostScheduler<Task>(concurrency, perHost, (task, host) => this.#start(task, host));
+    this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
+  }
+
+  /** Tasks of `host` (`hostname[:port]`) waiting for a slot. */
+  queuedFor(host: string): number {
+    return this.#scheduler.queuedFor(host);
   }
 
   async run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>): Promise<RunSummary> {
-    const signal = this.#options.signal;
-    const onAbort = (): void => this.#expire();
-    if (signal?.aborted) this.#expire();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (Number.isFinite(this.#deadline)) {
-      this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(0, this.#deadline - Date.now()));
-    }
+    this.#deadline.start();
     try {
       let sinceYield = 0;
       for await (const input of urls) {
@@ -88,33 +80,24 @@ export class FetchRun {
           sinceYield = 0;
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        if (this.#sinkPending !== null) await this.#drainSink();
-        if (this.#scheduler.queued >= this.#lookahead) {
+        if (this.#sink.pending) await this.#sink.drain();
+        if (this.#waitingTasks() >= this.#lookahead) {
           await new Promise<void>((resolve) => (this.#wakeReader = resolve));
         }
       }
       this.#inputDone = true;
       if (this.#outstanding > 0) await new Promise<void>((resolve) => (this.#finish = resolve));
-      await this.#drainSink();
+      await this.#sink.drain();
     } finally {
-      clearTimeout(this.#deadlineTimer);
-      signal?.removeEventListener('abort', onAbort);
+      this.#deadline.stop();
     }
-    if (this.#sinkError !== null) throw this.#sinkError;
-    return {
-      total: this.#total,
-      ok: this.#ok,
-      failed: this.#total - this.#ok - this.#notAttempted,
-      notAttempted: this.#notAttempted,
-      errors: this.#errors,
-      elapsedMs: round(performance.now() - this.#startedAt),
-    };
+    if (this.#sink.error !== null) throw this.#sink.error;
+    return this.#sink.summary(round(performance.now() - this.#startedAt));
   }
 
   #accept(input: UrlInput): void {
-    this.#total++;
-    if (this.#expired) {
-      this.#report(input, null, 0, 0, notAttempted());
+    if (this.#deadline.expired) {
+      this.#sink.report({ input, last: null, attempts: 0, totalMs: 0, dnsMs: null, error: notAttempted() });
       return;
     }
     const text = input.url;
@@ -125,16 +108,40 @@ export class FetchRun {
     } catch (err) {
       const error =
         err instanceof FetchError ? err : new FetchError(FETCH_ERROR_CODES.BAD_URL, `not a valid absolute URL`);
-      this.#report(input, null, 0, 0, error);
+      this.#sink.report({ input, last: null, attempts: 0, totalMs: 0, dnsMs: null, error });
       return;
     }
     this.#outstanding++;
-    const task: Task = { input, url, host: url.host, attempts: 0, startedAt: 0, last: null, retryTimer: undefined, attempt: undefined };
-    this.#scheduler.push(task, task.host);
+    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    const task: Task = { input, url, host: url.host, port, attempts: 0, startedAt: 0, dnsMs: null, last: null, attempt: undefined };
+    this.#admit(task);
   }
 
+  /** Stage 1: the task's name, then a place in the scheduler's queue. */
+  #admit(task: Task): void {
+    const known = this.#names.resolve(task);
+    if (known !== null) this.#resolved(task, known);
+  }
+
+  #resolved(task: Task, answer: NameAnswer): void {
+    if (this.#deadline.expired) {
+      this.#done(task);
+    } else if (answer.ok) {
+      // A retry goes ahead of its host's other tasks.
+      this.#scheduler.push(task, task.host, task.attempts > 0);
+    } else {
+      // The lookup failed: an attempt that never took a slot.
+      if (task.attempts === 0) task.startedAt = performance.now();
+      task.attempts++;
+      task.last = emptyResult(null, answer.error);
+      this.#afterAttempt(task);
+    }
+    this.#maybeWakeReader();
+  }
+
+  /** Stage 2: a slot is free for the task. */
   #start(task: Task, host: string): void {
-    const remaining = this.#deadline - Date.now();
+    const remaining = this.#deadline.remaining();
     if (remaining <= 0) {
       this.#scheduler.release(host);
       this.#done(task);
@@ -152,108 +159,67 @@ export class FetchRun {
       cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
       (result) => {
         this.#running.delete(task);
-        this.#attempted(task, host, result);
+        if (result.error === null && (result.status === null || result.status < 200 || result.status > 299)) {
+          result.error = new FetchError(FETCH_ERROR_CODES.HTTP_STATUS, `HTTP ${result.status}`);
+        }
+        task.last = result;
+        this.#scheduler.release(host);
+        this.#afterAttempt(task);
+        this.#maybeWakeReader();
       },
     );
   }
 
-  #attempted(task: Task, host: string, result: AttemptResult): void {
-    if (result.error === null && (result.status === null || result.status < 200 || result.status > 299)) {
-      result.error = new FetchError(FETCH_ERROR_CODES.HTTP_STATUS, `HTTP ${result.status}`);
-    }
-    task.last = result;
-    this.#scheduler.release(host);
-    const delay = this.#expired
+  /** Stage 3: the retry policy decides between another attempt after a backoff and the result. */
+  #afterAttempt(task: Task): void {
+    const last = task.last as AttemptResult;
+    const delay = this.#deadline.expired
       ? null
       : nextRetryDelay(
-          { attempts: task.attempts, code: result.error?.code ?? null, status: result.status, retryAfter: result.retryAfter },
+          { attempts: task.attempts, code: last.error?.code ?? null, status: last.status, retryAfter: last.retryAfter },
           this.#ctx.config,
           Date.now(),
-          this.#deadline,
+          this.#deadline.at,
           this.#random,
         );
-    if (delay === null) {
-      this.#done(task);
-    } else {
-      this.#retrying.add(task);
-      task.retryTimer = setTimeout(() => {
-        this.#retrying.delete(task);
-        this.#scheduler.push(task, host, true);
-      }, delay);
-    }
-    this.#maybeWakeReader();
+    if (delay === null) this.#done(task);
+    else this.#retries.schedule(task, delay, (t) => this.#admit(t));
   }
 
-  /** The run deadline passed, the caller aborted or the sink failed: start nothing more, cut what runs. */
+  /**
+   * The run deadline passed, the caller aborted or the listener failed: start
+   * nothing more, and cut the attempts in flight once the stop grace is over.
+   */
   #expire(): void {
-    if (this.#expired) return;
-    this.#expired = true;
     for (const task of this.#scheduler.drain()) this.#done(task);
-    for (const task of this.#retrying) {
-      clearTimeout(task.retryTimer);
-      this.#done(task);
-    }
-    this.#retrying.clear();
-    for (const task of this.#running) task.attempt?.stopWithin(this.#options.stopGraceMs ?? 0);
+    for (const task of this.#names.cancelAll()) this.#done(task);
+    for (const task of this.#retries.cancelAll()) this.#done(task);
+    for (const task of this.#running) task.attempt?.stopWithin(this.#deadline.stopGraceMs);
     this.#maybeWakeReader();
   }
 
   #done(task: Task): void {
     this.#outstanding--;
     const last = task.last;
-    const total = task.attempts === 0 ? 0 : round(performance.now() - task.startedAt);
-    this.#report(task.input, last, task.attempts, total, last === null ? notAttempted() : last.error);
+    this.#sink.report({
+      input: task.input,
+      last,
+      attempts: task.attempts,
+      totalMs: task.attempts === 0 ? 0 : round(performance.now() - task.startedAt),
+      dnsMs: task.dnsMs,
+      error: last === null ? notAttempted() : last.error,
+    });
     if (this.#outstanding === 0 && this.#inputDone) this.#finish?.();
   }
 
-  #report(input: UrlInput, last: AttemptResult | null, attempts: number, total: number, error: FetchError | null): void {
-    const result: FetchResult = {
-      url: input.url,
-      line: input.line,
-      ok: error === null,
-      status: last?.status ?? null,
-      finalUrl: last?.finalUrl ?? null,
-      headers: last?.headers ?? {},
-      bytes: last?.bytes ?? 0,
-      sha256: last?.sha256 ?? null,
-      attempts,
-      timings: { connect: last?.connectMs ?? null, ttfb: last?.ttfbMs ?? null, total },
-      error: error === null ? null : { code: error.code, message: error.message },
-    };
-    if (error === null) this.#ok++;
-    else {
-      if (error.code === FETCH_ERROR_CODES.NOT_ATTEMPTED) this.#notAttempted++;
-      this.#errors[error.code] = (this.#errors[error.code] ?? 0) + 1;
-    }
-    try {
-      const pending = this.#options.onResult(result, last?.body);
-      // A sink that is full hands every caller the same promise: chain it once.
-      if (pending !== undefined && pending !== this.#lastSinkPromise) {
-        this.#lastSinkPromise = pending;
-        const guarded = pending.catch((err: unknown) => this.#failSink(err));
-        this.#sinkPending = this.#sinkPending === null ? guarded : this.#sinkPending.then(() => guarded);
-      }
-    } catch (err) {
-      this.#failSink(err);
-    }
-  }
-
-  #failSink(err: unknown): void {
-    if (this.#sinkError === null) this.#sinkError = err;
-    this.#expire();
-  }
-
-  async #drainSink(): Promise<void> {
-    while (this.#sinkPending !== null) {
-      const pending = this.#sinkPending;
-      await pending;
-      if (this.#sinkPending === pending) this.#sinkPending = null;
-    }
+  /** Tasks read but not started: resolving their name or waiting for a slot. */
+  #waitingTasks(): number {
+    return this.#scheduler.queued + this.#names.waiting;
   }
 
   #maybeWakeReader(): void {
     const wake = this.#wakeReader;
-    if (wake !== null && (this.#expired || this.#scheduler.queued < this.#lookahead / 2)) {
+    if (wake !== null && (this.#deadline.expired || this.#waitingTasks() < this.#lookahead / 2)) {
       this.#wakeReader = null;
       wake();
     }

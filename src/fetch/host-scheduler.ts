@@ -1,3 +1,5 @@
+import { Fifo } from './fifo';
+
 /**
  * Admission control for the engine: at most `limit` tasks run at once, and at most
  * `perHost` of them share a host. Tasks wait in a FIFO per host; hosts with work
@@ -34,6 +36,11 @@ export class HostScheduler<T> {
   /** Tasks waiting for a slot. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Tasks of `host` waiting for a slot. */
+  queuedFor(host: string): number {
+    return this.#hosts.get(host)?.tasks.length ?? 0;
   }
 
   /** Queues a task for `host`; `first` puts it ahead of the host's other tasks (retries). */
@@ -114,57 +121,4 @@ class HostLane<T> {
   constructor(host: string) {
     this.host = host;
   }
-}
-
-/** A queue with O(1) push, shift and unshift, backed by a growable ring buffer. */
-export class Fifo<T> {
-  #items: (T | undefined)[] = slots(16);
-  #head = 0;
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  push(item: T): void {
-    if (this.#length === this.#items.length) this.#grow();
-    this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = item;
-    this.#length++;
-  }
-
-  unshift(item: T): void {
-    if (this.#length === this.#items.length) this.#grow();
-    this.#head = (this.#head - 1) & (this.#items.length - 1);
-    this.#items[this.#head] = item;
-    this.#length++;
-  }
-
-  shift(): T | undefined {
-    if (this.#length === 0) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head] = undefined;
-    this.#head = (this.#head + 1) & (this.#items.length - 1);
-    this.#length--;
-    return item;
-  }
-
-  clear(): void {
-    this.#items = slots(16);
-    this.#head = 0;
-    this.#length = 0;
-  }
-
-  #grow(): void {
-    const next = slots<T>(this.#items.length * 2);
-    for (let i = 0; i < this.#length; i++) {
-      next[i] = this.#items[(this.#head + i) & (this.#items.length - 1)];
-    }
-    this.#items = next;
-    this.#head = 0;
-  }
-}
-
-/** An array of `length` empty slots (a power of two, for the ring's index mask). */
-function slots<T>(length: number): (T | undefined)[] {
-  return Array.from({ length });
 }

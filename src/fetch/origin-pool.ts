@@ -1,7 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { Dispatcher, errors, type Client } from 'undici';
-import { Fifo } from './host-scheduler';
+import { Fifo } from './fifo';
+import { IdleConnections } from './idle-connections';
 import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';
+import { SettlingDispatcher } from './settling-dispatcher';
+import type { BudgetMember, SocketBudget } from './socket-budget';
+
+/**
+ * Why the pool closes a connection the budget wants, and the last-connection news
+ * it gives its agent: one object each, made once. Node reads an error's stack when
+ * a socket is destroyed with it (serialised through source maps under tsx), which
+ * at one eviction per request in a many-host run cost more than the eviction.
+ */
+const EVICTED = new errors.InformationalError('closed to make room for another host (socket budget)');
+const NO_CONNECTIONS_LEFT = new errors.InformationalError('no connections left');
+void EVICTED.stack;
+void NO_CONNECTIONS_LEFT.stack;
 
 interface Waiting {
   readonly opts: Dispatcher.DispatchOptions;
@@ -37,15 +51,20 @@ interface Waiting {
  * it) is sent again on another connection, and after the first of them the pool
  * stops queueing at a response's end: a few requests go out twice, no URL fails.
  *
+ * Every connection it opens is counted against the engine's {@link SocketBudget}:
+ * at the limit a request waits until another connection (of any origin) has
+ * closed, and the pool closes an idle connection of its own when the budget asks.
+ *
  * When its last connection is gone the pool emits `disconnect`, on which the Agent
  * drops it: an origin no longer fetched holds no memory.
  */
-export class OriginPool extends Dispatcher {
+export class OriginPool extends SettlingDispatcher implements BudgetMember<Connection> {
   readonly #url: URL;
   readonly #options: Client.Options;
   readonly #maxConnections: number;
+  readonly #budget: SocketBudget<Connection>;
   readonly #connections = new Set<Connection>();
-  readonly #idle: Connection[] = [];
+  readonly #idle: IdleConnections;
   readonly #waiting = new Fifo<Waiting>();
   /** The connection whose response is ending right now (see the class comment). */
   #ending: Connection | null = null;
@@ -79,7 +98,7 @@ export class OriginPool extends Dispatcher {
         return;
       }
       // A new connection if one is allowed: an idle one may be closing just the same.
-      const connection = this.#connections.size < this.#maxConnections ? this.#open() : this.#takeIdle();
+      const connection = this.#openWithinBudget() ?? this.#takeIdle();
       if (connection === null) this.#waiting.push({ opts, handler, resent: true });
       else this.#send(connection, opts, handler, 'resent');
     },
@@ -88,12 +107,39 @@ export class OriginPool extends Dispatcher {
   /**
    * @param options for each connection's undici Client (the connector, timeouts, keep-alive)
    * @param maxConnections connections open at once, at most
+   * @param budget the engine's limit on sockets, shared by every pool
    */
-  constructor(origin: string | URL, options: Client.Options, maxConnections: number) {
+  constructor(origin: string | URL, options: Client.Options, maxConnections: number, budget: SocketBudget<Connection>) {
     super();
     this.#url = new URL(String(origin));
     this.#options = options;
     this.#maxConnections = maxConnections;
+    this.#budget = budget;
+    this.#idle = new IdleConnections(budget, this);
+    this.host = this.#url.host;
+  }
+
+  /** `hostname[:port]` of the origin (see {@link BudgetMember}). */
+  readonly host: string;
+
+  /** The budget has a socket for this pool: open it for the next waiting request. */
+  granted(): boolean {
+    const next = this.#destroyed || this.#connections.size >= this.#maxConnections ? undefined : this.#waiting.shift();
+    if (next === undefined) return false;
+    this.#send(this.#open(), next.opts, next.handler, next.resent ? 'resent' : 'fresh');
+    this.#openForWaiting();
+    this.#settleWaiting();
+    return true;
+  }
+
+  /** The budget wants this idle connection's socket for another origin. */
+  evict(connection: Connection): void {
+    if (!this.#idle.remove(connection)) return;
+    // A connection whose socket had already gone emits no `disconnect`: forget it here (once either way).
+    void connection
+      .destroy(EVICTED)
+      .catch(() => undefined)
+      .then(() => this.#onDisconnect(connection));
   }
 
   get closed(): boolean {
@@ -130,25 +176,15 @@ export class OriginPool extends Dispatcher {
     return true;
   }
 
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
+  protected override closeNow(): Promise<void> {
     this.#closed = true;
     // Requests already accepted still go out; then every connection closes once idle.
     const noneWaiting =
       this.#waiting.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#onNoneWaiting = resolve));
-    const closing = noneWaiting.then(() => this.#forEachConnection((c) => c.close()));
-    if (callback === undefined) return closing;
-    void closing.then(callback);
+    return noneWaiting.then(() => this.#forEachConnection((c) => c.close()));
   }
 
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const err = typeof errOrCallback === 'function' ? null : (errOrCallback ?? null);
-    const done = typeof errOrCallback === 'function' ? errOrCallback : callback;
+  protected override destroyNow(err: Error | null): Promise<void> {
     this.#closed = true;
     this.#destroyed = true;
     const reason = err ?? new errors.ClientDestroyedError();
@@ -157,19 +193,34 @@ export class OriginPool extends Dispatcher {
       w.handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, reason);
     }
     this.#settleWaiting();
-    const destroying = this.#forEachConnection((c) => c.destroy(reason));
-    if (done === undefined) return destroying;
-    void destroying.then(done);
+    return this.#forEachConnection((c) => c.destroy(reason));
   }
 
-  /** The most recently freed idle connection, else a new one, else null when every one allowed is busy. */
+  /**
+   * The most recently freed idle connection, else a new one, else null when every
+   * one allowed is busy or the budget has no socket now (the pool then waits for it).
+   */
   #takeIdle(): Connection | null {
     for (let c = this.#idle.pop(); c !== undefined; c = this.#idle.pop()) {
-      c.idle = false;
       if (this.#usable(c)) return c;
     }
-    if (this.#connections.size >= this.#maxConnections) return null;
+    return this.#openWithinBudget();
+  }
+
+  /** A new connection if this origin and the budget allow one now. */
+  #openWithinBudget(): Connection | null {
+    if (this.#connections.size >= this.#maxConnections || !this.#budget.acquire(this)) return null;
     return this.#open();
+  }
+
+  /** Opens connections for waiting requests while the origin's cap and the budget allow. */
+  #openForWaiting(): void {
+    while (this.#waiting.length > 0 && !this.#destroyed) {
+      const connection = this.#openWithinBudget();
+      if (connection === null) return;
+      const next = this.#waiting.shift()!;
+      this.#send(connection, next.opts, next.handler, next.resent ? 'resent' : 'fresh');
+    }
   }
 
   #usable(connection: Connection): boolean {
@@ -201,7 +252,6 @@ export class OriginPool extends Dispatcher {
       this.#settleWaiting();
       return;
     }
-    connection.idle = true;
     this.#idle.push(connection);
   }
 
@@ -213,18 +263,14 @@ export class OriginPool extends Dispatcher {
   #onDisconnect(connection: Connection): void {
     if (connection.requests > 0 || !this.#connections.has(connection)) return;
     this.#connections.delete(connection);
-    if (connection.idle) {
-      connection.idle = false;
-      this.#idle.splice(this.#idle.lastIndexOf(connection), 1);
-    }
+    this.#idle.remove(connection);
     if (!connection.closed && !connection.destroyed) void connection.close().catch(() => undefined);
-    while (this.#waiting.length > 0 && this.#connections.size < this.#maxConnections && !this.#destroyed) {
-      const next = this.#waiting.shift()!;
-      this.#send(this.#open(), next.opts, next.handler, next.resent ? 'resent' : 'fresh');
-    }
+    // Its socket is gone: the place goes back to the budget (perhaps to this pool).
+    this.#budget.release();
+    this.#openForWaiting();
     this.#settleWaiting();
     if (this.#connections.size === 0 && this.#waiting.length === 0) {
-      this.#emit('disconnect', this.#url, [this], new errors.InformationalError('no connections left'));
+      this.#emit('disconnect', this.#url, [this], NO_CONNECTIONS_LEFT);
     }
   }
 

@@ -7,6 +7,11 @@ export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>>
 
 /** Milliseconds spent in each phase of the last attempt; `null` where unknown. */
 export interface ResultTimings {
+  /**
+   * How long the URL waited for its name to resolve before it could take a request
+   * slot (0 when the answer was cached); null for an IP literal.
+   */
+  dns: number | null;
   /** From dispatch until the request was written on a connection: 0 when a kept-alive one was reused. */
   connect: number | null;
   /** From dispatch until the response headers arrived. */

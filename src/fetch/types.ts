@@ -1,6 +1,7 @@
-import type { Socket } from 'node:net';
 import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
+import type { Dialer } from '../net/dialer';
+import type { Resolver } from '../net/dns-resolver';
 import type { FetchResult } from './result';
 
 /** One URL to fetch and where it came from. */
@@ -10,31 +11,11 @@ export interface UrlInput {
   readonly line: number;
 }
 
-/** Where a connection is to be opened, after the guard has approved the address. */
-export interface DialTarget {
-  /** The resolved IP address to connect to. */
-  readonly address: string;
-  readonly family: 4 | 6;
-  readonly port: number;
-  readonly protocol: 'http:' | 'https:';
-  /** The URL's hostname, for TLS SNI and certificate checks. */
-  readonly hostname: string;
-}
-
-/**
- * Opens a socket to an already-approved address. The default uses `net.connect` /
- * `tls.connect`; tests inject one that refuses anything but loopback, so a broken
- * guard still cannot send a packet off the machine. The returned socket must emit
- * `connect` (plain) or `secureConnect` (TLS) once usable.
- */
-export type Dialer = (target: DialTarget) => Socket;
-
-/** Resolves a hostname to every address it has (like `dns.lookup` with `all: true`). */
-export type Resolver = (hostname: string) => Promise<readonly { address: string; family: 4 | 6 }[]>;
-
 /** Seams for the engine's I/O; production uses the defaults. */
 export interface EngineDeps {
+  /** Opens sockets to addresses the guard has passed (tests: loopback only). */
   readonly dial?: Dialer;
+  /** Resolves names; the default is c-ares on the config's `dnsServers`. */
   readonly resolve?: Resolver;
   /** Random number in [0, 1): backoff jitter. */
   readonly random?: () => number;
@@ -65,8 +46,9 @@ export interface RunOptions {
   readonly stopGraceMs?: number;
   /**
    * Per-run settings (a job's own concurrency, timeouts, retries, limits). The
-   * connection-level ones, `allowNet` and `connectTimeoutMs`, always come from
-   * the engine's config, since they live in its shared connection pool.
+   * connection-level ones, `allowNet`, `connectTimeoutMs`, `maxSockets` and the
+   * `dns*` keys, always come from the engine's config, since they live in its
+   * shared connection pool and name cache.
    */
   readonly config?: EngineConfig;
 }

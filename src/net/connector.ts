@@ -1,107 +1,113 @@
-import { lookup } from 'node:dns/promises';
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import type buildConnector from 'undici/types/connector';
 import { FETCH_ERROR_CODES, FetchError } from '../errors';
-import type { DialTarget, Dialer, Resolver } from '../fetch/types';
-import type { NetworkGuard } from './guard';
-import { parseIpLiteral } from './ip';
+import type { DnsCache, NameAnswer } from './dns-cache';
+import type { ResolvedAddress } from './dns-resolver';
+import { defaultDialer, type Dialer } from './dialer';
 
-/** Opens plain or TLS sockets with the operating system's network stack. */
-export const defaultDialer: Dialer = (target: DialTarget): Socket => {
-  if (target.protocol === 'https:') {
-    return tlsConnect({
-      host: target.address,
-      port: target.port,
-      // SNI and certificate checks use the name from the URL, never the address.
-      servername: parseIpLiteral(target.hostname) === null ? target.hostname : undefined,
-      ALPNProtocols: ['http/1.1'],
-    });
-  }
-  // 64 KiB reads, as undici's own connector does: Node's default of 16 KiB means
-  // four times the read callbacks and parser calls for a large body.
-  // (Socket passes highWaterMark on to its Duplex; @types/node does not list it.)
-  const options: NetConnectOpts & { highWaterMark: number } = {
-    host: target.address,
-    port: target.port,
-    highWaterMark: 64 * 1024,
-  };
-  return netConnect(options);
-};
-
-/** Resolves every address of a name, in the resolver's order. */
-export const defaultResolver: Resolver = async (hostname) => {
-  const found = await lookup(hostname, { all: true, order: 'verbatim' });
-  return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
-};
+/** Errors of the process running out of file descriptors: no other address would help. */
+export const FD_EXHAUSTED_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE']);
 
 export interface ConnectorOptions {
-  readonly guard: NetworkGuard;
+  /** Answers checked by the guard; the connector dials only what it hands out. */
+  readonly dns: DnsCache;
   readonly connectTimeoutMs: number;
   readonly dial?: Dialer;
-  readonly resolve?: Resolver;
+  /** Told when opening a socket failed for want of file descriptors (EMFILE, ENFILE). */
+  readonly onFdExhausted?: () => void;
 }
 
 /**
- * Builds undici's `connect` function. The network guard runs here, at connect
- * time, on every address the name resolves to, so a DNS answer that changes
- * between a pre-check and the connection (rebinding) cannot reach a blocked
- * address: the address checked is the address dialled. IP literals skip DNS but
- * not the check. The connect timeout is our own timer, not undici's.
+ * Builds undici's `connect` function. The name is resolved first, through the
+ * engine's {@link DnsCache} (usually already resolved: the run looks names up
+ * before their URLs take a slot), with its own timeout; only then does the connect
+ * timer start, so a slow name server never shows as TIMEOUT_CONNECT. The addresses
+ * dialled are those of the cached answer the guard checked. When a connection
+ * fails, the next address is tried (the resolver interleaves IPv4 and IPv6), all
+ * within one connect timeout.
  */
 export function createConnector(options: ConnectorOptions): buildConnector.connector {
   const dial = options.dial ?? defaultDialer;
-  const resolve = options.resolve ?? defaultResolver;
-  const { guard, connectTimeoutMs } = options;
+  const { dns, connectTimeoutMs, onFdExhausted } = options;
 
   return (opts, callback) => {
     const protocol = opts.protocol === 'https:' ? 'https:' : 'http:';
     const port = Number(opts.port) || (protocol === 'https:' ? 443 : 80);
     const hostname = opts.hostname;
-    let settled = false;
-    let socket: Socket | undefined;
-    const finish = (err: Error | null, value?: Socket): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err !== null) {
-        socket?.destroy();
-        callback(err, null);
-      } else {
-        callback(null, value as Socket);
-      }
+    const connect = (answer: NameAnswer): void => {
+      if (!answer.ok) callback(answer.error, null);
+      else dialInTurn(answer.addresses, { dial, port, protocol, hostname, connectTimeoutMs, onFdExhausted }, callback);
     };
-    const timer = setTimeout(() => {
-      finish(new FetchError(FETCH_ERROR_CODES.TIMEOUT_CONNECT, `connect to ${hostname}:${port} timed out after ${connectTimeoutMs} ms`));
-    }, connectTimeoutMs);
-
-    const literal = parseIpLiteral(hostname);
-    const addresses = literal !== null ? Promise.resolve([literal]) : resolve(hostname);
-    addresses.then(
-      (found) => {
-        if (settled) return;
-        const first = found[0];
-        if (first === undefined) throw new FetchError(FETCH_ERROR_CODES.DNS, `${hostname} has no address`);
-        if (!guard.isAllowed(hostname, port)) {
-          for (const entry of found) guard.checkAddress(entry.address, entry.family);
-        }
-        socket = dial({ address: first.address, family: first.family, port, protocol, hostname });
-        socket.setNoDelay(true);
-        socket.once('error', (err) => finish(err));
-        socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => finish(null, socket));
-      },
-    ).catch((err: unknown) => {
-      finish(toDnsError(err, hostname));
-    });
+    const known = dns.peek(hostname, port);
+    if (known !== undefined) connect(known);
+    else dns.lookup(hostname, port).then(connect, (err: unknown) => callback(err as Error, null));
     return undefined;
   };
 }
 
-function toDnsError(err: unknown, hostname: string): Error {
-  if (err instanceof FetchError) return err;
-  const code = (err as { code?: string }).code;
-  if (code !== undefined && (code === 'ENOTFOUND' || code.startsWith('EAI_') || code === 'ENODATA')) {
-    return new FetchError(FETCH_ERROR_CODES.DNS, `cannot resolve ${hostname}: ${code}`, { cause: err });
-  }
-  return err instanceof Error ? err : new Error(String(err));
+interface DialSettings {
+  readonly dial: Dialer;
+  readonly port: number;
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly connectTimeoutMs: number;
+  readonly onFdExhausted: (() => void) | undefined;
+}
+
+/** Dials `addresses` one after another until one connects, under one timer. */
+function dialInTurn(
+  addresses: readonly ResolvedAddress[],
+  settings: DialSettings,
+  callback: buildConnector.Callback,
+): void {
+  const { port, protocol, hostname, connectTimeoutMs } = settings;
+  let settled = false;
+  let socket: Socket | undefined;
+  let next = 0;
+  const finish = (err: Error | null): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (err === null) {
+      callback(null, socket as Socket);
+    } else {
+      socket?.destroy();
+      callback(err, null);
+    }
+  };
+  const timer = setTimeout(() => {
+    finish(new FetchError(FETCH_ERROR_CODES.TIMEOUT_CONNECT, `connect to ${hostname}:${port} timed out after ${connectTimeoutMs} ms`));
+  }, connectTimeoutMs);
+  const failed = (err: Error): void => {
+    if (settled) return;
+    const code = (err as { code?: string }).code ?? '';
+    if (FD_EXHAUSTED_CODES.has(code)) {
+      settings.onFdExhausted?.();
+      finish(err);
+    } else if (next < addresses.length) {
+      socket?.destroy();
+      tryNext();
+    } else {
+      finish(err);
+    }
+  };
+  const tryNext = (): void => {
+    const target = addresses[next++] as ResolvedAddress;
+    let opened: Socket;
+    try {
+      opened = settings.dial({ address: target.address, family: target.family, port, protocol, hostname });
+    } catch (err) {
+      failed(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    socket = opened;
+    opened.setNoDelay(true);
+    opened.once('error', (err) => {
+      if (socket === opened) failed(err);
+    });
+    opened.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+      if (socket === opened) finish(null);
+    });
+  };
+  tryNext();
 }

@@ -30,6 +30,12 @@ export interface NetworkGuard {
    * allowlist: callers skip it when {@link NetworkGuard.isAllowed} said yes.
    */
   checkAddress(address: string, family: 4 | 6): void;
+  /**
+   * What {@link NetworkGuard.checkAddress} would throw, as its message ("10.0.0.7 is
+   * private (RFC 1918)"), or null when the address passes. For callers that keep
+   * the verdict and build the error only when it is used.
+   */
+  addressRefusal(address: string, family: 4 | 6): string | null;
 }
 
 /** Every port of the host is allowed. */
@@ -100,9 +106,14 @@ export function createNetworkGuard(allowNet: readonly string[]): NetworkGuard {
     return rule === ANY_PORT || (rule !== undefined && rule.has(port));
   }
 
-  function checkAddress(address: string, family: 4 | 6): void {
+  function addressRefusal(address: string, family: 4 | 6): string | null {
     const reason = blockedRange(address, family);
-    if (reason !== null) throw new BlockedAddressError(`${address} is ${reason}`);
+    return reason === null ? null : `${address} is ${reason}`;
+  }
+
+  function checkAddress(address: string, family: 4 | 6): void {
+    const refusal = addressRefusal(address, family);
+    if (refusal !== null) throw new BlockedAddressError(refusal);
   }
 
   function checkUrl(url: URL): void {
@@ -127,5 +138,5 @@ export function createNetworkGuard(allowNet: readonly string[]): NetworkGuard {
     );
   }
 
-  return { checkUrl, isAllowed, checkAddress };
+  return { checkUrl, isAllowed, checkAddress, addressRefusal };
 }

@@ -10,9 +10,16 @@
  * elapsed time and CPU cover only the requests (from the first request to the last
  * result), not start-up or reading the URL file.
  *
- * Run: `node --import tsx test/bench/baseline-client.mts --concurrency 64 --timeout-ms 30000 urls.txt`
+ * Host names are resolved with c-ares (`dns.promises.Resolver`) at the server given
+ * by `--dns-server` on each new connection, as undici does with `dns.lookup` but
+ * without the thread pool; without `--dns-server` a name fails (the bench must never
+ * ask the machine's DNS servers). IP literals need no lookup.
+ *
+ * Run: `node --import tsx test/bench/baseline-client.mts --concurrency 64 --timeout-ms 30000 [--dns-server 127.0.0.1:5353] urls.txt`
  * (an .mts file because p-limit is ESM-only and the run uses top-level await).
  */
+import { Resolver } from 'node:dns/promises';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
@@ -23,6 +30,7 @@ const { values, positionals } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '64' },
     'timeout-ms': { type: 'string', default: '30000' },
+    'dns-server': { type: 'string' },
   },
 });
 
@@ -36,7 +44,33 @@ if (file === undefined || !Number.isInteger(concurrency) || concurrency < 1 || !
 
 const urls = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
 
-const agent = new Agent({ connections: null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/** `net.connect`'s `lookup`, on the bench's own DNS server only. */
+function lookupVia(server: string | undefined) {
+  const resolver = new Resolver();
+  if (server !== undefined) resolver.setServers([server]);
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    if (server === undefined) {
+      callback(Object.assign(new Error(`no --dns-server to resolve ${hostname}`), { code: 'ENOTFOUND' }), []);
+      return;
+    }
+    resolver.resolve4(hostname).then(
+      (addresses) => {
+        if (options.all === true) callback(null, addresses.map((address) => ({ address, family: 4 })));
+        else callback(null, addresses[0] ?? '', 4);
+      },
+      (error: Error) => callback(error, []),
+    );
+  };
+}
+
+const agent = new Agent({
+  connections: null,
+  headersTimeout: timeoutMs,
+  bodyTimeout: timeoutMs,
+  connect: { lookup: lookupVia(values['dns-server']) },
+});
 const limit = pLimit(concurrency);
 
 let ok = 0;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChild } from './bench-processes';
-import { CLIENT_KINDS, type ClientKind, type Scenario } from './scenarios';
+import { benchHostName, CLIENT_KINDS, type ClientKind, type Scenario } from './scenarios';
 
 /** The summary line of `fanout fetch --json` and of the baseline. */
 export interface ClientSummary {
@@ -58,12 +58,19 @@ export function engineCliExists(paths: ClientPaths): boolean {
   return existsSync(paths.cli) && existsSync(join(paths.root, 'src', 'cli', 'main.ts'));
 }
 
+/** Where a many-hosts run gets its names: the bench's DNS server and how many names the file uses. */
+export interface BenchDns {
+  /** `127.0.0.1:<port>` */
+  readonly server: string;
+  readonly names: number;
+}
+
 function argsFor(
   kind: ClientKind,
   scenario: Scenario,
-  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths },
+  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths; dns?: BenchDns },
 ): string[] {
-  const { port, urlFile, paths } = run;
+  const { port, urlFile, paths, dns } = run;
   if (kind === CLIENT_KINDS.BASELINE) {
     return [
       '--import',
@@ -73,22 +80,27 @@ function argsFor(
       String(scenario.concurrency),
       '--timeout-ms',
       String(scenario.timeoutMs),
+      ...(dns === undefined ? [] : ['--dns-server', dns.server]),
       urlFile,
     ];
   }
+  // The guard refuses loopback: each bench name is let through on the target's port.
+  const allowNames = Array.from({ length: dns?.names ?? 0 }, (_, i) => ['--allow-net', `${benchHostName(i)}:${port}`]);
   return [
     paths.cli,
     'fetch',
     '--concurrency',
     String(scenario.concurrency),
     '--per-host',
-    String(scenario.concurrency),
+    String(scenario.manyHosts?.perHost ?? scenario.concurrency),
     '--timeout-ms',
     String(scenario.timeoutMs),
     '--retries',
     '0',
     '--allow-net',
     `127.0.0.1:${port}`,
+    ...allowNames.flat(),
+    ...(dns === undefined ? [] : ['--dns-server', dns.server]),
     '--out',
     run.outFile,
     '--json',
@@ -129,14 +141,19 @@ export async function runClient(
     prefix: readonly string[];
     limitMs: number;
     paths: ClientPaths;
+    dns?: BenchDns;
   },
 ): Promise<ClientRun> {
   const args = argsFor(kind, scenario, run);
+  const fdLimit = scenario.manyHosts?.fdLimit;
+  // Under the scenario's `ulimit -n` (bash execs the client, so the limit is the client's own).
+  const prefix =
+    fdLimit === undefined ? run.prefix : [...run.prefix, 'bash', '-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`];
   // The engine runs as users run it: the bin itself, whose shebang carries its V8
   // flags (`node` on PATH is the pinned Node 24 under `npm run`).
   const [command, commandArgs] =
     kind === CLIENT_KINDS.BASELINE ? [process.execPath, args] : [args[0] as string, args.slice(1)];
-  const outcome = await runChild(run.prefix, command, commandArgs, run.limitMs, run.paths.root);
+  const outcome = await runChild(prefix, command, commandArgs, run.limitMs, run.paths.root);
   const tail = outcome.stderr.trim().split('\n').slice(-5).join('\n    ');
   if (outcome.timedOut) {
     return { ok: false, reason: `killed after ${Math.round(run.limitMs / 1000)} s without finishing` };

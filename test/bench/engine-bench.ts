@@ -19,6 +19,7 @@ import {
   hangPlan,
   idealRequestsPerSecond,
   isBodyScenario,
+  scaledNameCount,
   scaledUrlCount,
   type ClientKind,
   type Scenario,
@@ -26,6 +27,7 @@ import {
 import { runStartupScenario } from './startup-bench';
 import { writeUrlFile } from './url-file';
 import { buildCli } from '../support/build-cli';
+import { startLoopbackDnsServer, type LoopbackDnsServer } from '../support/loopback-dns-server';
 
 const MIB = 1024 * 1024;
 
@@ -75,8 +77,16 @@ async function runScenario(
   const runs = scenario.repeat ? options.runs : 1;
   log(describeScenario(scenario, count, runs));
   const results = new Map<ClientKind, ClientRuns>(
-    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [] }]),
+    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [] }]),
   );
+  const manyHosts = scenario.manyHosts;
+  const names = manyHosts === undefined ? 0 : scaledNameCount(manyHosts, options.scale);
+  // The bench's own DNS server, in this process: every name is 127.0.0.1 (AAAA: none).
+  const dns: LoopbackDnsServer | null =
+    manyHosts === undefined
+      ? null
+      : await startLoopbackDnsServer(() => ({ addresses: ['127.0.0.1'], ttl: manyHosts.ttlS, delayMs: manyHosts.dnsDelayMs }));
+  if (dns !== null) log(`  ${names.toLocaleString('en-US')} host names, DNS server ${dns.address}`);
   let crashed = false;
   const server = await startTargetServer(
     env.pinning.server,
@@ -89,12 +99,13 @@ async function runScenario(
   );
   try {
     const urlFile = join(env.tmp, `urls-${scenario.id}.txt`);
-    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count));
+    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), names);
     for (let r = 0; r < runs; r += 1) {
       // Alternate the order so that neither client always runs first after a pause.
       const order = r % 2 === 0 ? clients : [...clients].reverse();
       for (const kind of order) {
         const before = await server.stats();
+        dns?.queries.clear();
         const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE;
         const outFile = diagnose ? join(env.tmp, `records-${scenario.id}.jsonl`) : '/dev/null';
         const run = await runClient(kind, scenario, {
@@ -104,6 +115,7 @@ async function runScenario(
           prefix: env.pinning.client,
           limitMs: runLimitMs(scenario, count),
           paths: env.paths,
+          ...(dns !== null && { dns: { server: dns.address, names } }),
         });
         const after = await server.stats();
         const slot = results.get(kind)!;
@@ -112,10 +124,11 @@ async function runScenario(
           slot.summaries.push(s);
           slot.connections.push(after.connections - before.connections);
           slot.serverBusy.push((after.cpuMs - before.cpuMs) / (s.elapsed_s * 1000));
+          const dnsText = dns === null ? '' : recordDns(slot, dns);
           log(
             `  run ${r + 1}/${runs} ${kind}: ${Math.round(s.requests_per_s)} req/s, ` +
               `${s.cpu_us_per_request.toFixed(1)} µs CPU/req, ${s.max_rss_mib.toFixed(1)} MiB RSS, ` +
-              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}`,
+              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}`,
           );
           if (diagnose) {
             log(`    ${formatDiagnosis(await diagnoseRecords(outFile, scenario.concurrency, s.elapsed_s))}`);
@@ -129,8 +142,17 @@ async function runScenario(
     }
   } finally {
     await server.stop();
+    await dns?.close();
   }
   return { results, crashed };
+}
+
+/** Notes the DNS queries of the run that just ended; returns them for its log line. */
+function recordDns(slot: ClientRuns, dns: LoopbackDnsServer): string {
+  const total = dns.total();
+  const maxPerName = Math.max(0, ...dns.queries.values());
+  slot.dns.push({ total, maxPerName });
+  return `, DNS queries ${total} (at most ${maxPerName} for one name and type)`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -35,6 +35,22 @@ export interface Scenario {
   readonly repeat: boolean;
   /** Only with `--rss`, `--all` or `--only` naming it. */
   readonly optIn: boolean;
+  /** URLs spread over many host names, resolved by the bench's own DNS server; absent: every URL is 127.0.0.1. */
+  readonly manyHosts?: ManyHosts;
+}
+
+/** The many-hosts setting: names, their DNS, and the client's limits. */
+export interface ManyHosts {
+  /** Host names before `--scale`; URL i goes to name i mod names, so a host's URLs spread through the file. */
+  readonly names: number;
+  /** Milliseconds the bench's DNS server waits before each answer. */
+  readonly dnsDelayMs: number;
+  /** TTL of its answers, in seconds: a client may ask once per name and record type within it. */
+  readonly ttlS: number;
+  /** `ulimit -n` of the client process (AWS Lambda's is 1,024). */
+  readonly fdLimit: number;
+  /** The engine's `--per-host`. */
+  readonly perHost: number;
 }
 
 const { ENGINE, ENGINE_NO_HASH, BASELINE } = CLIENT_KINDS;
@@ -111,6 +127,21 @@ export const SCENARIOS: readonly Scenario[] = [
     target: { kind: 'mib-per-s', client: ENGINE_NO_HASH, min: 1400 },
     repeat: true,
     optIn: false,
+  },
+  {
+    id: 'G',
+    title: 'many hosts: 4,000 names (DNS answers after 20 ms), latency 20 ms, concurrency 200, per-host 8, ulimit -n 1024',
+    latencyMs: 20,
+    concurrency: 200,
+    urls: 20_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'efficiency', client: ENGINE, min: 0.85 },
+    repeat: true,
+    optIn: false,
+    manyHosts: { names: 4000, dnsDelayMs: 20, ttlS: 300, fdLimit: 1024, perHost: 8 },
   },
   {
     id: 'F',
@@ -238,6 +269,16 @@ class MinHeap {
 /** URL count after `--scale`, at least one. */
 export function scaledUrlCount(scenario: Scenario, scale: number): number {
   return Math.max(1, Math.round(scenario.urls * scale));
+}
+
+/** Host names after `--scale` (the same share of the URLs as unscaled), at least one. */
+export function scaledNameCount(manyHosts: ManyHosts, scale: number): number {
+  return Math.max(1, Math.round(manyHosts.names * scale));
+}
+
+/** The bench's name for host `i`: under `.test`, reserved (RFC 6761), so no real DNS server knows it. */
+export function benchHostName(i: number): string {
+  return `h${i}.bench.test`;
 }
 
 /** True when the scenario's bodies are large enough for MiB/s to be the figure of interest. */

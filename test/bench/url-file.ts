@@ -1,20 +1,28 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { hangsAt, type HangPlan } from './scenarios';
+import { benchHostName, hangsAt, type HangPlan } from './scenarios';
 
 /**
- * Writes `count` loopback URLs for the target server, one a line. The URLs the
+ * Writes `count` URLs for the target server, one a line: to 127.0.0.1, or with
+ * `names`, to host names that the bench's DNS server answers with 127.0.0.1, URL i
+ * to name i mod `names` (so a host's URLs spread through the file). The URLs the
  * plan names ask the server to hang (`/h/...`), so every client reading the file
  * meets the same hangs at the same positions.
  */
-export async function writeUrlFile(path: string, port: number, count: number, hangs: HangPlan): Promise<void> {
+export async function writeUrlFile(
+  path: string,
+  port: number,
+  count: number,
+  hangs: HangPlan,
+  names = 0,
+): Promise<void> {
   const out = createWriteStream(path);
-  const prefix = `http://127.0.0.1:${port}/`;
+  const prefixOf = (i: number): string => `http://${names > 0 ? benchHostName(i % names) : '127.0.0.1'}:${port}/`;
   const BATCH = 10_000;
   for (let start = 0; start < count; start += BATCH) {
     let text = '';
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
-      text += `${prefix}${hangsAt(hangs, i) ? 'h' : 'r'}/${i}\n`;
+      text += `${prefixOf(i)}${hangsAt(hangs, i) ? 'h' : 'r'}/${i}\n`;
     }
     if (!out.write(text)) await once(out, 'drain');
   }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLoopbackDnsServer } from '../../support/loopback-dns-server';
 import { startFanout } from '../helpers/fanout-bin';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 
@@ -27,13 +28,14 @@ describe('fanout fetch, stopped by a signal', () => {
    * wait for a slot. Starts the bin and resolves once both hanging requests are in,
    * a few milliseconds after the first two answers arrived.
    */
-  async function startRun(name: string) {
+  async function startRun(name: string, extraLines: readonly string[] = [], extraArgs: readonly string[] = []) {
     const lines = [
       `${server.origin}/a`,
       `${server.origin}/b`,
       `${server.origin}/hang/1`,
       `${server.origin}/hang/2`,
       ...Array.from({ length: WAITING }, (_, i) => `${server.origin}/later/${i}`),
+      ...extraLines,
     ];
     const input = join(dir, `${name}.txt`);
     const out = join(dir, `${name}.jsonl`);
@@ -44,7 +46,7 @@ describe('fanout fetch, stopped by a signal', () => {
         if (++hangs === 2) resolve();
       };
     });
-    const run = startFanout(['fetch', input, '--out', out, '--concurrency', '2', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress']);
+    const run = startFanout(['fetch', input, '--out', out, '--concurrency', '2', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress', ...extraArgs]);
     await bothHanging;
     return { ...run, out, lineCount: lines.length };
   }
@@ -81,5 +83,29 @@ describe('fanout fetch, stopped by a signal', () => {
     expect(run.code).toBe(130);
     // The hanging requests would only get their DEADLINE records after the grace.
     expect((await records(out)).filter((r) => r.error?.code === 'DEADLINE')).toEqual([]);
+  });
+
+  it('exits after the grace even while a name is still being looked up', async () => {
+    // The test's own DNS server on loopback, which never answers: the lookup would run 20 s.
+    const dns = await startLoopbackDnsServer(() => 'drop');
+    try {
+      const { child, ended, out, lineCount } = await startRun(
+        'dns',
+        [`http://silent.test:${server.port}/`],
+        ['--dns-server', dns.address, '--dns-timeout-ms', '20000', '--allow-net', `silent.test:${server.port}`],
+      );
+      const signalled = performance.now();
+      child.kill('SIGINT');
+      const run = await ended;
+      expect(run.code).toBe(130);
+      // The grace is 2 s; a process held open by the lookup would end ~20 s later.
+      expect(performance.now() - signalled).toBeLessThan(8000);
+      const written = await records(out);
+      expect(written).toHaveLength(lineCount);
+      expect(written.find((r) => r.line === lineCount)?.error?.code).toBe('NOT_ATTEMPTED');
+      expect(dns.total()).toBeGreaterThan(0);
+    } finally {
+      await dns.close();
+    }
   });
 });

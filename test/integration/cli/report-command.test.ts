@@ -16,7 +16,7 @@ function line(n: number, url: string, code?: string): string {
     bytes: 10,
     sha256: null,
     attempts: 1,
-    timings: { connect: 1, ttfb: 5, total: 6 },
+    timings: { dns: null, connect: 1, ttfb: 5, total: 6 },
     error: code === undefined ? null : { code, message: code },
   });
 }

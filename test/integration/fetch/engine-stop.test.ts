@@ -1,3 +1,4 @@
+import { startLoopbackDnsServer } from '../../support/loopback-dns-server';
 import { runEngine } from '../helpers/run-engine';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 
@@ -52,5 +53,29 @@ describe('engine stopped by its abort signal', () => {
     });
     expect(results.map((r) => r.error?.code ?? 'OK')).toEqual(['OK', 'DEADLINE', 'NOT_ATTEMPTED']);
     expect(results[1]?.error?.message).toBe('the run was stopped before the request finished');
+  });
+
+  it('stops URLs still waiting for their name too: NOT_ATTEMPTED at once, not after the lookup', async () => {
+    // The test's own DNS server on loopback answers slow.test long after the abort.
+    const dns = await startLoopbackDnsServer(() => ({ addresses: ['127.0.0.1'], delayMs: 3000 }));
+    const controller = new AbortController();
+    abortAfterHeld(controller, 1);
+    const urls = [`${server.origin}/hang/1`, `http://slow.test:${server.port}/x`];
+    const started = performance.now();
+    try {
+      const { results, summary } = await runEngine(
+        urls,
+        { allowNet: [...allowNet, `slow.test:${server.port}`], dnsServers: [dns.address], dnsTimeoutMs: 5000, timeoutMs: 20_000 },
+        {},
+        undefined,
+        { signal: controller.signal, stopGraceMs: 100 },
+      );
+      expect(results.map((r) => r.error?.code ?? 'OK')).toEqual(['DEADLINE', 'NOT_ATTEMPTED']);
+      expect(summary).toMatchObject({ total: 2, notAttempted: 1 });
+      expect(results[1]?.error?.message).toBe('not started before the run stopped (its deadline, or an abort)');
+      expect(performance.now() - started).toBeLessThan(2500);
+    } finally {
+      await dns.close();
+    }
   });
 });

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Agent, request } from 'undici';
 import { OriginPool } from '../../../src/fetch/origin-pool';
+import type { Connection } from '../../../src/fetch/pooled-request';
+import { SocketBudget } from '../../../src/fetch/socket-budget';
 import { listenOnLoopback, type LoopbackListener } from '../../support/listen-loopback';
 import { startLoopbackServer, type Handler, type LoopbackServer } from '../helpers/loopback-server';
 import { runEngine } from '../helpers/run-engine';
@@ -9,9 +11,11 @@ import { runEngine } from '../helpers/run-engine';
 /** An Agent whose per-origin dispatcher is an OriginPool of at most `maxConnections`. */
 function poolAgent(maxConnections: number, keepAliveMs = 10_000): { agent: Agent; pools: OriginPool[] } {
   const pools: OriginPool[] = [];
+  const budget = new SocketBudget<Connection>(10_000, () => false);
   const agent = new Agent({
     factory: (origin) => {
-      const pool = new OriginPool(origin, { keepAliveTimeout: keepAliveMs, keepAliveMaxTimeout: keepAliveMs }, maxConnections);
+      const options = { keepAliveTimeout: keepAliveMs, keepAliveMaxTimeout: keepAliveMs };
+      const pool = new OriginPool(origin, options, maxConnections, budget);
       pools.push(pool);
       return pool;
     },

@@ -2,11 +2,12 @@ import { resolveEngineConfig, type EngineConfigInput } from '../../../src/config
 import { createEngine } from '../../../src/fetch/engine';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { EngineDeps, RunOptions, RunSummary } from '../../../src/fetch/types';
-import { loopbackOnlyDialer } from './safe-network';
+import type { DialTarget } from '../../../src/net/dialer';
+import { loopbackOnlyDialer, type SocketCounts } from './safe-network';
 
 /**
  * Runs the real engine over `urls` with the loopback-only dialer and returns
- * the results in input order, with the summary and what the dialer refused.
+ * the results in input order, with the summary and what the dialer opened and refused.
  * `stop` passes an abort signal and its grace on to the run.
  */
 export async function runEngine(
@@ -15,7 +16,14 @@ export async function runEngine(
   deps: EngineDeps = {},
   deadline?: number,
   stop: Pick<RunOptions, 'signal' | 'stopGraceMs'> = {},
-): Promise<{ results: FetchResult[]; bodies: (Buffer | undefined)[]; summary: RunSummary; refused: unknown[] }> {
+): Promise<{
+  results: FetchResult[];
+  bodies: (Buffer | undefined)[];
+  summary: RunSummary;
+  refused: unknown[];
+  dialed: DialTarget[];
+  sockets: SocketCounts;
+}> {
   const safe = loopbackOnlyDialer();
   const engine = createEngine(resolveEngineConfig({ retryBaseMs: 10, ...config }), { dial: safe.dial, ...deps });
   const results: FetchResult[] = [];
@@ -32,7 +40,7 @@ export async function runEngine(
         ...stop,
       },
     );
-    return { results, bodies, summary, refused: safe.refused };
+    return { results, bodies, summary, refused: safe.refused, dialed: safe.dialed, sockets: safe.sockets };
   } finally {
     await engine.close();
   }

@@ -14,6 +14,10 @@ describe('the benchmark ideal', () => {
     expect(idealElapsedMs(scenario('A'), 20_001)).toBe(5050);
   });
 
+  it('is N × latency / C for the many-hosts scenario, whose DNS is not part of the ideal', () => {
+    expect(idealElapsedMs(scenario('G'), 20_000)).toBe(2000); // 20,000 × 20 ms / 200
+  });
+
   it('has no ideal when the server adds no latency', () => {
     expect(idealElapsedMs(scenario('D'), 1000)).toBeNull();
   });

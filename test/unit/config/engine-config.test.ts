@@ -36,4 +36,21 @@ describe('resolveEngineConfig', () => {
     expect(() => resolveEngineConfig({ allowNet: ['http://x'] })).toThrow('host[:port], got `http://x`');
     expect(() => resolveEngineConfig({ allowNet: ['x:99999'] })).toThrow('got `x:99999`');
   });
+
+  it('validates name servers as ip[:port]', () => {
+    expect(resolveEngineConfig({ dnsServers: '127.0.0.1:5353, ::1, [::1]:53' }).dnsServers).toEqual([
+      '127.0.0.1:5353',
+      '::1',
+      '[::1]:53',
+    ]);
+    expect(() => resolveEngineConfig({ dnsServers: ['dns.example:53'] })).toThrow(
+      'Expected `dnsServers` entries to be ip[:port], got `dns.example:53`',
+    );
+    expect(() => resolveEngineConfig({ dnsServers: ['127.0.0.1:0'] })).toThrow('got `127.0.0.1:0`');
+  });
+
+  it('bounds the socket budget and the DNS timeout', () => {
+    expect(resolveEngineConfig({ maxSockets: '64', dnsTimeoutMs: 250 })).toMatchObject({ maxSockets: 64, dnsTimeoutMs: 250 });
+    expect(() => resolveEngineConfig({ maxSockets: 0 })).toThrow('Expected `maxSockets` to be an integer from 1 to 1000000, got `0`');
+  });
 });

@@ -1,4 +1,4 @@
-import { Fifo, HostScheduler } from '../../../src/fetch/host-scheduler';
+import { HostScheduler } from '../../../src/fetch/host-scheduler';
 
 describe('HostScheduler', () => {
   function harness(limit: number, perHost: number) {
@@ -58,17 +58,5 @@ describe('HostScheduler', () => {
   it('throws when a slot is released that was never taken', () => {
     const { scheduler } = harness(2, 2);
     expect(() => scheduler.release('nobody')).toThrow(/without a running task/);
-  });
-});
-
-describe('Fifo', () => {
-  it('keeps order across growth, unshift and shift', () => {
-    const fifo = new Fifo<number>();
-    for (let i = 0; i < 40; i++) fifo.push(i);
-    fifo.unshift(-1);
-    const out: number[] = [];
-    for (let v = fifo.shift(); v !== undefined; v = fifo.shift()) out.push(v);
-    expect(out).toEqual([-1, ...Array.from({ length: 40 }, (_, i) => i)]);
-    expect(fifo.length).toBe(0);
   });
 });

@@ -1,0 +1,44 @@
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { parseIpLiteral } from './ip';
+
+/** Where a connection is to be opened, after the guard has approved the address. */
+export interface DialTarget {
+  /** The resolved IP address to connect to. */
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly protocol: 'http:' | 'https:';
+  /** The URL's hostname, for TLS SNI and certificate checks. */
+  readonly hostname: string;
+}
+
+/**
+ * Opens a socket to an already-approved address. The default uses `net.connect` /
+ * `tls.connect`; tests inject one that refuses anything but loopback, so a broken
+ * guard still cannot send a packet off the machine. The returned socket must emit
+ * `connect` (plain) or `secureConnect` (TLS) once usable.
+ */
+export type Dialer = (target: DialTarget) => Socket;
+
+/** Opens plain or TLS sockets with the operating system's network stack. */
+export const defaultDialer: Dialer = (target: DialTarget): Socket => {
+  if (target.protocol === 'https:') {
+    return tlsConnect({
+      host: target.address,
+      port: target.port,
+      // SNI and certificate checks use the name from the URL, never the address.
+      servername: parseIpLiteral(target.hostname) === null ? target.hostname : undefined,
+      ALPNProtocols: ['http/1.1'],
+    });
+  }
+  // 64 KiB reads, as undici's own connector does: Node's default of 16 KiB means
+  // four times the read callbacks and parser calls for a large body.
+  // (Socket passes highWaterMark on to its Duplex; @types/node does not list it.)
+  const options: NetConnectOpts & { highWaterMark: number } = {
+    host: target.address,
+    port: target.port,
+    highWaterMark: 64 * 1024,
+  };
+  return netConnect(options);
+};
