@@ -128,6 +128,29 @@ export class DynamoLedgerStore implements LedgerStore {
     return { added: false, item };
   }
 
+  async add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem> {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const adds = Object.entries(deltas).map(([name, value], i) => {
+      names[`#d${i}`] = name;
+      values[`:d${i}`] = { N: String(value) };
+      return `#d${i} :d${i}`;
+    });
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: pk(jobId), sk: { S: key } },
+        UpdateExpression: `ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ...this.capacity(),
+      }),
+    );
+    this.report(out.ConsumedCapacity);
+    return fromItem(out.Attributes ?? {});
+  }
+
   async setWhen(
     jobId: string,
     key: string,

@@ -29,7 +29,9 @@ import type { ConsumeStep } from './faults';
 import { announceEnd } from './announce';
 import { NotFoundError } from './errors';
 import type { ChunkClaim, JobLedger } from './job-ledger';
-import { isCancelled } from './job-state';
+import { checkFailureRate } from './failure-rate';
+import { maxFailureRateOf } from './job-options';
+import { isStopped } from './job-state';
 import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
 import type { EventPublisher, QueuePublisher, ResultStore } from './ports';
 import { NO_RESULTS, tallyResults, type ResultTally } from './result-tally';
@@ -95,8 +97,8 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   if (claim === undefined) {
     const job = await deps.ledger.completion(msg.jobId);
     if (job === undefined) throw new NotFoundError(`No job ${msg.jobId} for chunk ${chunkId}`);
-    const outcome = isCancelled(job.state)
-      ? recordedAs(msg, FETCH_ERROR_CODES.CANCELLED, 'not fetched: the job was cancelled')
+    const outcome = isStopped(job.state)
+      ? recordedAs(msg, FETCH_ERROR_CODES.CANCELLED, `not fetched: the job was stopped (${job.state})`)
       : delivery.lastReceive
         ? recordedAs(msg, FETCH_ERROR_CODES.DELIVERY_LIMIT, GAVE_UP)
         : await fetchChunk(deps, msg, deadline, step);
@@ -115,6 +117,8 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
     const result = await deps.ledger.claim(msg.jobId, chunkId, mine);
     claim = result.claim;
     claimed = result.won;
+    const maxFailureRate = maxFailureRateOf(msg.options);
+    if (claimed && maxFailureRate !== undefined) await checkFailureRate(deps.ledger, msg.jobId, claim, maxFailureRate, deps.now());
     if (claimed) tally = tallyResults(outcome.results);
     // A losing delivery's object is never read (only claimed objects are); removing it only saves storage.
     if (!claimed) await deps.results.deleteObject(objectKey).catch(() => undefined);

@@ -186,6 +186,30 @@ export class JobLedger {
     return this.store.setWhen(jobId, JOB, { state: JOB_STATES.CANCELLING, updatedAt: now }, { field: 'state', equals: JOB_STATES.QUEUED });
   }
 
+  /**
+   * Stops the job: `queued` → `failing` with the reason. Its chunks not yet fetched get
+   * CANCELLED records and it ends `failed`. False when it was no longer queued.
+   */
+  async requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
+    return this.store.setWhen(
+      jobId,
+      JOB,
+      { state: JOB_STATES.FAILING, reason: reason.slice(0, 1000), updatedAt: now },
+      { field: 'state', equals: JOB_STATES.QUEUED },
+    );
+  }
+
+  /**
+   * Adds a claimed chunk's outcome to the job's running tally for its failure rate and
+   * returns the tally. Approximate by design: one unconditional add per claim (a claim
+   * whose delivery dies before adding is missing from it), so a threshold costs one
+   * small write per chunk, not a read of every bucket.
+   */
+  async tallyForFailureRate(jobId: string, counts: { succeeded: number; failed: number }): Promise<{ succeeded: number; failed: number }> {
+    const item = await this.store.add(jobId, 'RATE', counts);
+    return { succeeded: numberField(item, 'succeeded'), failed: numberField(item, 'failed') };
+  }
+
   /** The options the job was submitted with. */
   async jobOptions(jobId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
     const raw = stringField(await this.store.get(jobId, JOB), 'options');

@@ -22,6 +22,22 @@ export const JOB_OPTION_KEYS = {
 /** A job option's name. */
 export type JobOptionName = keyof typeof JOB_OPTION_KEYS;
 
+/**
+ * Options of the job itself rather than of the engine. `maxFailureRate`: once at least
+ * {@link FAILURE_RATE_MIN_RESULTS} results are in, a share of failures above it stops
+ * the job (its remaining URLs get records) and ends it `failed` with the reason.
+ */
+export const JOB_ONLY_OPTIONS = { maxFailureRate: [0, 1] } as const;
+
+/** Results a job must have before its failure rate can stop it: a few early failures prove nothing. */
+export const FAILURE_RATE_MIN_RESULTS = 1000;
+
+/** The failure rate a job asked to stop at, if any. */
+export function maxFailureRateOf(options: JobOptions): number | undefined {
+  const value = options['maxFailureRate'];
+  return typeof value === 'number' ? value : undefined;
+}
+
 /** The numeric options: bounded by the engine's bounds and the deployment's values. */
 const NUMERIC = ['concurrency', 'perHost', 'timeoutMs', 'retries', 'maxBytes'] as const;
 
@@ -70,7 +86,13 @@ export function validateJobOptions(value: unknown, limits: JobLimits, details: V
 }
 
 function checkOption(name: string, value: unknown, limits: JobLimits): string | undefined {
-  if (!Object.hasOwn(JOB_OPTION_KEYS, name)) return `unknown option; allowed: ${Object.keys(JOB_OPTION_KEYS).join(', ')}`;
+  if (name === 'maxFailureRate') {
+    const [min, max] = JOB_ONLY_OPTIONS.maxFailureRate;
+    return typeof value === 'number' && value >= min && value <= max ? undefined : `must be a number from ${min} to ${max}`;
+  }
+  if (!Object.hasOwn(JOB_OPTION_KEYS, name)) {
+    return `unknown option; allowed: ${[...Object.keys(JOB_OPTION_KEYS), ...Object.keys(JOB_ONLY_OPTIONS)].join(', ')}`;
+  }
   if (name === 'storeBodies') return typeof value === 'boolean' ? undefined : 'must be true or false';
   const [min, max] = optionRange(name as (typeof NUMERIC)[number], limits);
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;

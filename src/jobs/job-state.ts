@@ -1,6 +1,7 @@
 /**
  * A job's life, stated once: which stored states a job passes through and what a
- * reader is told. Stored: `queued` → `done` | `failed` | `cancelling` → `cancelled`.
+ * reader is told. Stored: `queued` → `done` | `failed` | `cancelling` → `cancelled` |
+ * `failing` → `failed`.
  * Every transition is one conditional write from the state before it (see JobLedger),
  * so two writers never both win, and a job that has ended never changes again.
  */
@@ -20,6 +21,7 @@ export function allGroupsClosed(job: LedgerItem): boolean {
 export function endOnCompletion(stored: JobState): JobState | undefined {
   if (stored === JOB_STATES.QUEUED) return JOB_STATES.DONE;
   if (stored === JOB_STATES.CANCELLING) return JOB_STATES.CANCELLED;
+  if (stored === JOB_STATES.FAILING) return JOB_STATES.FAILED;
   return undefined;
 }
 
@@ -32,7 +34,15 @@ export function stateOf(job: LedgerItem): JobState {
   return allGroupsClosed(job) ? (endOnCompletion(stored) ?? stored) : stored;
 }
 
-/** True when chunks of the job must not be fetched any more (their URLs get CANCELLED records). */
-export function isCancelled(state: JobState): boolean {
-  return state === JOB_STATES.CANCELLING || state === JOB_STATES.CANCELLED;
+/** States in which a chunk's URLs are not fetched any more (they get CANCELLED records): the job was stopped. */
+const STOPPED_STATES: ReadonlySet<JobState> = new Set([
+  JOB_STATES.CANCELLING,
+  JOB_STATES.CANCELLED,
+  JOB_STATES.FAILING,
+  JOB_STATES.FAILED,
+]);
+
+/** True when the job was stopped (cancelled, failed, or failing by its failure rate). */
+export function isStopped(state: JobState): boolean {
+  return STOPPED_STATES.has(state);
 }

@@ -53,6 +53,12 @@ export interface LedgerStore {
     deltas: Readonly<Record<string, number>>,
     now: number,
   ): Promise<AddOnceResult>;
+  /**
+   * Adds `deltas` to number fields, creating the item if needed, and returns the item
+   * after. Not idempotent: only for counts where a rare lost or repeated add is harmless
+   * (a failure-rate threshold), never for the ledger's own counts.
+   */
+  add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem>;
   /** Sets fields when the item's `field` equals `equals`; false when it did not (or there is no item). */
   setWhen(
     jobId: string,

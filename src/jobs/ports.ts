@@ -29,7 +29,8 @@ export interface ResultStore {
 
 /**
  * Job states as stored and reported (`running` is derived: queued with progress).
- * `cancelling` turns `cancelled` once every chunk has its records.
+ * `cancelling` turns `cancelled`, and `failing` (stopped by its failure rate) turns
+ * `failed`, once every chunk has its records.
  */
 export const JOB_STATES = {
   QUEUED: 'queued',
@@ -38,6 +39,7 @@ export const JOB_STATES = {
   FAILED: 'failed',
   CANCELLING: 'cancelling',
   CANCELLED: 'cancelled',
+  FAILING: 'failing',
 } as const;
 
 /** One of {@link JOB_STATES}. */

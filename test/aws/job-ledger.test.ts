@@ -145,6 +145,18 @@ describe.each([
     expect((await ledger.getJob(done))?.state).toBe('done');
   });
 
+  it('keeps a running tally for the failure rate and stops a queued job once, with the reason', async () => {
+    await inlineJob(2, 4);
+    expect(await ledger.tallyForFailureRate(jobId, { succeeded: 1, failed: 2 })).toEqual({ succeeded: 1, failed: 2 });
+    expect(await ledger.tallyForFailureRate(jobId, { succeeded: 0, failed: 1 })).toEqual({ succeeded: 1, failed: 3 });
+    expect(await ledger.requestStop(jobId, 'too many failures', T0)).toBe(true);
+    expect(await ledger.requestStop(jobId, 'again', T0)).toBe(false);
+    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'failing', reason: 'too many failures' });
+    await ledger.countChunk(jobId, root(0), { succeeded: 1, failed: 1 }, T0);
+    await ledger.countChunk(jobId, root(1), { succeeded: 0, failed: 2 }, T0);
+    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'failed', reason: 'too many failures', succeeded: 1, failed: 3 });
+  });
+
   it('lists claims in chunk-id order, each child right after its parent, from or after a position', async () => {
     await inlineJob(3, 3);
     for (const id of ['c-000002', 'c-000000~1', 'c-000001', 'c-000000']) await ledger.claim(jobId, id, claimOf(`d-${id}`, 1));

@@ -119,6 +119,20 @@ describe('job lifecycle', () => {
     expect(again.status).toBe(409);
   }, 160_000);
 
+  it.concurrent('stops a job whose failure rate passes maxFailureRate after 1,000 results: it ends failed with the reason, one record per URL', async () => {
+    const token = randomUUID();
+    const n = 2000;
+    const urls = Array.from({ length: n }, (_, i) => (i % 10 < 8 ? `${target.origin}/missing/${token}/${i}` : `${target.origin}/ok/${token}/${i}`));
+    const job = await submit(urls, { maxFailureRate: 0.5, retries: 0 });
+    const status = await waitForJob(job.jobId, 150_000);
+    expect(status).toMatchObject({ state: 'failed', total: n, reason: expect.stringContaining('above maxFailureRate 0.5') });
+    const items = await allResults(job.jobId);
+    expect(items).toHaveLength(n);
+    expect(new Set(items.map((i) => i.line)).size).toBe(n);
+    expect(status.succeeded + status.failed).toBe(n);
+    expect(new Set((await announced(job.jobId)).map((e) => e.detail.id))).toEqual(new Set([`${job.jobId}:failed`]));
+  }, 170_000);
+
   it.concurrent('redrives only the failed URLs of an ended job, keeping their lines, linked both ways', async () => {
     const token = randomUUID();
     const urls = [`${target.origin}/ok/${token}/1`, `${target.origin}/missing/${token}/2`, `${target.origin}/ok/${token}/3`, 'not a url'];

@@ -7,7 +7,7 @@ import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
 import { ENGINE_BOUNDS, resolveEngineConfig } from '../../../src/config/engine-config';
 import { APP_ERROR_CODES, FanoutError, FETCH_ERROR_CODES, ValidationError } from '../../../src/errors';
 import { PIPELINE_ERROR_CODES } from '../../../src/jobs/errors';
-import { JOB_OPTION_KEYS, MANIFEST_PREFIX, type JobLimits } from '../../../src/jobs/job-options';
+import { JOB_ONLY_OPTIONS, JOB_OPTION_KEYS, MANIFEST_PREFIX, type JobLimits } from '../../../src/jobs/job-options';
 import { JOB_STATES } from '../../../src/jobs/ports';
 import { MemoryResults, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
@@ -96,7 +96,10 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
 
   it("bounds every job option as the validator does: the engine's bounds, from ENGINE_BOUNDS", () => {
     const options = schemas['JobOptions'] as Schema;
-    expect(Object.keys(options['properties']).sort()).toEqual(Object.keys(JOB_OPTION_KEYS).sort());
+    expect(Object.keys(options['properties']).sort()).toEqual([...Object.keys(JOB_OPTION_KEYS), ...Object.keys(JOB_ONLY_OPTIONS)].sort());
+    for (const [name, [min, max]] of Object.entries(JOB_ONLY_OPTIONS)) {
+      expect([name, options['properties'][name]['minimum'], options['properties'][name]['maximum']]).toEqual([name, min, max]);
+    }
     expect(options['additionalProperties']).toBe(false);
     for (const [name, key] of Object.entries(JOB_OPTION_KEYS)) {
       const property = options['properties'][name] as Schema;
@@ -130,6 +133,8 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     ['retries 1.5', { urls: ['https://a.test/'], options: { retries: 1.5 } }],
     ['retries past the bound', { urls: ['https://a.test/'], options: { retries: ENGINE_BOUNDS.retries[1] + 1 } }],
     ['storeBodies not a boolean', { urls: ['https://a.test/'], options: { storeBodies: 'yes' } }],
+    ['a failure-rate stop', { urls: ['https://a.test/'], options: { maxFailureRate: 0.25 } }],
+    ['a failure rate above 1', { urls: ['https://a.test/'], options: { maxFailureRate: 1.5 } }],
     ['options not an object', { urls: ['https://a.test/'], options: [] }],
     ['a manifest outside manifests/', { manifest: 's3://fanout-results-bucket/other/x' }],
     ['a body that is not an object', ['https://a.test/']],

@@ -89,3 +89,41 @@ describe('redriveJob', () => {
     }
   });
 });
+
+describe('maxFailureRate', () => {
+  it('stops a job whose failures pass the rate after 1,000 results: the rest get records, and it ends failed with the reason', async () => {
+    const d = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
+    const results = new MemoryResults();
+    const engine = new FakeEngine((u) => (u.line % 10 < 7 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
+    const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results, ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
+    await submitUrls(d, { jobId: 'j', urls: Array.from({ length: 1500 }, (_, i) => `http://127.0.0.1/${i + 1}`), options: { maxFailureRate: 0.5 } });
+    for (const [i, message] of d.chunkQueue.sent.entries()) {
+      await consumeChunk(consume, parseChunkMessage(message.body), { id: `d${i}`, lastReceive: false }, NOW + 60_000);
+    }
+    // 10 chunks fetched (1,000 results, 70% failed), then the job stopped: 5 chunks recorded unfetched.
+    expect(engine.runs).toHaveLength(10);
+    const items = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readResults(d.ledger, results, 'j', cursor, { items: 1000, bytes: 1 << 24 });
+      items.push(...(page?.items ?? []));
+      cursor = page?.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(items.map((r) => r.line)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    expect(items.filter((r) => r.error?.code === 'CANCELLED')).toHaveLength(500);
+    const status = await d.ledger.getJob('j');
+    expect(status).toMatchObject({ state: 'failed', total: 1500, succeeded: 300, failed: 1200, reason: expect.stringContaining('above maxFailureRate 0.5') });
+    expect(d.events.published.map((e) => e.id)).toEqual(['j:failed']);
+  });
+
+  it('never stops a job below 1,000 results, however many fail', async () => {
+    const d = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
+    const engine = new FakeEngine(() => FETCH_ERROR_CODES.HTTP_STATUS);
+    const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results: new MemoryResults(), ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
+    await submitUrls(d, { jobId: 'j', urls: Array.from({ length: 999 }, (_, i) => `http://127.0.0.1/${i + 1}`), options: { maxFailureRate: 0 } });
+    for (const [i, message] of d.chunkQueue.sent.entries()) {
+      await consumeChunk(consume, parseChunkMessage(message.body), { id: `d${i}`, lastReceive: false }, NOW + 60_000);
+    }
+    expect(await d.ledger.getJob('j')).toMatchObject({ state: 'done', failed: 999 });
+  });
+});

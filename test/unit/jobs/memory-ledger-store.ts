@@ -54,6 +54,15 @@ export class MemoryLedgerStore implements LedgerStore {
     return { added: true, item: { ...item } };
   }
 
+  async add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem> {
+    this.#record(`add ${key}`);
+    const id = `${jobId}\n${key}`;
+    const item = this.#items.get(id) ?? {};
+    for (const [name, delta] of Object.entries(deltas)) item[name] = ((item[name] as number | undefined) ?? 0) + delta;
+    this.#items.set(id, item);
+    return { ...item };
+  }
+
   async setWhen(
     jobId: string,
     key: string,
