@@ -27,7 +27,13 @@
  * | count c              | add c to BUCKET.closed, + its counts                       | set condition: counted once |
  * | close bucket b       | when |closed| = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
  * | close group g        | when |closed| = expected: add g to JOB.closed, + group totals | same |
- * | finish job           | when |JOB.closed| = splitsTotal: state queued → done        | conditional; status also derives done from the counts, so a lost flip is never visible |
+ * | finish job           | when |JOB.closed| = splitsTotal: queued → done, cancelling → cancelled, failing → failed | conditional; status also derives the end from the counts, so a lost flip is never visible |
+ * | announce the end     | mark JOB announced (after the event and webhook)           | until marked, every repeat announces again: at least once, same event id |
+ *
+ * The job's other states are one conditional write each from `queued`: cancel
+ * (→ `cancelling`), a failure-rate stop (→ `failing`), a bad manifest (→ `failed`). A
+ * stopped job's chunks are claimed with CANCELLED records instead of fetched, so it still
+ * ends with one record per URL. Reads (status, claims, completion) are in ledger-reader.ts.
  *
  * A bucket's `expected` only grows by a child registered before its parent is counted,
  * so |closed| = expected happens exactly when every chunk registered in it is counted
@@ -43,32 +49,12 @@ import {
   type ChunkRef,
 } from './chunk-ref';
 import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
-import { jobStatus } from './job-status';
+import { bucketKey, claimKey, groupKey, JOB } from './ledger-keys';
+import { LedgerReader, type ChunkClaim } from './ledger-reader';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus, type NewJob } from './ports';
+import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from './ports';
 
-/** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
-export interface ChunkClaim {
-  readonly deliveryId: string;
-  /** Key of the immutable results object of that delivery. */
-  readonly objectKey: string;
-  readonly succeeded: number;
-  readonly failed: number;
-  /** Positions in the chunk's URL list re-queued as its child (encoded; '' for none). */
-  readonly leftovers: string;
-  readonly claimedAt: number;
-}
-
-/** One claimed chunk, as the results reader walks them. */
-export interface ListedClaim extends ChunkClaim {
-  readonly chunkId: string;
-}
-
-/** Where a listing of claims starts: at chunk `from` (inclusive), after chunk `after`, or at the first. */
-export interface ClaimPosition {
-  readonly from?: string;
-  readonly after?: string;
-}
+export type { ChunkClaim, ClaimPosition, JobCompletion, ListedClaim } from './ledger-reader';
 
 /** What a registration adds: one group of root chunks. */
 export interface GroupRegistration {
@@ -77,25 +63,14 @@ export interface GroupRegistration {
   readonly urls: number;
 }
 
-/** A job's state and whether all its results are in, read from the job item alone. */
-export interface JobCompletion {
-  readonly state: JobState;
-  /** True once every URL has its result (state `done`). */
-  readonly complete: boolean;
-}
-
-const JOB = 'JOB';
-const groupKey = (group: string): string => `GROUP#${group}`;
-const bucketKey = (group: string, bucket: number): string => `BUCKET#${group}#${String(bucket).padStart(4, '0')}`;
-const CLAIM_PREFIX = 'CHUNK#';
-const claimKey = (chunkId: string): string => `${CLAIM_PREFIX}${chunkId}`;
-
 /** A node is complete when every member it expects has closed. */
 const isClosed = (item: LedgerItem): boolean => members(item, 'closed').length >= numberField(item, 'expected');
 
 /** The job ledger; see the table at the top of this file. */
-export class JobLedger {
-  constructor(private readonly store: LedgerStore) {}
+export class JobLedger extends LedgerReader {
+  constructor(store: LedgerStore) {
+    super(store);
+  }
 
   /** Creates the job; false (and no change) when it exists already. */
   createJob(job: NewJob): Promise<boolean> {
@@ -133,12 +108,6 @@ export class JobLedger {
     await this.store.addOnce(jobId, JOB, 'registered', reg.group, { urls: reg.urls, chunks: reg.chunks }, now);
     // A group with no chunks (a range of blank lines) is closed as soon as it exists.
     return buckets === 0 ? this.closeGroup(jobId, reg.group, now) : false;
-  }
-
-  /** The chunk's claim, if a delivery has made one. */
-  async getClaim(jobId: string, chunkId: string): Promise<ChunkClaim | undefined> {
-    const item = await this.store.get(jobId, claimKey(chunkId));
-    return item === undefined ? undefined : claimFrom(item);
   }
 
   /** Claims the chunk for one delivery; the first claim wins and every caller gets the winning one. */
@@ -210,40 +179,9 @@ export class JobLedger {
     return { succeeded: numberField(item, 'succeeded'), failed: numberField(item, 'failed') };
   }
 
-  /** The options the job was submitted with. */
-  async jobOptions(jobId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
-    const raw = stringField(await this.store.get(jobId, JOB), 'options');
-    return raw === undefined ? undefined : (JSON.parse(raw) as Readonly<Record<string, unknown>>);
-  }
-
   /** Links a job to one that re-runs its failures (shown in both status documents). */
   async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
     await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
-  }
-
-  /**
-   * The announcement a job that has ended still owes (its end not yet marked announced),
-   * or undefined. At least once: a crash between publishing and {@link markAnnounced}
-   * publishes again, with the same id.
-   */
-  async pendingAnnouncement(jobId: string, now: number): Promise<{ event: JobEndedEvent; webhook?: string } | undefined> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined) return undefined;
-    const state = stateOf(job);
-    if (!ENDED_STATES.has(state) || stringField(job, 'announced') === state) return undefined;
-    const status = await this.getJob(jobId);
-    const event: JobEndedEvent = {
-      id: `${jobId}:${state}`,
-      jobId,
-      state,
-      total: status?.total ?? 0,
-      succeeded: status?.succeeded ?? 0,
-      failed: status?.failed ?? 0,
-      ...(status?.reason === undefined ? {} : { reason: status.reason }),
-      endedAt: new Date(now).toISOString(),
-    };
-    const webhook = stringField(job, 'webhook');
-    return webhook === undefined ? { event } : { event, webhook };
   }
 
   /** Records why the job's webhook could not be delivered (shown in its status). */
@@ -265,61 +203,6 @@ export class JobLedger {
       { state: JOB_STATES.FAILED, reason: reason.slice(0, 1000), updatedAt: now },
       { field: 'state', equals: JOB_STATES.QUEUED },
     );
-  }
-
-  /** The job's state from its job item alone (one read): what the results API needs. */
-  async completion(jobId: string): Promise<JobCompletion | undefined> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined) return undefined;
-    const state = stateOf(job);
-    return { state, complete: state === JOB_STATES.DONE };
-  }
-
-  /**
-   * The job's progress. A finished job answers from its job item; a running one also
-   * sums its buckets (one read per 64 root chunks).
-   */
-  async getJob(jobId: string): Promise<JobStatus | undefined> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined) return undefined;
-    const state = stateOf(job);
-    let progress = {
-      chunksTotal: numberField(job, 'chunksDone'),
-      chunksDone: numberField(job, 'chunksDone'),
-      succeeded: numberField(job, 'succeeded'),
-      failed: numberField(job, 'failed'),
-      updatedAt: numberField(job, 'updatedAt'),
-    };
-    if (!allGroupsClosed(job)) progress = await this.sumBuckets(jobId, progress.updatedAt);
-    const status = jobStatus(jobId, {
-      state,
-      reason: stringField(job, 'reason'),
-      createdAt: numberField(job, 'createdAt'),
-      urls: numberField(job, 'urls'),
-      ...progress,
-    });
-    const redrives = members(job, 'redrives');
-    const optional = (field: 'parent' | 'webhook' | 'webhookError') => {
-      const value = stringField(job, field);
-      return value === undefined ? {} : { [field]: value };
-    };
-    return {
-      ...status,
-      ...optional('parent'),
-      ...(redrives.length === 0 ? {} : { redrives }),
-      ...optional('webhook'),
-      ...optional('webhookError'),
-    };
-  }
-
-  /** Claims in chunk-id order from a position on, at most `limit`: the results reader's index. */
-  async listClaims(jobId: string, position: ClaimPosition, limit: number): Promise<ListedClaim[]> {
-    const listed = await this.store.list(jobId, CLAIM_PREFIX, {
-      ...(position.from === undefined ? {} : { from: claimKey(position.from) }),
-      ...(position.after === undefined ? {} : { after: claimKey(position.after) }),
-      limit,
-    });
-    return listed.map(({ key, item }) => ({ chunkId: key.slice(CLAIM_PREFIX.length), ...claimFrom(item) }));
   }
 
   /** Closes a complete bucket into its group; true when that ended the job. */
@@ -352,32 +235,4 @@ export class JobLedger {
     return true;
   }
 
-  private async sumBuckets(jobId: string, updatedAt: number) {
-    const sums = { chunksTotal: 0, chunksDone: 0, succeeded: 0, failed: 0, updatedAt };
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.store.list(jobId, 'BUCKET#', { ...(after === undefined ? {} : { after }), limit: 500 });
-      for (const { item } of page) {
-        sums.chunksTotal += numberField(item, 'expected');
-        sums.chunksDone += members(item, 'closed').length;
-        sums.succeeded += numberField(item, 'succeeded');
-        sums.failed += numberField(item, 'failed');
-        sums.updatedAt = Math.max(sums.updatedAt, numberField(item, 'updatedAt'));
-      }
-      if (page.length < 500) return sums;
-      after = page[page.length - 1]?.key;
-    }
-  }
 }
-
-function claimFrom(item: LedgerItem): ChunkClaim {
-  return {
-    deliveryId: stringField(item, 'deliveryId') ?? '',
-    objectKey: stringField(item, 'objectKey') ?? '',
-    succeeded: numberField(item, 'succeeded'),
-    failed: numberField(item, 'failed'),
-    leftovers: stringField(item, 'leftovers') ?? '',
-    claimedAt: numberField(item, 'claimedAt'),
-  };
-}
-

@@ -1,0 +1,7 @@
+/** The keys of a job's ledger items (see the table in job-ledger.ts). */
+export const JOB = 'JOB';
+export const groupKey = (group: string): string => `GROUP#${group}`;
+export const bucketKey = (group: string, bucket: number): string => `BUCKET#${group}#${String(bucket).padStart(4, '0')}`;
+export const CLAIM_PREFIX = 'CHUNK#';
+export const claimKey = (chunkId: string): string => `${CLAIM_PREFIX}${chunkId}`;
+
