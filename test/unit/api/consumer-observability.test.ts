@@ -1,18 +1,13 @@
-import { createConsumerHandler } from '../../../src/api/lambda-handlers';
-import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
 import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
-import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { ChunkMessage } from '../../../src/jobs/messages';
 import { createMetrics } from '../../../src/observability/metrics';
-import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { FakeEngine } from '../jobs/fakes';
 import { SizedEngine } from '../jobs/sized-engine';
-import { capturedLogs } from '../observability/captured-logs';
+import { memoryConsumer } from './consumer-harness';
 import { lambdaContext, sqsEvent } from './events';
 
 const NOW = Date.UTC(2026, 10, 30);
-const ENGINE_CONFIG = resolveEngineConfig({});
 
 function chunkBody(jobId: string, index: number, lines: number[]): string {
   const msg: ChunkMessage = {
@@ -27,29 +22,10 @@ function chunkBody(jobId: string, index: number, lines: number[]): string {
   return JSON.stringify(msg);
 }
 
-/** A consumer over in-memory stores, with jobs of `chunks` chunks and `urls` URLs each. */
+/** A consumer over in-memory stores, with jobs of `chunks` chunks and `urls` URLs each, printing its metrics. */
 async function consumer(engine: FakeEngine, jobs: Record<string, { chunks: number; urls: number }>, faultInjection = false) {
-  const ledger = new JobLedger(new MemoryLedgerStore());
-  for (const [jobId, { chunks, urls }] of Object.entries(jobs)) {
-    await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: NOW });
-    await ledger.registerGroup(jobId, { group: 'c', chunks, urls }, NOW);
-  }
-  const { log, lines } = capturedLogs();
-  const handler = createConsumerHandler({
-    engine,
-    configFor: () => ENGINE_CONFIG,
-    results: new MemoryResults(),
-    ledger,
-    chunkQueue: new MemoryQueue(),
-    events: new MemoryEvents(),
-    now: () => NOW,
-    deadlineMarginMs: 10_000,
-    maxReceiveCount: 3,
-    faultInjection,
-    log,
-    metrics: createMetrics(log),
-  });
-  return { handler, logs: lines };
+  const { handler, logs } = await memoryConsumer(engine, jobs, { now: NOW, faultInjection, metrics: createMetrics });
+  return { handler, logs };
 }
 
 interface Emf {

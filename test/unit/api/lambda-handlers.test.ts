@@ -1,16 +1,15 @@
-import { createConsumerHandler, createSplitterHandler } from '../../../src/api/lambda-handlers';
-import { resolveEngineConfig } from '../../../src/config/engine-config';
+import { createSplitterHandler } from '../../../src/api/lambda-handlers';
 import { FETCH_ERROR_CODES } from '../../../src/errors';
 import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import type { ChunkMessage } from '../../../src/jobs/messages';
-import { FakeEngine, MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { FakeEngine, MemoryEvents, MemoryManifests, MemoryQueue } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
+import { HARNESS_ENGINE_CONFIG as ENGINE_CONFIG, memoryConsumer } from './consumer-harness';
 import { lambdaContext, sqsEvent } from './events';
 
 const NOW = Date.UTC(2026, 10, 24);
-const ENGINE_CONFIG = resolveEngineConfig({});
 
 function chunkBody(chunkId: string, lines: number[]): string {
   const msg: ChunkMessage = {
@@ -26,24 +25,7 @@ function chunkBody(chunkId: string, lines: number[]): string {
 }
 
 async function consumerSetup(engine = new FakeEngine(), faultInjection = false) {
-  const jobs = new JobLedger(new MemoryLedgerStore());
-  await jobs.createJob({ jobId: 'job', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
-  await jobs.registerGroup('job', { group: 'c', chunks: 2, urls: 3 }, NOW);
-  const results = new MemoryResults();
-  const { log, lines: logs } = capturedLogs();
-  const handler = createConsumerHandler({
-    engine,
-    configFor: () => ENGINE_CONFIG,
-    results,
-    ledger: jobs,
-    chunkQueue: new MemoryQueue(),
-    events: new MemoryEvents(),
-    now: () => NOW,
-    deadlineMarginMs: 10_000,
-    maxReceiveCount: 3,
-    faultInjection,
-    log,
-  });
+  const { handler, ledger: jobs, results, logs } = await memoryConsumer(engine, { job: { chunks: 2, urls: 3 } }, { now: NOW, faultInjection });
   return { handler, jobs, results, logs, engine };
 }
 

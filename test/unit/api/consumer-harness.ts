@@ -1,0 +1,43 @@
+import { createConsumerHandler } from '../../../src/api/lambda-handlers';
+import { resolveEngineConfig } from '../../../src/config/engine-config';
+import { JobLedger } from '../../../src/jobs/job-ledger';
+import type { Metrics } from '../../../src/observability/metrics';
+import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { capturedLogs } from '../observability/captured-logs';
+
+/** The engine config the harness's consumer runs every chunk with. */
+export const HARNESS_ENGINE_CONFIG = resolveEngineConfig({});
+
+/**
+ * The consumer handler over in-memory stores, with the given inline jobs registered
+ * (`chunks` chunks and `urls` URLs each) and its log lines captured.
+ */
+export async function memoryConsumer(
+  engine: FakeEngine,
+  jobs: Readonly<Record<string, { chunks: number; urls: number }>>,
+  options: { readonly now: number; readonly faultInjection?: boolean; readonly metrics?: (log: ReturnType<typeof capturedLogs>['log']) => Metrics } = { now: 0 },
+) {
+  const ledger = new JobLedger(new MemoryLedgerStore());
+  for (const [jobId, { chunks, urls }] of Object.entries(jobs)) {
+    await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: options.now });
+    await ledger.registerGroup(jobId, { group: 'c', chunks, urls }, options.now);
+  }
+  const results = new MemoryResults();
+  const { log, lines } = capturedLogs();
+  const handler = createConsumerHandler({
+    engine,
+    configFor: () => HARNESS_ENGINE_CONFIG,
+    results,
+    ledger,
+    chunkQueue: new MemoryQueue(),
+    events: new MemoryEvents(),
+    now: () => options.now,
+    deadlineMarginMs: 10_000,
+    maxReceiveCount: 3,
+    faultInjection: options.faultInjection ?? false,
+    log,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics(log) }),
+  });
+  return { handler, ledger, results, logs: lines, engine };
+}
