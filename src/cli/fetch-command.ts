@@ -12,6 +12,7 @@ import type { CliIo } from './io';
 import { Progress } from './progress';
 import { prepareResumeFile, readResumeFile, type ResumeState } from './resume-file';
 import { checkResumeInput, skipDone } from './resume-input';
+import { readPrevious, withChange, withConditions } from './since';
 import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
 
 /**
@@ -61,6 +62,8 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --out FILE               write JSONL results here (default stdout)
   --resume                 with --out: keep the answered records of an earlier, stopped
                            run in that file, fetch the other lines and append them
+  --since FILE             conditional re-fetch against an earlier run's records: send
+                           If-None-Match/If-Modified-Since, add "change" to each record
   --no-hash                skip sha256 of bodies
   --json                   print a JSON summary line to stdout at the end
   --no-progress            no progress on stderr
@@ -77,6 +80,10 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const config = configFromFlags(values);
   const log = diagnosticsLogger(values['log-level'], io.stderr);
 
+  if (values.since !== undefined && values.hash === false) {
+    throw new UsageError('--since compares bodies by sha256: it cannot be used with --no-hash');
+  }
+  const previous = values.since === undefined ? null : await readPrevious(values.since as string);
   const resume = values.resume === true ? await resumeFrom(values.out as string | undefined, inputPath, config.maxUrlLength) : null;
   const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
   const out = values.out === undefined ? io.stdout : await openOutput(values.out as string, resume === null ? 'w' : 'a');
@@ -85,6 +92,8 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const skipped = resume?.done.size ?? 0;
   if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n - skipped));
   const lines = readUrlLines(input, config.maxUrlLength);
+  const pending = resume === null ? lines : skipDone(lines, resume.done);
+  const changes = { new: 0, changed: 0, unchanged: 0, gone: 0 };
 
   const engine = createEngine(config);
   const stop = new AbortController();
@@ -93,14 +102,17 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   let bytes = 0;
   log.info('run started', { input: inputPath, concurrency: config.concurrency, perHost: config.perHost, retries: config.retries, timeoutMs: config.timeoutMs });
   try {
-    const summary = await engine.run(resume === null ? lines : skipDone(lines, resume.done), {
+    const summary = await engine.run(previous === null ? pending : withConditions(pending, previous), {
       signal: stop.signal,
       stopGraceMs: STOP_GRACE_MS,
       onResult(result) {
         bytes += result.bytes;
         logFailure(log, result);
         progress?.record(result.ok);
-        return writer.write(result);
+        if (previous === null) return writer.write(result);
+        const record = withChange(result, previous);
+        if (record.change) changes[record.change]++;
+        return writer.write(record);
       },
     });
     const cpu = process.cpuUsage(cpuBefore);
@@ -119,6 +131,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
           failed: summary.failed,
           not_attempted: summary.notAttempted,
           ...(resume === null ? {} : { skipped }),
+          ...(previous === null ? {} : { changes }),
           errors: summary.errors,
           elapsed_s: round(seconds, 3),
           requests_per_s: round(seconds > 0 ? summary.total / seconds : 0, 1),
@@ -152,6 +165,7 @@ function parseFetchArgs(argv: readonly string[]) {
         'user-agent': { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean' },
+        since: { type: 'string' },
         hash: { type: 'boolean' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
