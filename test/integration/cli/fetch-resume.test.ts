@@ -93,6 +93,38 @@ describe('fanout fetch --resume', () => {
     expect(Object.fromEntries(requests)).toEqual(Object.fromEntries(paths.filter((p) => p !== '/a' && p !== '/missing').map((p) => [p, 1])));
   });
 
+  it('resumes a resumed run that was stopped again: never two records for one line', async () => {
+    const paths = ['/r/a', '/hang/r1', '/hang/r2', ...Array.from({ length: WAITING }, (_, i) => `/r/later/${i}`)];
+    const input = await urlFile('twice.txt', paths);
+    const out = join(dir, 'twice.jsonl');
+    const stopOnceHanging = async (args: readonly string[]): Promise<void> => {
+      let hangs = 0;
+      const bothHanging = new Promise<void>((resolve) => {
+        onHang = () => {
+          if (++hangs === 2) resolve();
+        };
+      });
+      const run = startFanout(['fetch', input, '--out', out, '--concurrency', '2', ...args, ...flags()]);
+      await bothHanging;
+      run.child.kill('SIGINT');
+      expect((await run.ended).code).toBe(130);
+    };
+    await stopOnceHanging([]);
+    await stopOnceHanging(['--resume']);
+    // Stopped twice: still one record per line, the second stop's NOT_ATTEMPTED included.
+    const between = parse(await rawLines(out));
+    expect(sortedLines(between)).toEqual(paths.map((_, i) => i + 1));
+    expect(between.filter((r) => r.ok).map((r) => r.line)).toEqual([1]);
+
+    hanging = false;
+    expect((await runFanout(['fetch', input, '--out', out, '--resume', ...flags()])).code).toBe(0);
+    const after = parse(await rawLines(out));
+    expect(sortedLines(after)).toEqual(paths.map((_, i) => i + 1));
+    expect(after.every((r) => r.ok)).toBe(true);
+    expect(requests.get('/r/a')).toBe(1);
+    expect(requests.get('/hang/r1')).toBe(3);
+  });
+
   it('cuts a last record left half-written and fetches its URL again', async () => {
     hanging = false;
     const input = await urlFile('cut.txt', ['/c/1', '/c/2', '/c/3', '/c/4']);
