@@ -10,6 +10,9 @@ import { readUrlLines } from '../io/read-url-lines';
 import { diagnosticsLogger, logFailure } from './diagnostics';
 import type { CliIo } from './io';
 import { Progress } from './progress';
+import { prepareResumeFile, readResumeFile, type ResumeState } from './resume-file';
+import { checkResumeInput, skipDone } from './resume-input';
+import { readPrevious, withChange, withConditions } from './since';
 import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
 
 /**
@@ -57,6 +60,10 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --allow-net HOST[:PORT]  let the network guard through to this host (repeatable)
   --user-agent UA          User-Agent header
   --out FILE               write JSONL results here (default stdout)
+  --resume                 with --out: keep the answered records of an earlier, stopped
+                           run in that file, fetch the other lines and append them
+  --since FILE             conditional re-fetch against an earlier run's records: send
+                           If-None-Match/If-Modified-Since, add "change" to each record
   --no-hash                skip sha256 of bodies
   --json                   print a JSON summary line to stdout at the end
   --no-progress            no progress on stderr
@@ -73,11 +80,20 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const config = configFromFlags(values);
   const log = diagnosticsLogger(values['log-level'], io.stderr);
 
+  if (values.since !== undefined && values.hash === false) {
+    throw new UsageError('--since compares bodies by sha256: it cannot be used with --no-hash');
+  }
+  const previous = values.since === undefined ? null : await readPrevious(values.since as string);
+  const resume = values.resume === true ? await resumeFrom(values.out as string | undefined, inputPath, config.maxUrlLength) : null;
   const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
-  const out = values.out === undefined ? io.stdout : await openOutput(values.out as string);
+  const out = values.out === undefined ? io.stdout : await openOutput(values.out as string, resume === null ? 'w' : 'a');
   const writer = new JsonlWriter(out, values.out === undefined ? 'stdout' : (values.out as string));
   const progress = values.progress === false ? null : new Progress(io.stderr);
-  if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n));
+  const skipped = resume?.done.size ?? 0;
+  if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n - skipped));
+  const lines = readUrlLines(input, config.maxUrlLength);
+  const pending = resume === null ? lines : skipDone(lines, resume.done);
+  const changes = { new: 0, changed: 0, unchanged: 0, gone: 0 };
 
   const engine = createEngine(config);
   const stop = new AbortController();
@@ -86,14 +102,17 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   let bytes = 0;
   log.info('run started', { input: inputPath, concurrency: config.concurrency, perHost: config.perHost, retries: config.retries, timeoutMs: config.timeoutMs });
   try {
-    const summary = await engine.run(readUrlLines(input, config.maxUrlLength), {
+    const summary = await engine.run(previous === null ? pending : withConditions(pending, previous), {
       signal: stop.signal,
       stopGraceMs: STOP_GRACE_MS,
       onResult(result) {
         bytes += result.bytes;
         logFailure(log, result);
         progress?.record(result.ok);
-        return writer.write(result);
+        if (previous === null) return writer.write(result);
+        const record = withChange(result, previous);
+        if (record.change) changes[record.change]++;
+        return writer.write(record);
       },
     });
     const cpu = process.cpuUsage(cpuBefore);
@@ -111,6 +130,8 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
           ok: summary.ok,
           failed: summary.failed,
           not_attempted: summary.notAttempted,
+          ...(resume === null ? {} : { skipped }),
+          ...(previous === null ? {} : { changes }),
           errors: summary.errors,
           elapsed_s: round(seconds, 3),
           requests_per_s: round(seconds > 0 ? summary.total / seconds : 0, 1),
@@ -143,6 +164,8 @@ function parseFetchArgs(argv: readonly string[]) {
         'dns-server': { type: 'string', multiple: true },
         'user-agent': { type: 'string' },
         out: { type: 'string' },
+        resume: { type: 'boolean' },
+        since: { type: 'string' },
         hash: { type: 'boolean' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
@@ -178,12 +201,29 @@ async function openInput(path: string): Promise<Readable> {
 }
 
 /**
- * Opens (and truncates) the results file before any request, so that a path that
- * cannot be written is refused up front rather than after the work is done.
+ * `--resume`: reads the earlier run's `--out` file, checks it against the input
+ * (a second read of the input file, before any request) and leaves only its kept
+ * records in it. Stdin cannot be read twice, so it is refused.
  */
-async function openOutput(path: string): Promise<Writable> {
+async function resumeFrom(out: string | undefined, inputPath: string, maxUrlLength: number): Promise<ResumeState> {
+  if (out === undefined) throw new UsageError('--resume needs --out FILE, the results file of the run to resume');
+  if (inputPath === '-') throw new UsageError('--resume needs an input file, not - (the input is read twice)');
+  const state = await readResumeFile(out);
+  await checkResumeInput(state, readUrlLines(await openInput(inputPath), maxUrlLength), inputPath);
+  await prepareResumeFile(state).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write output file ${out}: ${err.code ?? String(err)}`);
+  });
+  return state;
+}
+
+/**
+ * Opens the results file before any request, so that a path that cannot be written
+ * is refused up front rather than after the work is done: truncated (`w`), or
+ * appended to (`a`) when resuming.
+ */
+async function openOutput(path: string, flags: 'w' | 'a'): Promise<Writable> {
   try {
-    return (await open(path, 'w')).createWriteStream();
+    return (await open(path, flags)).createWriteStream();
   } catch (err) {
     throw new UsageError(`cannot write output file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

@@ -52,6 +52,7 @@ export class Attempt {
   readonly #done: (result: AttemptResult) => void;
   readonly #started = now();
   readonly #budgetEndsAt: number;
+  readonly #firstHopHeaders: Record<string, string>;
   #hop: Hop | null = null;
   #hops = 0;
   #finished = false;
@@ -65,6 +66,8 @@ export class Attempt {
    * @param budgetMs time this attempt may take
    * @param budgetCode the code when the budget runs out: TIMEOUT_TOTAL, or DEADLINE
    *   when the run deadline is what cut it
+   * @param firstHopHeaders the URL's own request headers (`UrlInput.headers`), sent
+   *   on the first hop only
    */
   constructor(
     ctx: AttemptContext,
@@ -72,8 +75,10 @@ export class Attempt {
     budgetMs: number,
     budgetCode: FetchErrorCode,
     done: (result: AttemptResult) => void,
+    firstHopHeaders?: Readonly<Record<string, string>>,
   ) {
     this.#ctx = ctx;
+    this.#firstHopHeaders = firstHopHeaders === undefined ? ctx.requestHeaders : { ...ctx.requestHeaders, ...firstHopHeaders };
     this.#done = done;
     this.#budgetEndsAt = this.#started + budgetMs;
     this.#totalTimer = setTimeout(() => {
@@ -161,7 +166,12 @@ export class Attempt {
     this.#hop = hop;
     try {
       this.#ctx.dispatcher.dispatch(
-        { origin: url.origin, path: url.pathname + url.search, method: 'GET', headers: this.#ctx.requestHeaders },
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'GET',
+          headers: this.#hops === 0 ? this.#firstHopHeaders : this.#ctx.requestHeaders,
+        },
         hop,
       );
     } catch (err) {

@@ -3,6 +3,7 @@ import type { DnsCache, NameAnswer } from '../net/dns-cache';
 import { Attempt, emptyResult, type AttemptContext, type AttemptResult } from './attempt';
 import { HostScheduler } from './host-scheduler';
 import { parseInputUrl } from './input-url';
+import { isOkStatus } from './ok-status';
 import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
@@ -159,7 +160,7 @@ export class FetchRun {
       cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
       (result) => {
         this.#running.delete(task);
-        if (result.error === null && (result.status === null || result.status < 200 || result.status > 299)) {
+        if (result.error === null && !isOkStatus(result.status, task.input.headers)) {
           result.error = new FetchError(FETCH_ERROR_CODES.HTTP_STATUS, `HTTP ${result.status}`);
         }
         task.last = result;
@@ -167,6 +168,7 @@ export class FetchRun {
         this.#afterAttempt(task);
         this.#maybeWakeReader();
       },
+      task.input.headers,
     );
   }
 

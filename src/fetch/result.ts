@@ -5,6 +5,13 @@ export const KEPT_HEADERS = ['content-type', 'content-length', 'etag', 'last-mod
 
 export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>>;
 
+/**
+ * How a page compares with an earlier run's record of the same URL (`fanout fetch
+ * --since`): `new` (no earlier body), `changed` or `unchanged` by sha256, or `gone`
+ * (a 404 or 410 where there was a body). The rules live in `src/cli/since.ts`.
+ */
+export type ChangeKind = 'new' | 'changed' | 'unchanged' | 'gone';
+
 /** Milliseconds spent in each phase of the last attempt; `null` where unknown. */
 export interface ResultTimings {
   /**
@@ -29,7 +36,10 @@ export interface FetchResult {
   url: string;
   /** 1-based position of the URL in its input (line number for files, index + 1 for lists). */
   line: number;
-  /** True when the final response was 2xx and its body was read completely. */
+  /**
+   * True when the final response was 2xx and its body was read completely, or a 304
+   * answering a conditional request (a URL's own `If-None-Match`/`If-Modified-Since`).
+   */
   ok: boolean;
   /** Final HTTP status, or null when no response arrived. */
   status: number | null;
@@ -44,4 +54,6 @@ export interface FetchResult {
   attempts: number;
   timings: ResultTimings;
   error: { code: FetchErrorCode; message: string } | null;
+  /** Only with `fanout fetch --since`: how the page compares with the earlier record, null when no rule applies. */
+  change?: ChangeKind | null;
 }

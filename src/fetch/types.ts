@@ -9,6 +9,16 @@ export interface UrlInput {
   readonly url: string;
   /** 1-based position in the input; copied to the result's `line`. */
   readonly line: number;
+  /**
+   * Request headers of this URL's own, added to the engine's on the first hop only:
+   * what they carry (validators such as `If-None-Match`) belongs to this URL, not
+   * to wherever it redirects. A 304 answering a request that carries
+   * `If-None-Match` or `If-Modified-Since` is a success ({@link isOkStatus}).
+   *
+   * @example
+   * { url: 'https://example.com/', line: 1, headers: { 'if-none-match': '"abc"' } }
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Seams for the engine's I/O; production uses the defaults. */
