@@ -22,6 +22,7 @@ export const handler = createConsumerHandler({
   deadlineMarginMs: config.deadlineMarginMs,
   maxReceiveCount: config.chunkMaxReceiveCount,
   faultInjection: config.faultInjection,
+  functionMemoryMb: config.functionMemoryMb,
   log: logger,
   metrics,
 });

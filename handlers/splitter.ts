@@ -12,5 +12,6 @@ export const handler = createSplitterHandler({
   ...pipeline,
   maxReceiveCount: config.splitMaxReceiveCount,
   faultInjection: config.faultInjection,
+  functionMemoryMb: config.functionMemoryMb,
   log: logger,
 });

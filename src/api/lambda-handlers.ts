@@ -7,6 +7,8 @@ import { handleSplitMessage, type SplitDeps } from '../jobs/split-manifest';
 import { ConsumerMetrics } from '../observability/consumer-metrics';
 import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
+import type { JobUsage } from '../jobs/job-cost';
+import type { UsageMeter } from '../jobs/usage-meter';
 import { processSqsBatch } from './sqs-batch';
 
 /** An SQS-triggered Lambda with partial batch responses. */
@@ -20,6 +22,10 @@ export interface DeliverySettings {
   readonly faultInjection?: boolean;
   /** Root logger (default: Powertools to stdout); see src/observability/logger.ts. */
   readonly log?: Logger;
+  /** Counts each job's usage for its cost estimate (src/jobs/usage-meter.ts); none when absent. */
+  readonly meter?: UsageMeter;
+  /** The function's memory, for the Lambda GB-seconds a job's deliveries used. */
+  readonly functionMemoryMb?: number;
 }
 
 /** True when SQS will not deliver this record again but move it to the DLQ. */
@@ -72,23 +78,57 @@ export function createConsumerHandler(
         const plan = faultPlanOf(record, deps);
         const checkpoint = checkpointFor(plan);
         const delivery: Delivery = { id: newDeliveryId(), lastReceive, ...(checkpoint === undefined ? {} : { checkpoint }) };
-        const outcome = await consumeChunk(withFaults(shared, plan), msg, delivery, deadline);
-        log.info('chunk consumed', { deliveryId: delivery.id, lastReceive, ...outcome });
-        return outcome;
+        const started = Date.now();
+        try {
+          const outcome = await consumeChunk(metered(withFaults(shared, plan), deps.meter, msg.jobId), msg, delivery, deadline);
+          log.info('chunk consumed', { deliveryId: delivery.id, lastReceive, ...outcome });
+          return outcome;
+        } finally {
+          await recordUsage(deps, msg.jobId, Date.now() - started, share, log);
+        }
       });
     }
   };
 }
 
-/** The ports of a delivery with its fault plan's failing call, if any. */
-function withFaults<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, plan: FaultPlan | undefined): T {
-  if (plan?.failCall === undefined) return deps;
+const PORTS = ['ledger', 'results', 'chunkQueue', 'splitQueue', 'manifests', 'events'] as const;
+
+/** The deps with each port present wrapped by `wrap`. */
+function wrapPorts<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, wrap: <P extends object>(port: P, name: string) => P): T {
   const wrapped: Record<string, unknown> = { ...deps };
-  for (const name of ['ledger', 'results', 'chunkQueue', 'splitQueue', 'manifests', 'events'] as const) {
+  for (const name of PORTS) {
     const port = deps[name];
-    if (port !== undefined) wrapped[name] = failingOnce(port, name, plan);
+    if (port !== undefined) wrapped[name] = wrap(port, name);
   }
   return wrapped as T;
+}
+
+/** The ports of a delivery with its fault plan's failing call, if any. */
+function withFaults<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, plan: FaultPlan | undefined): T {
+  return plan?.failCall === undefined ? deps : wrapPorts(deps, (port, name) => failingOnce(port, name, plan));
+}
+
+/** The ports of a delivery of `jobId`'s message, counting their calls as the job's usage. */
+function metered<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, meter: UsageMeter | undefined, jobId: string): T {
+  return meter === undefined ? deps : wrapPorts(deps, (port, name) => meter.metered(port, name, jobId));
+}
+
+/**
+ * Adds a delivery's usage to its job: the calls the meter counted, plus its share of
+ * the invocation (one of `share` records: that share of the invocation, of its GB-seconds,
+ * and of the batch's receive and delete). Best effort: metering never fails a delivery.
+ */
+async function recordUsage(deps: DeliverySettings & { readonly ledger: ConsumeDeps['ledger'] }, jobId: string, elapsedMs: number, share: number, log: Logger): Promise<void> {
+  if (deps.meter === undefined) return;
+  const usage = deps.meter.take(jobId);
+  const gb = (deps.functionMemoryMb ?? 1024) / 1024;
+  const total: JobUsage = {
+    ...usage,
+    lambdaGbSeconds: usage.lambdaGbSeconds + ((elapsedMs / 1000) * gb) / share,
+    invocations: usage.invocations + 1 / share,
+    sqsRequests: usage.sqsRequests + 2 / share,
+  };
+  await deps.ledger.addUsage(jobId, total).catch((error: unknown) => log.warn('usage not recorded', { error: String(error) }));
 }
 
 /** One of `n` equal shares of a run's limits. */
@@ -111,7 +151,14 @@ export function createSplitterHandler(deps: SplitDeps & DeliverySettings): SqsHa
         const plan = faultPlanOf(record, deps);
         const msg = parseSplitMessage(record.body);
         log.appendPersistentKeys({ jobId: msg.jobId });
-        await handleSplitMessage(withFaults(deps, plan), msg, { lastReceive: isLastReceive(record, deps.maxReceiveCount) });
+        const started = Date.now();
+        try {
+          await handleSplitMessage(metered(withFaults(deps, plan), deps.meter, msg.jobId), msg, {
+            lastReceive: isLastReceive(record, deps.maxReceiveCount),
+          });
+        } finally {
+          await recordUsage(deps, msg.jobId, Date.now() - started, Math.max(1, event.Records.length), log);
+        }
       },
       invocationLogger(logger, context),
       { fatal: isInjectedKill },

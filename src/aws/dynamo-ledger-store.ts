@@ -55,8 +55,8 @@ function conditionFailed(error: unknown): boolean {
 
 /** Options of {@link DynamoLedgerStore}. */
 export interface DynamoLedgerStoreOptions {
-  /** Called with the capacity each call consumed (asks DynamoDB for it when set). */
-  readonly onCapacity?: (units: number) => void;
+  /** Called with the capacity each call consumed, its job, and whether it read or wrote (asks DynamoDB for it when set). */
+  readonly onCapacity?: (units: number, jobId: string, kind: 'read' | 'write') => void;
 }
 
 /** The DynamoDB {@link LedgerStore}. */
@@ -71,6 +71,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const attributes: Item = { pk: pk(jobId), sk: { S: key } };
     for (const [name, value] of Object.entries(item)) if (value !== undefined) attributes[name] = toAttribute(value);
     return this.conditional(
+      jobId,
       new PutItemCommand({
         TableName: this.table,
         Item: attributes,
@@ -84,7 +85,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const out = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { pk: pk(jobId), sk: { S: key } }, ConsistentRead: true, ...this.capacity() }),
     );
-    this.report(out.ConsumedCapacity);
+    this.report(out.ConsumedCapacity, jobId, 'read');
     return out.Item === undefined ? undefined : fromItem(out.Item);
   }
 
@@ -118,7 +119,7 @@ export class DynamoLedgerStore implements LedgerStore {
           ...this.capacity(),
         }),
       );
-      this.report(out.ConsumedCapacity);
+      this.report(out.ConsumedCapacity, jobId, 'write');
       return { added: true, item: fromItem(out.Attributes ?? {}) };
     } catch (error) {
       if (!conditionFailed(error)) throw error;
@@ -147,7 +148,7 @@ export class DynamoLedgerStore implements LedgerStore {
         ...this.capacity(),
       }),
     );
-    this.report(out.ConsumedCapacity);
+    this.report(out.ConsumedCapacity, jobId, 'write');
     return fromItem(out.Attributes ?? {});
   }
 
@@ -166,6 +167,7 @@ export class DynamoLedgerStore implements LedgerStore {
       sets.push(`#v${i} = :v${i}`);
     });
     return this.conditional(
+      jobId,
       new UpdateItemCommand({
         TableName: this.table,
         Key: { pk: pk(jobId), sk: { S: key } },
@@ -197,7 +199,7 @@ export class DynamoLedgerStore implements LedgerStore {
           ...this.capacity(),
         }),
       );
-      this.report(out.ConsumedCapacity);
+      this.report(out.ConsumedCapacity, jobId, 'read');
       for (const item of out.Items ?? []) listed.push({ key: item['sk']?.S ?? '', item: fromItem(item) });
       start = out.LastEvaluatedKey;
     } while (start !== undefined && listed.length < options.limit);
@@ -208,16 +210,16 @@ export class DynamoLedgerStore implements LedgerStore {
     return this.options.onCapacity === undefined ? {} : { ReturnConsumedCapacity: 'TOTAL' };
   }
 
-  private report(consumed: ConsumedCapacity | undefined): void {
-    if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits);
+  private report(consumed: ConsumedCapacity | undefined, jobId: string, kind: 'read' | 'write'): void {
+    if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits, jobId, kind);
   }
 
   /** Runs a conditional write; false when its condition did not hold. */
-  private async conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+  private async conditional(jobId: string, command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
     try {
       const out =
         command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
-      this.report(out.ConsumedCapacity);
+      this.report(out.ConsumedCapacity, jobId, 'write');
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;

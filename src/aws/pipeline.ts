@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/app-config';
 import { ConfigError } from '../errors';
 import type { ChunkLimits } from '../jobs/chunking';
 import { JobLedger } from '../jobs/job-ledger';
+import { UsageMeter } from '../jobs/usage-meter';
 import type { JobLimits } from '../jobs/job-options';
 import type { ManifestReader } from '../jobs/manifest';
 import type { EventPublisher, QueuePublisher, ResultStore } from '../jobs/ports';
@@ -18,6 +19,8 @@ import { ssmSecret } from './ssm-secret';
 /** The AWS-backed parts every pipeline function shares; build once at module scope. */
 export interface Pipeline {
   readonly clients: AwsClients;
+  /** Counts each job's usage in this process (see src/jobs/usage-meter.ts). */
+  readonly meter: UsageMeter;
   readonly ledger: JobLedger;
   readonly results: ResultStore;
   readonly manifests: ManifestReader;
@@ -39,10 +42,16 @@ export interface Pipeline {
  */
 export function createPipeline(config: AppConfig, clients: AwsClients = createAwsClients(config.endpoints)): Pipeline {
   const webhookSecret = secretSource(config.webhookSecret, config.webhookSecretParam);
+  const meter = new UsageMeter();
   return {
     ...(webhookSecret === undefined ? {} : { webhooks: { sender: createWebhookSender(config.engine), secret: webhookSecret } }),
     clients,
-    ledger: new JobLedger(new DynamoLedgerStore(clients.dynamodb, config.table)),
+    meter,
+    ledger: new JobLedger(
+      new DynamoLedgerStore(clients.dynamodb, config.table, {
+        onCapacity: (units, jobId, kind) => meter.add(jobId, kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units),
+      }),
+    ),
     results: new S3ResultStore(clients.s3, config.bucket),
     manifests: new S3ManifestReader(clients.s3),
     chunkQueue: new SqsQueuePublisher(clients.sqs, config.queueUrl),

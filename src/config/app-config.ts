@@ -43,6 +43,8 @@ export interface AppConfig {
   readonly chunkMaxReceiveCount: number;
   /** The split queue's redrive maxReceiveCount. */
   readonly splitMaxReceiveCount: number;
+  /** The function's memory (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE): a job's Lambda GB-seconds are counted with it. */
+  readonly functionMemoryMb: number;
   /** Bytes of stored bodies a consumer holds at once at most (default: a quarter of the function's memory). */
   readonly bodyMemoryBytes: number;
   /** Follow fault plans on messages (`FANOUT_FAULT_INJECTION=1`; the local stack only). */
@@ -179,6 +181,7 @@ export function loadAppConfig(env: Env): AppConfig {
     publicUrl: httpUrl(env, 'FANOUT_PUBLIC_URL'),
     chunkMaxReceiveCount: integer(env, 'FANOUT_CHUNK_MAX_RECEIVE_COUNT', APP_DEFAULTS.maxReceiveCount, 1, 1000),
     splitMaxReceiveCount: integer(env, 'FANOUT_SPLIT_MAX_RECEIVE_COUNT', APP_DEFAULTS.maxReceiveCount, 1, 1000),
+    functionMemoryMb: integer(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', APP_DEFAULTS.functionMemoryMb, 128, 10_240),
     bodyMemoryBytes: integer(
       env,
       'FANOUT_BODY_MEMORY_BYTES',

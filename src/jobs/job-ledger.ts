@@ -49,7 +49,8 @@ import {
   type ChunkRef,
 } from './chunk-ref';
 import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
-import { bucketKey, claimKey, groupKey, JOB } from './ledger-keys';
+import type { JobUsage } from './job-cost';
+import { bucketKey, claimKey, groupKey, JOB, USAGE_KEY } from './ledger-keys';
 import { LedgerReader, type ChunkClaim } from './ledger-reader';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from './ports';
@@ -177,6 +178,12 @@ export class JobLedger extends LedgerReader {
   async tallyForFailureRate(jobId: string, counts: { succeeded: number; failed: number }): Promise<{ succeeded: number; failed: number }> {
     const item = await this.store.add(jobId, 'RATE', counts);
     return { succeeded: numberField(item, 'succeeded'), failed: numberField(item, 'failed') };
+  }
+
+  /** Adds what a delivery used to the job's usage (approximate: one unconditional add; see job-cost.ts). */
+  async addUsage(jobId: string, usage: JobUsage): Promise<void> {
+    const deltas = Object.fromEntries(Object.entries(usage).filter(([, amount]) => amount !== 0));
+    if (Object.keys(deltas).length > 0) await this.store.add(jobId, USAGE_KEY, deltas);
   }
 
   /** Links a job to one that re-runs its failures (shown in both status documents). */

@@ -5,3 +5,4 @@ export const bucketKey = (group: string, bucket: number): string => `BUCKET#${gr
 export const CLAIM_PREFIX = 'CHUNK#';
 export const claimKey = (chunkId: string): string => `${CLAIM_PREFIX}${chunkId}`;
 
+export const USAGE_KEY = 'USAGE';

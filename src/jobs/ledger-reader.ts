@@ -5,7 +5,8 @@
  */
 import { allGroupsClosed, ENDED_STATES, stateOf } from './job-state';
 import { jobStatus } from './job-status';
-import { CLAIM_PREFIX, claimKey, JOB } from './ledger-keys';
+import { estimateCost, NO_USAGE, USAGE_FIELDS, type JobUsage } from './job-cost';
+import { CLAIM_PREFIX, claimKey, JOB, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus } from './ports';
 
@@ -85,13 +86,24 @@ export class LedgerReader {
       const value = stringField(job, field);
       return value === undefined ? {} : { [field]: value };
     };
+    const usage = await this.usage(jobId);
     return {
       ...status,
       ...optional('parent'),
       ...(redrives.length === 0 ? {} : { redrives }),
       ...optional('webhook'),
       ...optional('webhookError'),
+      ...(usage === undefined ? {} : { cost: estimateCost(usage) }),
     };
+  }
+
+  /** What the job's deliveries recorded they used; undefined before the first. */
+  async usage(jobId: string): Promise<JobUsage | undefined> {
+    const item = await this.store.get(jobId, USAGE_KEY);
+    if (item === undefined) return undefined;
+    const usage: Record<string, number> = { ...NO_USAGE };
+    for (const field of USAGE_FIELDS) usage[field] = numberField(item, field);
+    return usage as unknown as JobUsage;
   }
 
   /** Claims in chunk-id order from a position on, at most `limit`: the results reader's index. */

@@ -1,4 +1,5 @@
 import type { FetchResult } from '../fetch/result';
+import type { CostEstimate } from './job-cost';
 
 /** One message to send: `id` is unique within one `sendAll` call. */
 export interface QueueMessage {
@@ -80,6 +81,8 @@ export interface JobStatus {
   /** The webhook the job asked for, and why it could not be delivered, if it could not. */
   readonly webhook?: string;
   readonly webhookError?: string;
+  /** What the job cost so far, estimated from its recorded usage (see job-cost.ts). */
+  readonly cost?: CostEstimate;
 }
 
 /** What a job's end announces (EventBridge `detail`, and a webhook's body). */

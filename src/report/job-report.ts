@@ -60,5 +60,7 @@ export async function jobReport(
     summary: aggregator.summary(),
     source: { kind: 'job', status, ...(truncated === undefined ? {} : { truncated }) },
     generatedAt: new Date(now()),
+    // The job's own usage, priced (src/jobs/job-cost.ts); absent before its first delivery.
+    ...(status.cost === undefined ? {} : { cost: status.cost }),
   };
 }

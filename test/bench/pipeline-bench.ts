@@ -55,6 +55,17 @@ interface Status {
   succeeded: number;
   failed: number;
   chunks: { total: number; done: number };
+  cost?: { total: number; basis: string; items: { label: string; amount: number; detail: string }[] };
+}
+
+/** The job's own cost estimate (src/jobs/job-cost.ts), as its status reports it. */
+function costLines(status: Status): string[] {
+  if (status.cost === undefined) return ['cost: not recorded'];
+  const usd = (n: number): string => `$${n.toFixed(6)}`;
+  return [
+    `cost estimate (${status.cost.basis}): ${usd(status.cost.total)} for the job, ${usd((status.cost.total * 1_000_000) / URL_COUNT)} per 1,000,000 URLs`,
+    ...status.cost.items.map((item) => `  ${item.label.padEnd(20)} ${usd(item.amount).padStart(12)}   (${item.detail})`),
+  ];
 }
 
 const ms = (n: number): string => `${Math.round(n).toLocaleString('en-US')} ms`;
@@ -165,6 +176,8 @@ async function main(): Promise<void> {
         '',
         'store calls by all functions (measured by proxies in front of the emulators):',
         ...proxyLines(proxies),
+        '',
+        ...(UNTIL_QUEUED ? [] : costLines(await getStatus(stack, body.jobId))),
         '',
       ].join('\n'),
     );

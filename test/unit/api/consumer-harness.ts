@@ -1,6 +1,7 @@
 import { createConsumerHandler } from '../../../src/api/lambda-handlers';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { JobLedger } from '../../../src/jobs/job-ledger';
+import type { UsageMeter } from '../../../src/jobs/usage-meter';
 import type { Metrics } from '../../../src/observability/metrics';
 import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
@@ -16,7 +17,12 @@ export const HARNESS_ENGINE_CONFIG = resolveEngineConfig({});
 export async function memoryConsumer(
   engine: FakeEngine,
   jobs: Readonly<Record<string, { chunks: number; urls: number }>>,
-  options: { readonly now: number; readonly faultInjection?: boolean; readonly metrics?: (log: ReturnType<typeof capturedLogs>['log']) => Metrics } = { now: 0 },
+  options: {
+    readonly now: number;
+    readonly faultInjection?: boolean;
+    readonly metrics?: (log: ReturnType<typeof capturedLogs>['log']) => Metrics;
+    readonly meter?: UsageMeter;
+  } = { now: 0 },
 ) {
   const ledger = new JobLedger(new MemoryLedgerStore());
   for (const [jobId, { chunks, urls }] of Object.entries(jobs)) {
@@ -38,6 +44,7 @@ export async function memoryConsumer(
     faultInjection: options.faultInjection ?? false,
     log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics(log) }),
+    ...(options.meter === undefined ? {} : { meter: options.meter, functionMemoryMb: 2048 }),
   });
   return { handler, ledger, results, logs: lines, engine };
 }
