@@ -176,7 +176,7 @@ export class JobLedger extends LedgerReader {
    * small write per chunk, not a read of every bucket.
    */
   async tallyForFailureRate(jobId: string, counts: { succeeded: number; failed: number }): Promise<{ succeeded: number; failed: number }> {
-    const item = await this.store.add(jobId, 'RATE', counts);
+    const item = await this.store.add(jobId, 'RATE', { succeeded: counts.succeeded, failed: counts.failed });
     return { succeeded: numberField(item, 'succeeded'), failed: numberField(item, 'failed') };
   }
 

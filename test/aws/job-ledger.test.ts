@@ -157,6 +157,12 @@ describe.each([
     expect(await ledger.getJob(jobId)).toMatchObject({ state: 'failed', reason: 'too many failures', succeeded: 1, failed: 3 });
   });
 
+  it('refuses to add anything but numbers, as DynamoDB does', async () => {
+    const store = makeStore();
+    await expect(store.add(jobId, 'RATE', { succeeded: 'x' as unknown as number })).rejects.toThrow();
+    await expect(store.add(jobId, 'RATE', { succeeded: 2 })).resolves.toMatchObject({ succeeded: 2 });
+  });
+
   it('lists claims in chunk-id order, each child right after its parent, from or after a position', async () => {
     await inlineJob(3, 3);
     for (const id of ['c-000002', 'c-000000~1', 'c-000001', 'c-000000']) await ledger.claim(jobId, id, claimOf(`d-${id}`, 1));

@@ -48,6 +48,7 @@ export class MemoryLedgerStore implements LedgerStore {
     if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
     const current = (item[set] as readonly string[] | undefined) ?? [];
     if (current.includes(member)) return { added: false, item: { ...item } };
+    numbersOnly(deltas);
     item[set] = [...current, member].sort();
     for (const [name, delta] of Object.entries(deltas)) item[name] = ((item[name] as number | undefined) ?? 0) + delta;
     item['updatedAt'] = now;
@@ -58,6 +59,7 @@ export class MemoryLedgerStore implements LedgerStore {
     this.#record(`add ${key}`);
     const id = `${jobId}\n${key}`;
     const item = this.#items.get(id) ?? {};
+    numbersOnly(deltas);
     for (const [name, delta] of Object.entries(deltas)) item[name] = ((item[name] as number | undefined) ?? 0) + delta;
     this.#items.set(id, item);
     return { ...item };
@@ -85,5 +87,12 @@ export class MemoryLedgerStore implements LedgerStore {
       .filter(({ key }) => (options.from === undefined || key >= options.from) && (options.after === undefined || key > options.after))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .slice(0, options.limit);
+  }
+}
+
+/** DynamoDB refuses to ADD anything but a number (ValidationException): so does the fake. */
+function numbersOnly(deltas: Readonly<Record<string, unknown>>): void {
+  for (const [name, delta] of Object.entries(deltas)) {
+    if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new Error(`ValidationException: ${name} is not a number: ${String(delta)}`);
   }
 }
