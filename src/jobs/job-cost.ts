@@ -75,7 +75,7 @@ export function estimateCost(usage: JobUsage): CostEstimate {
   const items = USAGE_FIELDS.map((field) => ({
     label: LABELS[field],
     amount: usage[field] * PRICES[field],
-    detail: `${round(usage[field])} × $${PRICES[field]}`,
+    detail: `${round(usage[field])} at $${perMillion(PRICES[field])} per million`,
   }));
   return { currency: 'USD', total: items.reduce((sum, item) => sum + item.amount, 0), items, basis: PRICES_BASIS };
 }
@@ -86,3 +86,6 @@ export function sqsUnits(bodyBytes: number): number {
 }
 
 const round = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(3));
+
+/** A unit price per million units, without float noise (0.2, not 0.20000000000000002). */
+const perMillion = (price: number): string => String(Number((price * 1_000_000).toPrecision(6)));
