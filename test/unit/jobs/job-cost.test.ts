@@ -1,5 +1,6 @@
 import { estimateCost, NO_USAGE, PRICES, sqsUnits } from '../../../src/jobs/job-cost';
 import { UsageMeter } from '../../../src/jobs/usage-meter';
+import { jobReport } from '../../../src/report/job-report';
 import { memoryConsumer } from '../api/consumer-harness';
 import { lambdaContext, sqsEvent } from '../api/events';
 import { FakeEngine, MemoryQueue, MemoryResults } from './fakes';
@@ -35,7 +36,7 @@ describe('UsageMeter', () => {
 describe('a consumer with a meter', () => {
   it('adds each delivery\'s usage to its job: the calls, and its share of the invocation', async () => {
     const meter = new UsageMeter();
-    const { handler, ledger } = await memoryConsumer(new FakeEngine(), { job: { chunks: 2, urls: 3 } }, { now: NOW, meter });
+    const { handler, ledger, results } = await memoryConsumer(new FakeEngine(), { job: { chunks: 2, urls: 3 } }, { now: NOW, meter });
     const body = (index: number, lines: number[]) =>
       JSON.stringify({ kind: 'chunk', jobId: 'job', group: 'c', index, generation: 0, options: {}, urls: lines.map((line) => ({ url: `http://127.0.0.1/${line}`, line })) });
     await handler(sqsEvent([body(0, [1, 2]), body(1, [3])]), lambdaContext());
@@ -44,5 +45,8 @@ describe('a consumer with a meter', () => {
     expect(usage?.lambdaGbSeconds).toBeGreaterThan(0);
     const status = await ledger.getJob('job');
     expect(status?.cost?.total).toBeGreaterThan(0);
+    // The job's report carries the same estimate.
+    const report = await jobReport(ledger, results, 'job', { records: 10 });
+    expect(report?.cost).toEqual(status?.cost);
   });
 });
