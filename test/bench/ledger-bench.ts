@@ -2,14 +2,15 @@
  * `npm run bench:ledger`: what the job ledger costs in DynamoDB per chunk, for a job of
  * 1,000 and one of 10,000 chunks, measured as the capacity units DynamoDB (here the
  * dynalite emulator, which computes them by AWS's item-size rules) reports for every call.
- * Each chunk goes through what a delivery does: read its claim, claim, count (which
- * closes its bucket, group and job when it is the last); one chunk in ten leaves
+ * Each chunk goes through what a delivery does: read its claim and the job item, claim, count (which
+ * closes its bucket, group and job when it is the last), add its usage; one chunk in ten leaves
  * leftovers, so it also registers a child whose delivery does the same. Registration is
  * in groups of 650 chunks (a 4 MiB manifest range of 60-byte URLs). Capacity units are
  * a count, not a time: the figures do not depend on the machine's load.
  */
 import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
 import { rangeGroup, type ChunkRef } from '../../src/jobs/chunk-ref';
+import { NO_USAGE } from '../../src/jobs/job-cost';
 import { JobLedger } from '../../src/jobs/job-ledger';
 import { startEmulators } from '../../src/local/emulators';
 import { createJobTable, localClients } from '../../src/local/local-resources';
@@ -44,11 +45,15 @@ async function measure(chunks: number, table: string, dynamodb: ReturnType<typeo
     const id = `${ref.group}-${ref.index}-${ref.generation}`;
     units = 0;
     await ledger.getClaim(jobId, id);
+    // A first delivery also reads the job item (stopped jobs' chunks are not fetched).
+    await ledger.completion(jobId);
     reads += units;
     units = 0;
     await ledger.claim(jobId, id, { deliveryId: 'd', objectKey: `results/${jobId}/${id}/d.jsonl`, succeeded: 90, failed: 10, leftovers: leftovers ? 'AQ' : '', claimedAt: 0 });
     if (leftovers) await ledger.registerChild(jobId, ref, 0);
     await ledger.countChunk(jobId, ref, { succeeded: 90, failed: 10 }, 0);
+    // The delivery's usage, for the job's cost estimate (one unconditional add).
+    await ledger.addUsage(jobId, { ...NO_USAGE, lambdaGbSeconds: 0.5, invocations: 0.2, s3Puts: 1, sqsRequests: 0.4 });
     writes += units;
     delivered += 1;
   };
