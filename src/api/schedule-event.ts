@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ValidationError } from '../errors';
-import { submitScheduled } from '../jobs/scheduled-submit';
-import type { SubmitDeps, SubmitOutcome } from '../jobs/submit-job';
+import { submitScheduled, type ScheduleDeps } from '../jobs/scheduled-submit';
+import type { SubmitOutcome } from '../jobs/submit-job';
 import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { validateJob } from './validate-job';
 
@@ -26,7 +26,7 @@ export function runKeyOf(event: Readonly<Record<string, unknown>>, context: Pick
  * job is validated like a `POST /jobs` body and submitted under an id derived from the
  * schedule name and the run key, so a retried tick does not start a second job.
  */
-export function createScheduleHandler(deps: SubmitDeps, logger: Logger = createLogger()): ScheduleHandler {
+export function createScheduleHandler(deps: ScheduleDeps, logger: Logger = createLogger()): ScheduleHandler {
   return async (event, context) => {
     const input = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
     const name = input['name'];

@@ -12,7 +12,7 @@ import type { CliIo } from './io';
 import { Progress } from './progress';
 import { prepareResumeFile, readResumeFile, type ResumeState } from './resume-file';
 import { checkResumeInput, skipDone } from './resume-input';
-import { readPrevious, withChange, withConditions } from './since';
+import { readPrevious, withChangeSince, withConditions } from './since';
 import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
 
 /**
@@ -110,7 +110,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
         logFailure(log, result);
         progress?.record(result.ok);
         if (previous === null) return writer.write(result);
-        const record = withChange(result, previous);
+        const record = withChangeSince(result, previous);
         if (record.change) changes[record.change]++;
         return writer.write(record);
       },

@@ -11,11 +11,15 @@ async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
-const USAGE = 'Usage: fanout results <jobId> [--out FILE] [--partial] [--endpoint URL] [--api-key K]';
+const USAGE = 'Usage: fanout results <jobId> [--out FILE] [--partial] [--changed] [--endpoint URL] [--api-key K]';
+
+/** What `--changed` keeps: records of a monitoring job whose page is new, changed or gone. */
+const CHANGED: ReadonlySet<unknown> = new Set(['new', 'changed', 'gone']);
 
 /**
- * `fanout results <jobId> [--out FILE] [--partial]`: pages through every stored result
- * and writes them as JSON lines to FILE or stdout. When the job was not done as the
+ * `fanout results <jobId> [--out FILE] [--partial] [--changed]`: pages through every
+ * stored result and writes them as JSON lines to FILE or stdout; with `--changed`, only
+ * a monitoring job's records whose page is new, changed or gone. When the job was not done as the
  * walk began, what was written may miss results still to come: the command says so
  * and exits 1, unless `--partial` says that is what the caller wants.
  */
@@ -25,7 +29,7 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
       parseArgs({
         args: [...argv],
         allowPositionals: true,
-        options: { ...API_FLAGS, out: { type: 'string' }, partial: { type: 'boolean' } },
+        options: { ...API_FLAGS, out: { type: 'string' }, partial: { type: 'boolean' }, changed: { type: 'boolean' } },
       }),
     );
     const [jobId, ...extra] = positionals;
@@ -49,8 +53,9 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
         const page = await client.getResults(jobId, cursor).catch(usageOnClientError);
         // The first page's answer holds for the walk: only a walk begun after the job was done is whole.
         first ??= { complete: page.complete, state: page.state };
-        for (const item of page.items) await write(out, `${JSON.stringify(item)}\n`);
-        count += page.items.length;
+        const items = values.changed === true ? page.items.filter((item) => CHANGED.has(item.change)) : page.items;
+        for (const item of items) await write(out, `${JSON.stringify(item)}\n`);
+        count += items.length;
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
     } finally {

@@ -1,5 +1,5 @@
 import type { UrlInput } from '../fetch/types';
-import type { ChunkMessage, JobOptions } from './messages';
+import type { ChunkMessage, ChunkUrl, JobOptions } from './messages';
 
 /** How big one chunk message may get. */
 export interface ChunkLimits {
@@ -17,12 +17,12 @@ export interface ChunkLimits {
 export const MAX_URL_CHARS = 16_384;
 
 /** Bytes a URL entry adds to the JSON body: `{"url":...,"line":N}` plus a comma. */
-function entryBytes(input: UrlInput): number {
+function entryBytes(input: ChunkUrl): number {
   return Buffer.byteLength(JSON.stringify(input)) + 1;
 }
 
 /** Truncates entries longer than {@link MAX_URL_CHARS}; see there for why. */
-export function capUrl(input: UrlInput): UrlInput {
+export function capUrl<T extends UrlInput>(input: T): T | UrlInput {
   return input.url.length > MAX_URL_CHARS ? { url: input.url.slice(0, MAX_URL_CHARS), line: input.line } : input;
 }
 
@@ -35,13 +35,13 @@ export function capUrl(input: UrlInput): UrlInput {
  * for (const chunk of cutChunks(urls, { jobId, options, group: 'c' }, { urls: 100, bytes: 60_000 })) ...
  */
 export function* cutChunks(
-  urls: Iterable<UrlInput>,
-  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string },
+  urls: Iterable<ChunkUrl>,
+  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string; readonly monitor?: boolean },
   limits: ChunkLimits,
 ): Generator<ChunkMessage> {
   const envelope = (index: number): number => Buffer.byteLength(JSON.stringify(chunkMessage(job, index, [])));
   let index = 0;
-  let current: UrlInput[] = [];
+  let current: ChunkUrl[] = [];
   let bytes = envelope(index);
   for (const raw of urls) {
     const input = capUrl(raw);
@@ -59,10 +59,10 @@ export function* cutChunks(
 }
 
 function chunkMessage(
-  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string },
+  job: { readonly jobId: string; readonly options: JobOptions; readonly group: string; readonly monitor?: boolean },
   index: number,
-  urls: readonly UrlInput[],
+  urls: readonly ChunkUrl[],
 ): ChunkMessage {
   // A re-queued child carries the same envelope plus a few digits of generation: within the margin.
-  return { kind: 'chunk', jobId: job.jobId, group: job.group, index, generation: 0, options: job.options, urls };
+  return { kind: 'chunk', jobId: job.jobId, group: job.group, index, generation: 0, options: job.options, urls, ...(job.monitor === true ? { monitor: true } : {}) };
 }

@@ -22,17 +22,19 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../config/engine-config';
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../errors';
+import { conditionalHeaders, withChange } from '../fetch/change';
 import type { FetchResult } from '../fetch/result';
 import type { Engine, UrlInput } from '../fetch/types';
 import { childOf, decodePositions, encodePositions, type ChunkRef } from './chunk-ref';
 import type { ConsumeStep } from './faults';
 import { announceEnd } from './announce';
 import { NotFoundError } from './errors';
+import { claimCounts, countChanges } from './change-counts';
 import type { ChunkClaim, JobLedger } from './job-ledger';
 import { checkFailureRate } from './failure-rate';
 import { maxFailureRateOf } from './job-options';
 import { isStopped } from './job-state';
-import { chunkMessageId, type ChunkMessage, type JobOptions } from './messages';
+import { chunkMessageId, type ChunkMessage, type ChunkUrl, type JobOptions } from './messages';
 import type { EventPublisher, QueuePublisher, ResultStore } from './ports';
 import { NO_RESULTS, tallyResults, type ResultTally } from './result-tally';
 import type { WebhookDelivery } from './webhook';
@@ -111,6 +113,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
       objectKey,
       succeeded,
       failed: outcome.results.length - succeeded,
+      ...countChanges(outcome.results),
       leftovers: encodePositions(outcome.leftovers),
       claimedAt: deps.now(),
     };
@@ -131,7 +134,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
     await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child) }]);
   }
   step('after-child-send');
-  const ended = await deps.ledger.countChunk(msg.jobId, msg, { succeeded: claim.succeeded, failed: claim.failed }, deps.now());
+  const ended = await deps.ledger.countChunk(msg.jobId, msg, claimCounts(claim), deps.now());
   step('after-count');
   if (ended) await announceEnd(deps, msg.jobId, delivery.lastReceive);
   return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length, ...tally };
@@ -157,16 +160,20 @@ async function fetchChunk(
   const storeBodies = msg.options['storeBodies'] === true;
   const lastGeneration = msg.generation + 1 >= MAX_GENERATIONS;
   let bodyError: unknown;
-  await deps.engine.run(msg.urls, {
+  // A monitoring job asks each URL conditionally and says what changed (src/fetch/change.ts).
+  const previousByLine = new Map(msg.urls.map((u) => [u.line, u.previous]));
+  const inputs = msg.monitor === true ? msg.urls.map(withConditionalHeaders) : msg.urls;
+  await deps.engine.run(inputs, {
     config: deps.configFor(msg.options),
     deadline,
-    onResult: async (result, body) => {
-      const code = result.error?.code;
-      const position = positionByLine.get(result.line);
+    onResult: async (fetched, body) => {
+      const code = fetched.error?.code;
+      const position = positionByLine.get(fetched.line);
       if (code !== undefined && LEFTOVER_CODES.has(code) && !lastGeneration && position !== undefined) {
         leftovers.push(position);
         return;
       }
+      const result = msg.monitor === true ? withChange(fetched, previousByLine.get(fetched.line)) : fetched;
       results.push(result);
       if (storeBodies && body !== undefined && result.sha256 !== null && bodyError === undefined) {
         // Awaited so a slow store holds back the engine instead of buffering bodies.
@@ -209,9 +216,15 @@ function failureRecord(input: UrlInput, code: FetchErrorCode, message: string): 
   };
 }
 
+/** The URL as the engine gets it: with conditional headers from its previous body, if any. */
+function withConditionalHeaders(input: ChunkUrl): UrlInput {
+  const headers = conditionalHeaders(input.previous);
+  return headers === undefined ? { url: input.url, line: input.line } : { url: input.url, line: input.line, headers };
+}
+
 /** The child chunk: the claim's leftover positions of the parent's URLs, one generation on. */
 function childMessage(msg: ChunkMessage, positions: readonly number[]): ChunkMessage {
   const ref: ChunkRef = childOf(msg);
-  const urls = positions.map((p) => msg.urls[p]).filter((u): u is UrlInput => u !== undefined);
+  const urls = positions.map((p) => msg.urls[p]).filter((u): u is ChunkUrl => u !== undefined);
   return { ...msg, ...ref, urls };
 }

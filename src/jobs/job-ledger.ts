@@ -49,8 +49,9 @@ import {
   type ChunkRef,
 } from './chunk-ref';
 import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
+import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from './job-cost';
-import { bucketKey, claimKey, groupKey, JOB, USAGE_KEY } from './ledger-keys';
+import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { LedgerReader, type ChunkClaim } from './ledger-reader';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from './ports';
@@ -62,6 +63,16 @@ export interface GroupRegistration {
   readonly group: string;
   readonly chunks: number;
   readonly urls: number;
+}
+
+/** The counts a close carries upward (successes, failures, change kinds), zeros left out. */
+function rolledUp(item: LedgerItem): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const field of ROLLED_UP_FIELDS) {
+    const value = numberField(item, field);
+    if (value !== 0 || field === 'succeeded' || field === 'failed') counts[field] = value;
+  }
+  return counts;
 }
 
 /** A node is complete when every member it expects has closed. */
@@ -136,12 +147,14 @@ export class JobLedger extends LedgerReader {
    * Also re-walks those closes when the chunk was counted before, so a delivery that
    * follows a crash finishes what the crashed one started.
    */
-  async countChunk(jobId: string, ref: ChunkRef, counts: { succeeded: number; failed: number }, now: number): Promise<boolean> {
+  async countChunk(
+    jobId: string,
+    ref: ChunkRef,
+    counts: { readonly succeeded: number; readonly failed: number } & Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<boolean> {
     const bucket = bucketOf(ref);
-    const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), {
-      succeeded: counts.succeeded,
-      failed: counts.failed,
-    }, now);
+    const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), rolledUp(counts), now);
     return isClosed(item) ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
   }
 
@@ -186,6 +199,23 @@ export class JobLedger extends LedgerReader {
     if (Object.keys(deltas).length > 0) await this.store.add(jobId, USAGE_KEY, deltas);
   }
 
+  /**
+   * Records a schedule's newest run (the run before it is kept too, so a retried tick
+   * still finds the run to compare with). One item per schedule, moved by a conditional
+   * write from the run it replaces.
+   */
+  async recordScheduledRun(name: string, jobId: string): Promise<void> {
+    const runs = await this.scheduledRuns(name);
+    if (runs.last === jobId) return;
+    if (runs.last === undefined) {
+      if (await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId })) return;
+    } else {
+      const moved = await this.store.setWhen(scheduleKey(name), SCHEDULE_ITEM, { jobId, previousJobId: runs.last }, { field: 'jobId', equals: runs.last });
+      if (moved) return;
+    }
+    // Another tick moved it meanwhile: the newest run stands.
+  }
+
   /** Links a job to one that re-runs its failures (shown in both status documents). */
   async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
     await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
@@ -215,8 +245,7 @@ export class JobLedger extends LedgerReader {
   /** Closes a complete bucket into its group; true when that ended the job. */
   private async closeBucket(jobId: string, group: string, bucket: number, item: LedgerItem, now: number): Promise<boolean> {
     const { item: groupItem } = await this.store.addOnce(jobId, groupKey(group), 'closed', String(bucket), {
-      succeeded: numberField(item, 'succeeded'),
-      failed: numberField(item, 'failed'),
+      ...rolledUp(item),
       chunksDone: members(item, 'closed').length,
     }, now);
     return isClosed(groupItem) ? this.closeGroup(jobId, group, now, groupItem) : false;
@@ -225,8 +254,7 @@ export class JobLedger extends LedgerReader {
   private async closeGroup(jobId: string, group: string, now: number, item?: LedgerItem): Promise<boolean> {
     const groupItem = item ?? (await this.store.get(jobId, groupKey(group)));
     await this.store.addOnce(jobId, JOB, 'closed', group, {
-      succeeded: numberField(groupItem, 'succeeded'),
-      failed: numberField(groupItem, 'failed'),
+      ...rolledUp(groupItem ?? {}),
       chunksDone: numberField(groupItem, 'chunksDone'),
     }, now);
     return this.finishIfComplete(jobId);

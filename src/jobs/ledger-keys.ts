@@ -6,3 +6,6 @@ export const CLAIM_PREFIX = 'CHUNK#';
 export const claimKey = (chunkId: string): string => `${CLAIM_PREFIX}${chunkId}`;
 
 export const USAGE_KEY = 'USAGE';
+/** A schedule's runs live in a partition of their own, beside the jobs'. */
+export const scheduleKey = (name: string): string => `schedule:${name}`;
+export const SCHEDULE_ITEM = 'RUNS';

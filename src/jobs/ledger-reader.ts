@@ -5,13 +5,14 @@
  */
 import { allGroupsClosed, ENDED_STATES, stateOf } from './job-state';
 import { jobStatus } from './job-status';
+import { CHANGE_FIELDS, changeCountsOf, ROLLED_UP_FIELDS, type ChangeFieldCounts } from './change-counts';
 import { estimateCost, NO_USAGE, USAGE_FIELDS, type JobUsage } from './job-cost';
-import { CLAIM_PREFIX, claimKey, JOB, USAGE_KEY } from './ledger-keys';
+import { CLAIM_PREFIX, claimKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus } from './ports';
 
 /** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
-export interface ChunkClaim {
+export interface ChunkClaim extends ChangeFieldCounts {
   readonly deliveryId: string;
   /** Key of the immutable results object of that delivery. */
   readonly objectKey: string;
@@ -66,21 +67,19 @@ export class LedgerReader {
     const job = await this.store.get(jobId, JOB);
     if (job === undefined) return undefined;
     const state = stateOf(job);
-    let progress = {
-      chunksTotal: numberField(job, 'chunksDone'),
-      chunksDone: numberField(job, 'chunksDone'),
-      succeeded: numberField(job, 'succeeded'),
-      failed: numberField(job, 'failed'),
-      updatedAt: numberField(job, 'updatedAt'),
-    };
-    if (!allGroupsClosed(job)) progress = await this.sumBuckets(jobId, progress.updatedAt);
+    const counters = allGroupsClosed(job) ? countersOf(job, numberField(job, 'chunksDone')) : await this.sumBuckets(jobId);
     const status = jobStatus(jobId, {
       state,
       reason: stringField(job, 'reason'),
       createdAt: numberField(job, 'createdAt'),
+      updatedAt: Math.max(numberField(job, 'updatedAt'), counters.updatedAt),
       urls: numberField(job, 'urls'),
-      ...progress,
+      chunksTotal: counters.chunksTotal,
+      chunksDone: counters.chunksDone,
+      succeeded: counters.counts['succeeded'] ?? 0,
+      failed: counters.counts['failed'] ?? 0,
     });
+    const changes = changeCountsOf((field) => counters.counts[field] ?? 0);
     const redrives = members(job, 'redrives');
     const optional = (field: 'parent' | 'webhook' | 'webhookError') => {
       const value = stringField(job, field);
@@ -93,8 +92,17 @@ export class LedgerReader {
       ...(redrives.length === 0 ? {} : { redrives }),
       ...optional('webhook'),
       ...optional('webhookError'),
+      ...(changes === undefined ? {} : { changes }),
       ...(usage === undefined ? {} : { cost: estimateCost(usage) }),
     };
+  }
+
+  /** A schedule's newest run and the one before it. */
+  async scheduledRuns(name: string): Promise<{ last?: string; beforeLast?: string }> {
+    const item = await this.store.get(scheduleKey(name), SCHEDULE_ITEM);
+    const last = stringField(item, 'jobId');
+    const beforeLast = stringField(item, 'previousJobId');
+    return { ...(last === undefined ? {} : { last }), ...(beforeLast === undefined ? {} : { beforeLast }) };
   }
 
   /** What the job's deliveries recorded they used; undefined before the first. */
@@ -141,23 +149,25 @@ export class LedgerReader {
       succeeded: status?.succeeded ?? 0,
       failed: status?.failed ?? 0,
       ...(status?.reason === undefined ? {} : { reason: status.reason }),
+      ...(status?.changes === undefined ? {} : { changes: status.changes }),
       endedAt: new Date(now).toISOString(),
     };
     const webhook = stringField(job, 'webhook');
     return webhook === undefined ? { event } : { event, webhook };
   }
 
-  private async sumBuckets(jobId: string, updatedAt: number) {
-    const sums = { chunksTotal: 0, chunksDone: 0, succeeded: 0, failed: 0, updatedAt };
+  /** The counters of a running job: its buckets summed (one read per 64 root chunks). */
+  private async sumBuckets(jobId: string): Promise<Counters> {
+    const sums: Counters = { chunksTotal: 0, chunksDone: 0, counts: {}, updatedAt: 0 };
     let after: string | undefined;
     for (;;) {
       const page = await this.store.list(jobId, 'BUCKET#', { ...(after === undefined ? {} : { after }), limit: 500 });
       for (const { item } of page) {
-        sums.chunksTotal += numberField(item, 'expected');
-        sums.chunksDone += members(item, 'closed').length;
-        sums.succeeded += numberField(item, 'succeeded');
-        sums.failed += numberField(item, 'failed');
-        sums.updatedAt = Math.max(sums.updatedAt, numberField(item, 'updatedAt'));
+        const bucket = countersOf(item, members(item, 'closed').length, numberField(item, 'expected'));
+        sums.chunksTotal += bucket.chunksTotal;
+        sums.chunksDone += bucket.chunksDone;
+        for (const [field, value] of Object.entries(bucket.counts)) sums.counts[field] = (sums.counts[field] ?? 0) + value;
+        sums.updatedAt = Math.max(sums.updatedAt, bucket.updatedAt);
       }
       if (page.length < 500) return sums;
       after = page[page.length - 1]?.key;
@@ -165,12 +175,30 @@ export class LedgerReader {
   }
 }
 
+/** A job's or a bucket's counters. */
+interface Counters {
+  chunksTotal: number;
+  chunksDone: number;
+  /** The rolled-up counts (successes, failures, change kinds) by field. */
+  counts: Record<string, number>;
+  updatedAt: number;
+}
+
+function countersOf(item: LedgerItem, chunksDone: number, chunksTotal = chunksDone): Counters {
+  const counts: Record<string, number> = {};
+  for (const field of ROLLED_UP_FIELDS) counts[field] = numberField(item, field);
+  return { chunksTotal, chunksDone, counts, updatedAt: numberField(item, 'updatedAt') };
+}
+
 function claimFrom(item: LedgerItem): ChunkClaim {
+  const changes: Record<string, number> = {};
+  for (const field of Object.values(CHANGE_FIELDS)) if (numberField(item, field) > 0) changes[field] = numberField(item, field);
   return {
     deliveryId: stringField(item, 'deliveryId') ?? '',
     objectKey: stringField(item, 'objectKey') ?? '',
     succeeded: numberField(item, 'succeeded'),
     failed: numberField(item, 'failed'),
+    ...changes,
     leftovers: stringField(item, 'leftovers') ?? '',
     claimedAt: numberField(item, 'claimedAt'),
   };

@@ -1,3 +1,4 @@
+import type { PreviousBody } from '../fetch/change';
 import type { UrlInput } from '../fetch/types';
 import { chunkIdOf, type ChunkRef } from './chunk-ref';
 import { BadMessageError } from './errors';
@@ -13,7 +14,14 @@ export interface ChunkMessage extends ChunkRef {
   readonly kind: 'chunk';
   readonly jobId: string;
   readonly options: JobOptions;
-  readonly urls: readonly UrlInput[];
+  readonly urls: readonly ChunkUrl[];
+  /** A monitoring job (a schedule's run after its first): records say what changed. */
+  readonly monitor?: boolean;
+}
+
+/** One URL of a chunk; in a monitoring job, with the body its previous run stored. */
+export interface ChunkUrl extends UrlInput {
+  readonly previous?: PreviousBody;
 }
 
 /** The chunk's id, e.g. `r00005-000123~1`. */
@@ -86,18 +94,34 @@ function options(o: Record<string, unknown>): JobOptions {
   return v as JobOptions;
 }
 
+function previousBody(value: unknown, i: number): PreviousBody | undefined {
+  if (value === undefined) return undefined;
+  const p = value as Partial<PreviousBody> | null;
+  if (
+    typeof p?.sha256 !== 'string' ||
+    typeof p.bytes !== 'number' ||
+    typeof p.direct !== 'boolean' ||
+    typeof p.headers !== 'object' ||
+    p.headers === null
+  ) {
+    throw new BadMessageError(`Message field \`urls[${i}].previous\` is not {sha256, bytes, headers, direct}`);
+  }
+  return { sha256: p.sha256, bytes: p.bytes, headers: p.headers, direct: p.direct };
+}
+
 /** Parses a chunk queue message; throws {@link BadMessageError} when it is not one. */
 export function parseChunkMessage(body: string): ChunkMessage {
   const o = parseObject(body);
   if (o['kind'] !== 'chunk') throw new BadMessageError('Message is not a chunk');
   const urls = o['urls'];
   if (!Array.isArray(urls)) throw new BadMessageError('Message field `urls` is not an array');
-  const inputs = urls.map((u: unknown, i): UrlInput => {
-    const item = u as { url?: unknown; line?: unknown } | null;
+  const inputs = urls.map((u: unknown, i): ChunkUrl => {
+    const item = u as { url?: unknown; line?: unknown; previous?: unknown } | null;
     if (typeof item?.url !== 'string' || typeof item.line !== 'number' || !Number.isInteger(item.line)) {
       throw new BadMessageError(`Message field \`urls[${i}]\` is not {url, line}`);
     }
-    return { url: item.url, line: item.line };
+    const previous = previousBody(item.previous, i);
+    return previous === undefined ? { url: item.url, line: item.line } : { url: item.url, line: item.line, previous };
   });
   const group = str(o, 'group');
   if (!/^[a-z0-9]{1,16}$/.test(group)) throw new BadMessageError('Message field `group` is not a group id');
@@ -109,6 +133,7 @@ export function parseChunkMessage(body: string): ChunkMessage {
     generation: int(o, 'generation'),
     options: options(o),
     urls: inputs,
+    ...(o['monitor'] === true ? { monitor: true } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FetchResult } from '../fetch/result';
+import type { ChangeCounts } from './change-counts';
 import type { CostEstimate } from './job-cost';
 
 /** One message to send: `id` is unique within one `sendAll` call. */
@@ -81,6 +82,8 @@ export interface JobStatus {
   /** The webhook the job asked for, and why it could not be delivered, if it could not. */
   readonly webhook?: string;
   readonly webhookError?: string;
+  /** A monitoring job's records by change kind (a schedule's runs after its first). */
+  readonly changes?: ChangeCounts;
   /** What the job cost so far, estimated from its recorded usage (see job-cost.ts). */
   readonly cost?: CostEstimate;
 }
@@ -95,6 +98,8 @@ export interface JobEndedEvent {
   readonly succeeded: number;
   readonly failed: number;
   readonly reason?: string;
+  /** A monitoring job's records by change kind. */
+  readonly changes?: ChangeCounts;
   readonly endedAt: string;
 }
 

@@ -4,8 +4,7 @@ import { cutChunks, type ChunkLimits } from './chunking';
 import type { JobLedger } from './job-ledger';
 import type { JobLimits } from './job-options';
 import type { ManifestReader } from './manifest';
-import { chunkMessageId, type JobOptions, type PlanMessage } from './messages';
-import type { UrlInput } from '../fetch/types';
+import { chunkMessageId, type ChunkUrl, type JobOptions, type PlanMessage } from './messages';
 import { JOB_STATES, type EventPublisher, type QueuePublisher } from './ports';
 import type { WebhookDelivery } from './webhook';
 
@@ -71,10 +70,12 @@ export async function submitInputs(
   deps: SubmitDeps,
   job: {
     readonly jobId: string;
-    readonly inputs: readonly UrlInput[];
+    readonly inputs: readonly ChunkUrl[];
     readonly options: JobOptions;
     readonly parent?: string;
     readonly webhook?: string;
+    /** A monitoring run: its records say what changed against `previous` (see scheduled-submit.ts). */
+    readonly monitor?: boolean;
   },
 ): Promise<SubmitOutcome> {
   const created = await deps.ledger.createJob({
@@ -86,7 +87,9 @@ export async function submitInputs(
     ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
     now: deps.now(),
   });
-  const chunks = [...cutChunks(job.inputs, { jobId: job.jobId, options: job.options, group: INLINE_GROUP }, deps.limits)];
+  const chunks = [
+    ...cutChunks(job.inputs, { jobId: job.jobId, options: job.options, group: INLINE_GROUP, ...(job.monitor === true ? { monitor: true } : {}) }, deps.limits),
+  ];
   const outcome = { jobId: job.jobId, total: job.inputs.length, chunks: chunks.length, created };
   if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   await queueing(deps, job.jobId, async () => {

@@ -142,6 +142,15 @@ function failuresCard(summary: ReportSummary): SafeHtml {
 <table><thead><tr><th class="num">line</th><th>url</th><th>code</th><th class="num">status</th><th>message</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
+function changesCard(summary: ReportSummary): SafeHtml {
+  const changes = summary.changes;
+  if (changes === undefined) return html``;
+  const rows = (['new', 'changed', 'unchanged', 'gone'] as const).map(
+    (kind) => html`<tr><td>${kind}</td><td class="num" data-metric="change-${kind}">${formatCount(changes[kind])}</td></tr>`,
+  );
+  return html`<div class="grid"><div class="card"><h2>Changes since the previous run</h2><table><tbody>${rows}</tbody></table></div></div>`;
+}
+
 function costCard(cost: CostEstimate | undefined): SafeHtml {
   if (cost === undefined) return html`<div class="card"><h2>Cost estimate</h2><p class="empty" data-metric="cost-total">Not estimated for this report.</p></div>`;
   const items = (cost.items ?? []).map(
@@ -181,6 +190,7 @@ ${stat('bytes', 'body bytes', formatBytes(summary.bytes))}
 ${stat('total-p50', 'total p50', formatMs(summary.latency.total.p50))}
 </div>
 <div class="grid">${progressCard(input)}${costCard(input.cost)}</div>
+${changesCard(summary)}
 <div class="grid">${outcomesCard(summary)}${errorsCard(summary)}</div>
 <div class="grid">${latencyCard('ttfb', 'Time to first byte', summary)}${latencyCard('total', 'Total time per URL (retries included)', summary)}</div>
 <div class="grid">${hostsCard('Slowest hosts (mean total)', summary.slowestHosts, 'slowest', [HOST_COLUMNS.requests, HOST_COLUMNS.meanTotal, HOST_COLUMNS.maxTotal, HOST_COLUMNS.meanTtfb], summary)}

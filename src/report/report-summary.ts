@@ -3,7 +3,7 @@
  * histograms, a capped host table, a capped list of error codes and the first few
  * failures. A million-record file costs the same memory as a hundred-record one.
  */
-import type { FetchResult } from '../fetch/result';
+import type { ChangeKind, FetchResult } from '../fetch/result';
 import { HostTable, hostOf, type HostRow } from './host-table';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
 
@@ -67,6 +67,8 @@ export interface ReportSummary {
   /** Distinct hosts tracked; `approximate` once the host table had to drop some. */
   readonly hosts: { readonly tracked: number; readonly approximate: boolean };
   readonly firstFailures: readonly FailureRow[];
+  /** Records by change kind, when they say what changed (monitoring runs); undefined otherwise. */
+  readonly changes?: Readonly<Record<ChangeKind, number>>;
 }
 
 function clip(text: string): string {
@@ -90,6 +92,8 @@ function statusClass(status: number | null): keyof ReportSummary['statusClasses'
 export class ReportAggregator {
   private records = 0;
   private retried = 0;
+  private readonly changes: Record<ChangeKind, number> = { new: 0, changed: 0, unchanged: 0, gone: 0 };
+  private monitored = false;
   private bytes = 0;
   private readonly outcomes: Record<Outcome, number> = { ok: 0, httpError: 0, network: 0, refused: 0, notFetched: 0 };
   private readonly statusClasses = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0, none: 0 };
@@ -104,6 +108,8 @@ export class ReportAggregator {
     this.records += 1;
     this.bytes += record.bytes;
     if (record.attempts > 1) this.retried += 1;
+    if (record.change !== undefined) this.monitored = true;
+    if (record.change !== undefined && record.change !== null) this.changes[record.change] += 1;
     this.statusClasses[statusClass(record.status)] += 1;
     const code = record.error?.code;
     const outcome = record.ok ? OUTCOMES.OK : (OUTCOME_OF_CODE[code ?? ''] ?? OUTCOMES.NETWORK);
@@ -137,6 +143,7 @@ export class ReportAggregator {
       statusClasses: { ...this.statusClasses },
       errorCodes: [...this.codes].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
       retried: this.retried,
+      ...(this.monitored ? { changes: { ...this.changes } } : {}),
       bytes: this.bytes,
       latency: { ttfb: this.ttfb.summary(), total: this.total.summary() },
       slowestHosts: this.hosts.slowest(HOSTS_SHOWN),

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { listenOnLoopback } from '../support/listen-loopback';
-import { allResults, api, countByLine, e2eEnv, submit, waitForJob } from './e2e-client';
+import { allResults, api, countByLine, e2eEnv, invokeFunction, submit, waitForJob } from './e2e-client';
 import { startTargetServer, type TargetServer } from './target-server';
 
 /**
@@ -132,6 +132,32 @@ describe('job lifecycle', () => {
     expect(status.succeeded + status.failed).toBe(n);
     expect(new Set((await announced(job.jobId)).map((e) => e.detail.id))).toEqual(new Set([`${job.jobId}:failed`]));
   }, 170_000);
+
+  it.concurrent('monitors a schedule: its next run asks conditionally and says what changed, in the records, the status and the end event', async () => {
+    const token = randomUUID();
+    const path = (name: string): string => `/page/${token}/${name}`;
+    for (const name of ['same', 'edited', 'removed']) target.pages.set(path(name), `first ${name}`);
+    const urls = ['same', 'edited', 'removed'].map((name) => `${target.origin}${path(name)}`);
+    const name = `watch-${token.slice(0, 8)}`;
+    const first = await invokeFunction('fanout-e2e-schedule', { name, urls, time: '2026-11-30T01:00:00Z' });
+    await waitForJob(first.payload.jobId, 90_000);
+    target.pages.set(path('edited'), 'second edited');
+    target.pages.delete(path('removed'));
+    target.pages.set(path('added'), 'added');
+    const second = await invokeFunction('fanout-e2e-schedule', { name, urls: [...urls, `${target.origin}${path('added')}`], time: '2026-11-30T02:00:00Z' });
+    const status = await waitForJob(second.payload.jobId, 90_000);
+    expect(status).toMatchObject({ state: 'done', changes: { new: 1, changed: 1, unchanged: 1, gone: 1 } });
+    const records = await allResults(second.payload.jobId);
+    expect(records.map((r) => [r.line, r.status, r.change])).toEqual([
+      [1, 304, 'unchanged'],
+      [2, 200, 'changed'],
+      [3, 404, 'gone'],
+      [4, 200, 'new'],
+    ]);
+    expect(target.conditional.filter((p) => p.includes(token)).sort()).toEqual([path('edited'), path('removed'), path('same')].sort());
+    const events = await announced(second.payload.jobId);
+    expect(events[0]?.detail).toMatchObject({ changes: { new: 1, changed: 1, unchanged: 1, gone: 1 } });
+  }, 200_000);
 
   it.concurrent('redrives only the failed URLs of an ended job, keeping their lines, linked both ways', async () => {
     const token = randomUUID();

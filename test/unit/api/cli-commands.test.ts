@@ -173,6 +173,20 @@ describe('fanout submit / status / results', () => {
     await expect(createCancelCommand({ fetch: fakeFetch })([], io())).rejects.toBeInstanceOf(UsageError);
   });
 
+  it('writes only what changed with --changed', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    await jobs.registerGroup('job-1', { group: 'c', chunks: 1, urls: 4 }, NOW);
+    const kinds = ['new', 'unchanged', 'changed', 'gone'] as const;
+    const records = kinds.map((change, i) => ({ ...fakeResult({ url: 'u', line: i + 1 }), change }));
+    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', records);
+    await jobs.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: 4, failed: 0, leftovers: '', claimedAt: NOW });
+    await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: 4, failed: 0 }, NOW);
+    const cli = io();
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--changed'], cli)).toBe(0);
+    expect(cli.out().trim().split('\n').map((l) => (JSON.parse(l) as { change: string }).change)).toEqual(['new', 'changed', 'gone']);
+  });
+
   it('says when the job is not complete: exit 1, unless --partial', async () => {
     const { fakeFetch, jobs, results } = stack();
     await jobWithResults(jobs, results, [1, 2], false);

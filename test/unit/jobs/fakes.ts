@@ -174,6 +174,7 @@ export function memoryJobDeps(limits: { urls: number; bytes: number }, now: numb
     splitQueue: new MemoryQueue(),
     events: new MemoryEvents(),
     manifests: new MemoryManifests(),
+    results: new MemoryResults(),
     limits,
     jobLimits: TEST_JOB_LIMITS,
     now: () => now,

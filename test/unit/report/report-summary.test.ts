@@ -1,5 +1,6 @@
 import { HostTable } from '../../../src/report/host-table';
 import { MAX_ERROR_CODES, MAX_LISTED_FAILURES, OTHER_CODE, ReportAggregator } from '../../../src/report/report-summary';
+import { renderReport } from '../../../src/report/render-report';
 import { record } from './records';
 
 describe('ReportAggregator', () => {
@@ -69,6 +70,20 @@ describe('ReportAggregator', () => {
     expect(s.errorCodes[0]).toEqual({ code: OTHER_CODE, count: 5 });
     expect(s.firstFailures).toHaveLength(MAX_LISTED_FAILURES);
     expect(s.firstFailures.at(-1)?.line).toBe(MAX_LISTED_FAILURES);
+  });
+});
+
+describe('ReportAggregator with monitoring records', () => {
+  it('counts each change kind when records say what changed, and shows them on the page', () => {
+    const aggregator = new ReportAggregator();
+    for (const change of ['new', 'changed', 'changed', 'unchanged', 'gone', null] as const) aggregator.add({ ...record(1, 'https://a.test/x'), change });
+    const summary = aggregator.summary();
+    expect(summary.changes).toEqual({ new: 1, changed: 2, unchanged: 1, gone: 1 });
+    const page = renderReport({ summary, source: { kind: 'file', name: 'run.jsonl' }, generatedAt: new Date(0) });
+    expect(page).toContain('data-metric="change-changed">2<');
+    const plain = new ReportAggregator();
+    plain.add(record(1, 'https://a.test/y'));
+    expect(plain.summary().changes).toBeUndefined();
   });
 });
 
