@@ -112,8 +112,8 @@ describe('job lifecycle', () => {
     const cancelled = items.filter((i) => i.error?.code === 'CANCELLED').length;
     expect(cancelled).toBeGreaterThan(0);
     expect(status).toMatchObject({ total: n, succeeded: items.filter((i) => i.ok).length, failed: n - items.filter((i) => i.ok).length });
-    // A chunk already fetching when the cancel came runs to its deadline (one invocation, 6 s at e2e); nothing starts after.
-    expect(mine().filter((a) => a.at > cancelledAt + 6_000)).toEqual([]);
+    // A chunk already fetching when the cancel came runs at most one invocation on (6 s at e2e, 2 s of slack); nothing starts after.
+    expect(mine().filter((a) => a.at > cancelledAt + 8_000)).toEqual([]);
     expect(new Set((await announced(job.jobId)).map((e) => e.detail.id))).toEqual(new Set([`${job.jobId}:cancelled`]));
     const again = await api('DELETE', `/jobs/${job.jobId}`);
     expect(again.status).toBe(409);
