@@ -8,7 +8,7 @@ import { createMetrics } from '../src/observability/metrics';
 
 // Module scope: clients and the engine (with its connection pool) outlive one invocation.
 const config = loadAppConfig(process.env);
-const pipeline = createPipeline(config);
+const pipeline = createPipeline(config, undefined, { metered: true });
 const logger = createLogger({ level: config.logLevel });
 const metrics = createMetrics(logger);
 const engine = createEngine(config.engine);

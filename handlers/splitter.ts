@@ -4,7 +4,7 @@ import { loadAppConfig } from '../src/config/app-config';
 import { createLogger } from '../src/observability/logger';
 
 const config = loadAppConfig(process.env);
-const pipeline = createPipeline(config);
+const pipeline = createPipeline(config, undefined, { metered: true });
 const logger = createLogger({ level: config.logLevel });
 
 /** SQS split queue → plan a manifest / cut one of its ranges into chunks. */

@@ -19,8 +19,8 @@ import { ssmSecret } from './ssm-secret';
 /** The AWS-backed parts every pipeline function shares; build once at module scope. */
 export interface Pipeline {
   readonly clients: AwsClients;
-  /** Counts each job's usage in this process (see src/jobs/usage-meter.ts). */
-  readonly meter: UsageMeter;
+  /** Counts each job's usage in this process (see src/jobs/usage-meter.ts); only where deliveries record it. */
+  readonly meter?: UsageMeter;
   readonly ledger: JobLedger;
   readonly results: ResultStore;
   readonly manifests: ManifestReader;
@@ -35,22 +35,32 @@ export interface Pipeline {
 }
 
 /**
- * Builds the clients and stores from the config.
+ * Builds the clients and stores from the config. `metered`: count each job's usage for
+ * its cost (the consumer and splitter, whose deliveries record it; the API's reads are
+ * not a job's cost, and asking DynamoDB for capacity there would only add bytes).
  *
  * @example
- * const pipeline = createPipeline(loadAppConfig(process.env));
+ * const pipeline = createPipeline(loadAppConfig(process.env), undefined, { metered: true });
  */
-export function createPipeline(config: AppConfig, clients: AwsClients = createAwsClients(config.endpoints)): Pipeline {
+export function createPipeline(
+  config: AppConfig,
+  clients: AwsClients = createAwsClients(config.endpoints),
+  options: { readonly metered?: boolean } = {},
+): Pipeline {
   const webhookSecret = secretSource(config.webhookSecret, config.webhookSecretParam);
-  const meter = new UsageMeter();
+  const meter = options.metered === true ? new UsageMeter() : undefined;
   return {
     ...(webhookSecret === undefined ? {} : { webhooks: { sender: createWebhookSender(config.engine), secret: webhookSecret } }),
     clients,
-    meter,
+    ...(meter === undefined ? {} : { meter }),
     ledger: new JobLedger(
-      new DynamoLedgerStore(clients.dynamodb, config.table, {
-        onCapacity: (units, jobId, kind) => meter.add(jobId, kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units),
-      }),
+      new DynamoLedgerStore(
+        clients.dynamodb,
+        config.table,
+        meter === undefined
+          ? {}
+          : { onCapacity: (units, jobId, kind) => meter.add(jobId, kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units) },
+      ),
     ),
     results: new S3ResultStore(clients.s3, config.bucket),
     manifests: new S3ManifestReader(clients.s3),

@@ -166,20 +166,15 @@ export class JobLedger extends LedgerReader {
     const job = await this.store.get(jobId, JOB);
     // A job whose every record is in has ended, even before its state says so.
     if (job === undefined || ENDED_STATES.has(stateOf(job))) return false;
-    return this.store.setWhen(jobId, JOB, { state: JOB_STATES.CANCELLING, updatedAt: now }, { field: 'state', equals: JOB_STATES.QUEUED });
+    return this.leaveQueued(jobId, JOB_STATES.CANCELLING, now);
   }
 
   /**
    * Stops the job: `queued` → `failing` with the reason. Its chunks not yet fetched get
    * CANCELLED records and it ends `failed`. False when it was no longer queued.
    */
-  async requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
-    return this.store.setWhen(
-      jobId,
-      JOB,
-      { state: JOB_STATES.FAILING, reason: reason.slice(0, 1000), updatedAt: now },
-      { field: 'state', equals: JOB_STATES.QUEUED },
-    );
+  requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
+    return this.leaveQueued(jobId, JOB_STATES.FAILING, now, reason);
   }
 
   /**
@@ -234,10 +229,15 @@ export class JobLedger extends LedgerReader {
 
   /** Marks the job failed with a reason, unless it has ended already. */
   async markFailed(jobId: string, reason: string, now: number): Promise<void> {
-    await this.store.setWhen(
+    await this.leaveQueued(jobId, JOB_STATES.FAILED, now, reason);
+  }
+
+  /** The one way out of `queued` other than completion: one conditional write, so two writers never both win. */
+  private leaveQueued(jobId: string, state: JobState, now: number, reason?: string): Promise<boolean> {
+    return this.store.setWhen(
       jobId,
       JOB,
-      { state: JOB_STATES.FAILED, reason: reason.slice(0, 1000), updatedAt: now },
+      { state, updatedAt: now, ...(reason === undefined ? {} : { reason: reason.slice(0, 1000) }) },
       { field: 'state', equals: JOB_STATES.QUEUED },
     );
   }
