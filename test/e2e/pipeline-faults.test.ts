@@ -75,22 +75,24 @@ describe('pipeline under injected faults', () => {
     expect(items.every((i) => i.ok)).toBe(true);
   }, 160_000);
 
-  it.concurrent.each(CONSUME_STEPS)('loses nothing and counts nothing twice when the consumer dies at %s', async (step) => {
-    const token = `kill-${step}-${randomUUID()}`;
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'kill', step }, times: 1 }] });
+  /** A job of slow URLs (so a child chunk is on the path) whose first matching delivery suffers `fault`; ends checked exactly once. */
+  async function slowJobUnder(fault: FaultRule['fault'], label: string): Promise<JobStatus> {
+    const token = `${label}-${randomUUID()}`;
+    await addFaults({ consumer: [{ match: token, fault, times: 1 }] });
     const job = await submit(slowUrls(token, 8), SLOW_OPTIONS);
     const { status } = await expectExactlyOnce(job.jobId, 8);
     // The deadline left URLs for a child chunk, so the child steps were on the path.
     expect(status.chunks.total).toBeGreaterThan(1);
+    return status;
+  }
+
+  it.concurrent.each(CONSUME_STEPS)('loses nothing and counts nothing twice when the consumer dies at %s', async (step) => {
+    await slowJobUnder({ kind: 'kill', step }, `kill-${step}`);
     expect((await fired()).consumer[`kill:${step}`]).toBeGreaterThanOrEqual(1);
   }, 160_000);
 
   it.concurrent.each(CONSUMER_STORE_CALLS)('loses nothing and counts nothing twice when %s fails once', async (call) => {
-    const token = `fail-${call}-${randomUUID()}`;
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'fail-call', call }, times: 1 }] });
-    const job = await submit(slowUrls(token, 8), SLOW_OPTIONS);
-    const { status } = await expectExactlyOnce(job.jobId, 8);
-    expect(status.chunks.total).toBeGreaterThan(1);
+    await slowJobUnder({ kind: 'fail-call', call }, `fail-${call}`);
     expect((await fired()).consumer[`fail-call:${call}`]).toBe(1);
   }, 160_000);
 
