@@ -22,6 +22,12 @@ export const FETCH_ERROR_CODES = {
   NOT_ATTEMPTED: 'NOT_ATTEMPTED',
   DELIVERY_LIMIT: 'DELIVERY_LIMIT',
   CANCELLED: 'CANCELLED',
+  /** The host kept throttling us (429, 503, Retry-After) for longer than `maxHostWaitMs` in total. */
+  HOST_THROTTLED: 'HOST_THROTTLED',
+  /** Not tried: the host failed `maxHostErrors` times in a row at the connection level (circuit breaker). */
+  HOST_UNAVAILABLE: 'HOST_UNAVAILABLE',
+  /** Not fetched: the host's robots.txt disallows it (`--robots`). */
+  ROBOTS_DISALLOWED: 'ROBOTS_DISALLOWED',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors';
 import { defaultSocketBudget } from './fd-limit';
+import { parseRate } from './rate';
 
 /** Validated, frozen engine configuration: read once, passed everywhere. */
 export interface EngineConfig {
@@ -8,6 +9,24 @@ export interface EngineConfig {
   readonly concurrency: number;
   /** Requests in flight at most to one host (hostname:port). */
   readonly perHost: number;
+  /** Requests started per second at most to one host (a token bucket); null for no limit. */
+  readonly hostRate: number | null;
+  /** Requests started per second at most in the whole run; null for no limit. */
+  readonly rate: number | null;
+  /** Tokens a host's bucket holds at most: requests that may start back to back after a quiet spell. */
+  readonly hostBurst: number;
+  /**
+   * Longest a host may keep us waiting in total by throttling (429, 503, `Retry-After`):
+   * past it, its remaining URLs get HOST_THROTTLED records.
+   */
+  readonly maxHostWaitMs: number;
+  /**
+   * Consecutive connection-level failures (DNS, connect, TLS, reset, timeouts) after
+   * which a host's remaining URLs get HOST_UNAVAILABLE records untried; 0 turns it off.
+   */
+  readonly maxHostErrors: number;
+  /** Fetch each host's robots.txt first: disallowed URLs get ROBOTS_DISALLOWED, `Crawl-delay` floors the host's rate. */
+  readonly robots: boolean;
   /** Total time one attempt may take, redirect hops included. */
   readonly timeoutMs: number;
   /** Time to open a TCP (and TLS) connection, after the name has resolved. */
@@ -63,6 +82,12 @@ const DEFAULT_RETRY_STATUSES: readonly number[] = Object.freeze([
 export const ENGINE_DEFAULTS: EngineConfig = Object.freeze({
   concurrency: 64,
   perHost: 8,
+  hostRate: null,
+  rate: null,
+  hostBurst: 1,
+  maxHostWaitMs: 15 * 60_000,
+  maxHostErrors: 30,
+  robots: false,
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
   dnsTimeoutMs: 5_000,
@@ -166,6 +191,9 @@ const text: Check = (value, label) => {
 
 const MAX_MS = 24 * 3600 * 1000;
 
+/** A rate ({@link parseRate}), or null (also given as `none`) for no limit. */
+const optionalRate: Check = (value, label) => (value === null || value === 'none' ? null : parseRate(value, label));
+
 /** The engine's numeric keys. */
 type IntegerKey = {
   [K in keyof EngineConfig]: EngineConfig[K] extends number ? K : never;
@@ -175,6 +203,9 @@ type IntegerKey = {
 export const ENGINE_BOUNDS: { readonly [K in IntegerKey]: readonly [number, number] } = Object.freeze({
   concurrency: [1, 10_000],
   perHost: [1, 10_000],
+  hostBurst: [1, 10_000],
+  maxHostWaitMs: [0, MAX_MS],
+  maxHostErrors: [0, 1_000_000],
   timeoutMs: [1, MAX_MS],
   connectTimeoutMs: [1, MAX_MS],
   dnsTimeoutMs: [1, MAX_MS],
@@ -194,6 +225,12 @@ const bounded = (key: IntegerKey): Check => integer(...ENGINE_BOUNDS[key]);
 const CHECKS: { readonly [K in keyof EngineConfig]: Check } = {
   concurrency: bounded('concurrency'),
   perHost: bounded('perHost'),
+  hostRate: optionalRate,
+  rate: optionalRate,
+  hostBurst: bounded('hostBurst'),
+  maxHostWaitMs: bounded('maxHostWaitMs'),
+  maxHostErrors: bounded('maxHostErrors'),
+  robots: boolean,
   timeoutMs: bounded('timeoutMs'),
   connectTimeoutMs: bounded('connectTimeoutMs'),
   dnsTimeoutMs: bounded('dnsTimeoutMs'),

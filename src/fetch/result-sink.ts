@@ -11,6 +11,8 @@ export interface Outcome {
   readonly attempts: number;
   readonly totalMs: number;
   readonly dnsMs: number | null;
+  /** Time spent waiting for a rate's token or a paused host (see ResultTimings.queued). */
+  readonly queuedMs?: number;
   readonly error: FetchError | null;
 }
 
@@ -27,7 +29,7 @@ export function buildResult(outcome: Outcome): FetchResult {
     bytes: last?.bytes ?? 0,
     sha256: last?.sha256 ?? null,
     attempts: outcome.attempts,
-    timings: { dns: outcome.dnsMs, connect: last?.connectMs ?? null, ttfb: last?.ttfbMs ?? null, total: outcome.totalMs },
+    timings: { dns: outcome.dnsMs, connect: last?.connectMs ?? null, ttfb: last?.ttfbMs ?? null, total: outcome.totalMs, queued: Math.round((outcome.queuedMs ?? 0) * 10) / 10 },
     error: error === null ? null : { code: error.code, message: error.message },
   };
 }

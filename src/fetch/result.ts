@@ -25,6 +25,11 @@ export interface ResultTimings {
   ttfb: number | null;
   /** From the first attempt's start until the result, retries and backoff included. */
   total: number;
+  /**
+   * Milliseconds the URL waited, over all its attempts, for its host's or the run's rate
+   * (a token) or for its host to be unpaused after throttling: time that held no slot.
+   */
+  queued: number;
 }
 
 /**

@@ -211,7 +211,7 @@ function failureRecord(input: UrlInput, code: FetchErrorCode, message: string): 
     bytes: 0,
     sha256: null,
     attempts: 0,
-    timings: { dns: null, connect: null, ttfb: null, total: 0 },
+    timings: { dns: null, connect: null, ttfb: null, total: 0, queued: 0 },
     error: { code, message },
   };
 }

@@ -14,7 +14,7 @@ function result(line: number, ok = true): FetchResult {
     bytes: 3,
     sha256: null,
     attempts: 1,
-    timings: { dns: null, connect: 0, ttfb: 1, total: 2 },
+    timings: { dns: null, connect: 0, ttfb: 1, total: 2, queued: 0 },
     error: ok ? null : { code: 'HTTP_STATUS', message: 'HTTP 503' },
   };
 }

@@ -43,7 +43,7 @@ function records(count: number): FetchResult[] {
       bytes: code === undefined ? 1_000 + i : 0,
       sha256: null,
       attempts,
-      timings: { dns: null, connect: 1, ttfb: headers ? ttfb : null, total: attempts === 0 ? 0 : ttfb * 1.2 },
+      timings: { dns: null, connect: 1, ttfb: headers ? ttfb : null, total: attempts === 0 ? 0 : ttfb * 1.2, queued: 0 },
       error: code === undefined ? null : { code, message: `${code} <i>for</i> ${host}` },
     };
   });

@@ -21,7 +21,7 @@ export function fakeResult(input: UrlInput, code?: FetchErrorCode): FetchResult 
     bytes: 0,
     sha256: code === undefined ? `sha-${input.line}` : null,
     attempts: code === undefined ? 1 : 0,
-    timings: { dns: null, connect: null, ttfb: null, total: 0 },
+    timings: { dns: null, connect: null, ttfb: null, total: 0, queued: 0 },
     error: code === undefined ? null : { code, message: code },
   };
 }

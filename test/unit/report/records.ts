@@ -19,7 +19,7 @@ export function record(
     bytes: options.bytes ?? 0,
     sha256: null,
     attempts,
-    timings: { dns: null, connect: null, ttfb: options.ttfb === undefined ? (failed ? null : 10) : options.ttfb, total: options.total ?? 12 },
+    timings: { dns: null, connect: null, ttfb: options.ttfb === undefined ? (failed ? null : 10) : options.ttfb, total: options.total ?? 12, queued: 0 },
     error: failed ? { code: options.code as FetchErrorCode, message: options.message ?? String(options.code) } : null,
   };
 }
