@@ -27,6 +27,8 @@ export interface AttemptContext {
   readonly guard: NetworkGuard;
   readonly config: EngineConfig;
   readonly requestHeaders: Record<string, string>;
+  /** Milliseconds a redirect hop to `url` must wait first: it spends a token of the host it goes to. */
+  readonly hopDelay?: (url: URL) => number;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -147,7 +149,16 @@ export class Attempt {
       return;
     }
     this.#hops++;
-    this.#dispatch(next);
+    const wait = this.#ctx.hopDelay?.(next) ?? 0;
+    if (wait <= 0) {
+      this.#dispatch(next);
+      return;
+    }
+    // The hop waits for its host's token, holding the URL's slot; the attempt's timers still run.
+    this.#hop = null;
+    setTimeout(() => {
+      if (!this.#finished) this.#dispatch(next);
+    }, wait);
   }
 
   /** A hop ended: a final response read in full, or an error. */

@@ -2,6 +2,9 @@ import type { EngineConfig } from '../config/engine-config';
 import type { AttemptContext } from './attempt';
 import { ACCEPT_ENCODING } from './content-coding';
 import { FetchRun } from './fetch-run';
+import { HostScheduler } from './host-scheduler';
+import { LimitGroups } from './limit-groups';
+import type { Task } from './task';
 import { createGuardedNetwork } from './guarded-network';
 import { OriginAgent } from './origin-agent';
 import { OriginPool } from './origin-pool';
@@ -27,6 +30,10 @@ const KEEP_ALIVE_MS = 10_000;
  */
 export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engine {
   const runs = new Set<FetchRun>();
+  // One scheduler and one set of limit groups for the process: concurrent runs share
+  // the engine's concurrency, and runs of one group (a job's chunks) share its limits.
+  const scheduler = new HostScheduler<Task>(config.concurrency);
+  const groups = new LimitGroups();
   const budget = new SocketBudget<Connection>(config.maxSockets, (host) => {
     for (const run of runs) if (run.queuedFor(host) > 0) return true;
     return false;
@@ -41,7 +48,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MS,
   };
-  // The cap on requests in flight per host is ours (HostScheduler). A connection
+  // The cap on requests in flight per host is ours (HostGate). A connection
   // for each, and as many again: one aborted after a timeout counts until its
   // socket has closed.
   const maxConnections = config.perHost * 2;
@@ -57,12 +64,14 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         config: runConfig,
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
-      const run = new FetchRun(ctx, dns, options, random);
+      const group = groups.join(options.limitGroup, runConfig, options.hostGates);
+      const run = new FetchRun(ctx, dns, options, random, scheduler, group);
       runs.add(run);
       try {
         return await run.run(urls);
       } finally {
         runs.delete(run);
+        groups.leave(group);
       }
     },
     async close() {

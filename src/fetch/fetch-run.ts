@@ -1,16 +1,19 @@
-import { FETCH_ERROR_CODES, FetchError } from '../errors';
+import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 import type { DnsCache, NameAnswer } from '../net/dns-cache';
 import { Attempt, emptyResult, type AttemptContext, type AttemptResult } from './attempt';
-import { HostScheduler } from './host-scheduler';
+import type { HostGate } from './host-gate';
+import type { HostScheduler, Lane, LaneOwner } from './host-scheduler';
 import { parseInputUrl } from './input-url';
+import type { LimitGroup } from './limit-groups';
 import { isOkStatus } from './ok-status';
 import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
 import { RetryTimers } from './retry-timers';
+import { RobotsFetcher } from './robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
-import type { RunOptions, RunSummary, UrlInput } from './types';
+import type { RunOptions, RunSummary, RunView, UrlInput } from './types';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -22,8 +25,11 @@ const READER_YIELD_EVERY = 64;
  * holds a request slot but the second:
  *
  * 1. {@link ResolveAhead}: its name is resolved (or found in the cache);
- * 2. {@link HostScheduler}: it waits for a slot (global and per host), then an
- *    {@link Attempt} runs;
+ * 2. {@link HostScheduler}: it waits in its host's lane until the gates let it start
+ *    (src/fetch/gate.ts: a slot and a token of the run, and of its host, which may be
+ *    paused by backoff, closed by its circuit breaker, or held for its robots.txt),
+ *    then an {@link Attempt} runs; a URL its host throttled goes back to the front of
+ *    the lane without spending a retry;
  * 3. {@link RetryTimers}: a failed attempt that the retry policy allows waits out
  *    its backoff and goes back to stage 1.
  *
@@ -32,39 +38,54 @@ const READER_YIELD_EVERY = 64;
  * passes (or the caller aborts) nothing new starts: waiting tasks and the rest of
  * the input come back as NOT_ATTEMPTED (or with their last attempt's result),
  * never dropped, and attempts in flight are cut with DEADLINE once the stop grace
- * is over. Every result goes through the {@link ResultSink}, once per input.
+ * is over. A host that cannot take its URLs before the deadline (its rate, a pause)
+ * hands them back at once as NOT_ATTEMPTED, and the summary's `resumeAt` says when
+ * it could. Every result goes through the {@link ResultSink}, once per input.
  */
-export class FetchRun {
+export class FetchRun implements LaneOwner<Task> {
   readonly #ctx: AttemptContext;
   readonly #random: () => number;
   readonly #scheduler: HostScheduler<Task>;
+  readonly #group: LimitGroup;
+  readonly #lanes = new Map<string, Lane<Task>>();
   readonly #names: ResolveAhead;
   readonly #retries = new RetryTimers<Task>();
   readonly #deadline: RunDeadline;
   readonly #sink: ResultSink;
+  readonly #robots: RobotsFetcher | null;
   /** Tasks with an attempt in flight, to cut when the run stops. */
   readonly #running = new Set<Task>();
   readonly #lookahead: number;
   readonly #startedAt = performance.now();
   #inputDone = false;
   #outstanding = 0;
+  /** Tasks of this run waiting in its lanes. */
+  #queued = 0;
+  #resumeAt = Number.POSITIVE_INFINITY;
   #wakeReader: (() => void) | null = null;
   #finish: (() => void) | null = null;
 
-  constructor(ctx: AttemptContext, dns: DnsCache, options: RunOptions, random: () => number) {
-    this.#ctx = ctx;
+  constructor(ctx: AttemptContext, dns: DnsCache, options: RunOptions, random: () => number, scheduler: HostScheduler<Task>, group: LimitGroup) {
+    this.#ctx = { ...ctx, hopDelay: (url) => this.#hopDelay(url) };
     this.#random = random;
-    const { concurrency, perHost } = ctx.config;
-    this.#lookahead = Math.max(1024, concurrency * 4);
+    this.#scheduler = scheduler;
+    this.#group = group;
+    this.#lookahead = Math.max(1024, ctx.config.concurrency * 4);
     this.#deadline = new RunDeadline(options, () => this.#expire());
     this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
-    this.#scheduler = new HostScheduler<Task>(concurrency, perHost, (task, host) => this.#start(task, host));
     this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
+    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random) : null;
+    options.onStart?.(this.#view());
   }
 
-  /** Tasks of `host` (`hostname[:port]`) waiting for a slot. */
+  /** Epoch ms after which none of this run's URLs may start. */
+  get deadlineAt(): number {
+    return this.#deadline.at;
+  }
+
+  /** Tasks of `host` (`hostname[:port]`) waiting in its lane. */
   queuedFor(host: string): number {
-    return this.#scheduler.queuedFor(host);
+    return this.#lanes.get(host)?.tasks.length ?? 0;
   }
 
   async run(urls: AsyncIterable<UrlInput> | Iterable<UrlInput>): Promise<RunSummary> {
@@ -91,9 +112,63 @@ export class FetchRun {
       await this.#sink.drain();
     } finally {
       this.#deadline.stop();
+      this.#robots?.stop();
+      for (const [host, lane] of this.#lanes) this.#forget(host, lane);
     }
     if (this.#sink.error !== null) throw this.#sink.error;
-    return this.#sink.summary(round(performance.now() - this.#startedAt));
+    return {
+      ...this.#sink.summary(round(performance.now() - this.#startedAt)),
+      ...(Number.isFinite(this.#resumeAt) ? { resumeAt: this.#resumeAt } : {}),
+    };
+  }
+
+  /** Called by the scheduler: the task passed its gates. */
+  start(task: Task, lane: Lane<Task>): void {
+    const remaining = this.#deadline.remaining();
+    if (remaining <= 0) {
+      this.#scheduler.release(lane);
+      this.#done(task);
+      return;
+    }
+    this.#queued--;
+    const now = performance.now();
+    task.queuedMs += now - task.waitingSince;
+    if (task.attempts === 0) task.startedAt = now;
+    task.attempts++;
+    const { timeoutMs } = this.#ctx.config;
+    const cutByDeadline = remaining < timeoutMs;
+    this.#running.add(task);
+    task.attempt = new Attempt(
+      this.#ctx,
+      task.url,
+      cutByDeadline ? remaining : timeoutMs,
+      cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
+      (result) => this.#attempted(task, lane, result),
+      task.input.headers,
+    );
+  }
+
+  /** Called by the scheduler: the task will not start (its host's gate closed, or cannot open before the deadline). */
+  refuse(task: Task, error: FetchError | null, notBefore: number): void {
+    this.#queued--;
+    if (error === null) {
+      this.#resumeAt = Math.min(this.#resumeAt, notBefore);
+      this.#done(task, notAttempted(`not started: ${task.host} could take it only after the run's deadline (${new Date(notBefore).toISOString()})`));
+    } else {
+      this.#done(task, error);
+    }
+    this.#maybeWakeReader();
+  }
+
+  /** Called by the scheduler before a task takes its tokens: its host's robots.txt may forbid it. */
+  veto(task: Task, lane: Lane<Task>): FetchError | null {
+    const robots = hostGateOf(lane).robots;
+    if (robots === null) return null;
+    // One gate serves `http://h/` and `https://h/` (same host key): the policy read is the site's.
+    const origin = new URL(robots.robotsUrl).origin;
+    const url = task.url.origin === origin ? task.url : new URL(task.url.pathname + task.url.search, origin);
+    const denial = robots.denial(url);
+    return denial === null ? null : new FetchError(FETCH_ERROR_CODES.ROBOTS_DISALLOWED, `not fetched: ${denial}`);
   }
 
   #accept(input: UrlInput): void {
@@ -114,11 +189,13 @@ export class FetchRun {
     }
     this.#outstanding++;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    const task: Task = { input, url, host: url.host, port, attempts: 0, startedAt: 0, dnsMs: null, last: null, attempt: undefined };
+    const task: Task = {
+      input, url, host: url.host, port, attempts: 0, throttled: 0, startedAt: 0, dnsMs: null, waitingSince: 0, queuedMs: 0, last: null, attempt: undefined,
+    };
     this.#admit(task);
   }
 
-  /** Stage 1: the task's name, then a place in the scheduler's queue. */
+  /** Stage 1: the task's name, then a place in its host's lane. */
   #admit(task: Task): void {
     const known = this.#names.resolve(task);
     if (known !== null) this.#resolved(task, known);
@@ -129,47 +206,59 @@ export class FetchRun {
       this.#done(task);
     } else if (answer.ok) {
       // A retry goes ahead of its host's other tasks.
-      this.#scheduler.push(task, task.host, task.attempts > 0);
+      this.#enqueue(task, task.attempts > 0);
     } else {
-      // The lookup failed: an attempt that never took a slot.
+      // The lookup failed: an attempt that never took a slot, and a failure of its host.
       if (task.attempts === 0) task.startedAt = performance.now();
       task.attempts++;
       task.last = emptyResult(null, answer.error);
+      this.#hostFailedLookup(task.host, answer.error.code);
       this.#afterAttempt(task);
     }
     this.#maybeWakeReader();
   }
 
-  /** Stage 2: a slot is free for the task. */
-  #start(task: Task, host: string): void {
-    const remaining = this.#deadline.remaining();
-    if (remaining <= 0) {
-      this.#scheduler.release(host);
-      this.#done(task);
-      return;
+  #hostFailedLookup(host: string, code: FetchErrorCode): void {
+    const { gate } = this.#group.acquireHost(host);
+    gate.lookupFailed(code);
+    this.#group.releaseHost(host, Date.now());
+  }
+
+  #enqueue(task: Task, first: boolean): void {
+    this.#queued++;
+    task.waitingSince = performance.now();
+    this.#scheduler.push(this.#laneFor(task), task, first);
+  }
+
+  #laneFor(task: Task): Lane<Task> {
+    let lane = this.#lanes.get(task.host);
+    if (lane === undefined) {
+      const { gate, made } = this.#group.acquireHost(task.host);
+      lane = this.#scheduler.lane(this, [this.#group.runGate, gate]);
+      this.#lanes.set(task.host, lane);
+      if (made && this.#robots !== null) this.#robots.fetchFor(gate, task.url);
     }
-    if (task.attempts === 0) task.startedAt = performance.now();
-    task.attempts++;
-    const { timeoutMs } = this.#ctx.config;
-    const cutByDeadline = remaining < timeoutMs;
-    this.#running.add(task);
-    task.attempt = new Attempt(
-      this.#ctx,
-      task.url,
-      cutByDeadline ? remaining : timeoutMs,
-      cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
-      (result) => {
-        this.#running.delete(task);
-        if (result.error === null && !isOkStatus(result.status, task.input.headers)) {
-          result.error = new FetchError(FETCH_ERROR_CODES.HTTP_STATUS, `HTTP ${result.status}`);
-        }
-        task.last = result;
-        this.#scheduler.release(host);
-        this.#afterAttempt(task);
-        this.#maybeWakeReader();
-      },
-      task.input.headers,
-    );
+    return lane;
+  }
+
+  #attempted(task: Task, lane: Lane<Task>, result: AttemptResult): void {
+    this.#running.delete(task);
+    if (result.error === null && !isOkStatus(result.status, task.input.headers)) {
+      result.error = new FetchError(FETCH_ERROR_CODES.HTTP_STATUS, `HTTP ${result.status}`);
+    }
+    task.last = result;
+    const gate = hostGateOf(lane);
+    const throttled = gate.observe(result.status, result.error?.code ?? null, result.retryAfter, Date.now(), this.#random);
+    this.#scheduler.release(lane);
+    if (throttled && !this.#deadline.expired) {
+      // The host asked everyone to wait: this URL waits with its host's others, at the front, without spending a retry.
+      task.throttled++;
+      this.#enqueue(task, true);
+    } else {
+      this.#afterAttempt(task);
+    }
+    this.#forgetIfIdle(task.host, lane);
+    this.#maybeWakeReader();
   }
 
   /** Stage 3: the retry policy decides between another attempt after a backoff and the result. */
@@ -178,7 +267,7 @@ export class FetchRun {
     const delay = this.#deadline.expired
       ? null
       : nextRetryDelay(
-          { attempts: task.attempts, code: last.error?.code ?? null, status: last.status, retryAfter: last.retryAfter },
+          { attempts: task.attempts - task.throttled, code: last.error?.code ?? null, status: last.status, retryAfter: last.retryAfter },
           this.#ctx.config,
           Date.now(),
           this.#deadline.at,
@@ -188,19 +277,32 @@ export class FetchRun {
     else this.#retries.schedule(task, delay, (t) => this.#admit(t));
   }
 
+  /** Milliseconds a redirect hop to `url` waits for a token of its host (retries and hops spend their host's tokens). */
+  #hopDelay(url: URL): number {
+    const { gate } = this.#group.acquireHost(url.host);
+    const wait = gate.reserve(Date.now());
+    this.#group.releaseHost(url.host, Date.now());
+    return wait;
+  }
+
   /**
    * The run deadline passed, the caller aborted or the listener failed: start
    * nothing more, and cut the attempts in flight once the stop grace is over.
    */
   #expire(): void {
-    for (const task of this.#scheduler.drain()) this.#done(task);
+    for (const lane of this.#lanes.values()) {
+      const tasks = this.#scheduler.close(lane);
+      this.#queued -= tasks.length;
+      for (const task of tasks) this.#done(task);
+    }
     for (const task of this.#names.cancelAll()) this.#done(task);
     for (const task of this.#retries.cancelAll()) this.#done(task);
     for (const task of this.#running) task.attempt?.stopWithin(this.#deadline.stopGraceMs);
     this.#maybeWakeReader();
   }
 
-  #done(task: Task): void {
+  /** Reports a task; `error` overrides its last attempt's (a closed host, a deadline it could not make). */
+  #done(task: Task, error?: FetchError): void {
     this.#outstanding--;
     const last = task.last;
     this.#sink.report({
@@ -209,14 +311,27 @@ export class FetchRun {
       attempts: task.attempts,
       totalMs: task.attempts === 0 ? 0 : round(performance.now() - task.startedAt),
       dnsMs: task.dnsMs,
-      error: last === null ? notAttempted() : last.error,
+      queuedMs: task.queuedMs,
+      error: error ?? (last === null ? notAttempted() : last.error),
     });
     if (this.#outstanding === 0 && this.#inputDone) this.#finish?.();
   }
 
-  /** Tasks read but not started: resolving their name or waiting for a slot. */
+  /** Drops an empty, idle lane, so a run over a million hosts keeps only the busy ones. */
+  #forgetIfIdle(host: string, lane: Lane<Task>): void {
+    if (lane.tasks.length === 0 && lane.active === 0 && lane.where === 'idle' && !this.#deadline.expired) this.#forget(host, lane);
+  }
+
+  #forget(host: string, lane: Lane<Task>): void {
+    if (this.#lanes.get(host) !== lane) return;
+    this.#lanes.delete(host);
+    this.#scheduler.close(lane);
+    this.#group.releaseHost(host, Date.now());
+  }
+
+  /** Tasks read but not started: resolving their name or waiting in a lane. */
   #waitingTasks(): number {
-    return this.#scheduler.queued + this.#names.waiting;
+    return this.#queued + this.#names.waiting;
   }
 
   #maybeWakeReader(): void {
@@ -226,8 +341,24 @@ export class FetchRun {
       wake();
     }
   }
+
+  /** What progress shows of the run's throttling. */
+  #view(): RunView {
+    return {
+      pausedHosts: () => this.#group.pausedHosts(Date.now()),
+      waitingForTokens: () => {
+        let n = 0;
+        for (const lane of this.#lanes.values()) if (lane.waitingForTime) n += lane.tasks.length;
+        return n;
+      },
+    };
+  }
 }
 
-function notAttempted(): FetchError {
-  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, 'not started before the run stopped (its deadline, or an abort)');
+function hostGateOf(lane: Lane<Task>): HostGate {
+  return lane.gates[1] as HostGate;
+}
+
+function notAttempted(message = 'not started before the run stopped (its deadline, or an abort)'): FetchError {
+  return new FetchError(FETCH_ERROR_CODES.NOT_ATTEMPTED, message);
 }

@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
 import type { Dialer } from '../net/dialer';
 import type { Resolver } from '../net/dns-resolver';
+import type { HostGateFactory } from './limit-groups';
 import type { FetchResult } from './result';
 
 /** One URL to fetch and where it came from. */
@@ -61,6 +62,28 @@ export interface RunOptions {
    * shared connection pool and name cache.
    */
   readonly config?: EngineConfig;
+  /**
+   * Runs with the same group share their limits (concurrency, `rate`, and each host's
+   * `perHost`, `hostRate`, backoff and breaker) instead of each having its own: the
+   * consumer names the job, so the chunks of one job in a batch share one set. The
+   * group's limits are those of the first run that joined it.
+   */
+  readonly limitGroup?: string;
+  /**
+   * Makes the gates of the run's hosts (default: the engine's own). The consumer's
+   * take their slots and tokens from the fleet-wide store (src/jobs/fleet-gates.ts).
+   */
+  readonly hostGates?: HostGateFactory;
+  /** Called once as the run starts with a view of its throttling, for progress displays. */
+  readonly onStart?: (view: RunView) => void;
+}
+
+/** A live view of a run's throttling. */
+export interface RunView {
+  /** Hosts paused now by host-wide backoff. */
+  pausedHosts(): number;
+  /** URLs waiting for a token (a rate), a paused host or a robots.txt; they hold no slot. */
+  waitingForTokens(): number;
 }
 
 export interface RunSummary {
@@ -71,6 +94,12 @@ export interface RunSummary {
   /** Results per error code, for the codes that occurred. */
   readonly errors: Partial<Record<FetchErrorCode, number>>;
   readonly elapsedMs: number;
+  /**
+   * Epoch ms when the hosts that handed back URLs because they could not take them
+   * before the deadline (a rate, a pause) could take the first of them; absent when
+   * none did. The pipeline re-queues those URLs delayed until then.
+   */
+  readonly resumeAt?: number;
 }
 
 /** The fetch engine: one shared connection pool, reused across runs. */

@@ -1,0 +1,107 @@
+import type { EngineConfig } from '../config/engine-config';
+import { Gate } from './gate';
+import { HostGate } from './host-gate';
+import { TokenBucket } from './token-bucket';
+
+/**
+ * Makes the gates of a group's hosts: the engine's own {@link HostGate}s, or ones
+ * whose slots and tokens come from a fleet-wide store (the pipeline's consumer; see
+ * src/jobs/fleet-gates.ts).
+ */
+export type HostGateFactory = (host: string, config: EngineConfig) => HostGate;
+
+const localHostGate: HostGateFactory = (host, config) => new HostGate(host, config);
+
+/**
+ * The limits that runs of one group share: a run gate (the group's concurrency and
+ * `rate`) and a gate per host. Each run is its own group unless the caller names one
+ * (`RunOptions.limitGroup`): the consumer names the job, so every chunk of a job in a
+ * batch shares its limits instead of each taking a slice.
+ */
+export class LimitGroup {
+  readonly key: string;
+  readonly runGate: Gate;
+  readonly config: EngineConfig;
+  readonly #makeHostGate: HostGateFactory;
+  readonly #hosts = new Map<string, { gate: HostGate; users: number }>();
+  runs = 0;
+
+  constructor(key: string, config: EngineConfig, makeHostGate: HostGateFactory) {
+    this.key = key;
+    this.config = config;
+    this.runGate = new Gate(config.concurrency, config.rate === null ? null : new TokenBucket(config.rate, 1));
+    this.#makeHostGate = makeHostGate;
+  }
+
+  /** The gate of `host`, made on first use; give it back with {@link releaseHost}. */
+  acquireHost(host: string): { gate: HostGate; made: boolean } {
+    let entry = this.#hosts.get(host);
+    const made = entry === undefined;
+    if (entry === undefined) {
+      entry = { gate: this.#makeHostGate(host, this.config), users: 0 };
+      this.#hosts.set(host, entry);
+    }
+    entry.users++;
+    return { gate: entry.gate, made };
+  }
+
+  /** One user of `host`'s gate is done with it; a gate nobody uses that remembers nothing is dropped. */
+  releaseHost(host: string, now: number): void {
+    const entry = this.#hosts.get(host);
+    if (entry === undefined) return;
+    entry.users--;
+    if (entry.users === 0 && entry.gate.isBlank(now)) {
+      entry.gate.dispose();
+      this.#hosts.delete(host);
+    }
+  }
+
+  /** The gate of `host` if there is one. */
+  hostGate(host: string): HostGate | undefined {
+    return this.#hosts.get(host)?.gate;
+  }
+
+  /** Hosts paused now (host-wide backoff). */
+  pausedHosts(now: number): number {
+    let n = 0;
+    for (const { gate } of this.#hosts.values()) if (gate.pausedUntil > now && gate.closed === null) n++;
+    return n;
+  }
+
+  /** Every host gate, for the run summary. */
+  gates(): IterableIterator<{ gate: HostGate }> {
+    return this.#hosts.values();
+  }
+
+  dispose(): void {
+    this.runGate.dispose();
+    for (const { gate } of this.#hosts.values()) gate.dispose();
+    this.#hosts.clear();
+  }
+}
+
+/** The engine's groups by key; a group lives while a run uses it. */
+export class LimitGroups {
+  readonly #groups = new Map<string, LimitGroup>();
+  #anonymous = 0;
+
+  /** Joins the group `key` (a new one per run when undefined), made with `config` if it is new. */
+  join(key: string | undefined, config: EngineConfig, makeHostGate: HostGateFactory = localHostGate): LimitGroup {
+    const name = key ?? `\u0000run-${++this.#anonymous}`;
+    let group = this.#groups.get(name);
+    if (group === undefined) {
+      group = new LimitGroup(name, config, makeHostGate);
+      this.#groups.set(name, group);
+    }
+    group.runs++;
+    return group;
+  }
+
+  leave(group: LimitGroup): void {
+    group.runs--;
+    if (group.runs === 0) {
+      group.dispose();
+      this.#groups.delete(group.key);
+    }
+  }
+}
