@@ -5,6 +5,7 @@
  *   KeySchema:            pk (HASH), sk (RANGE)
  *   AttributeDefinitions: pk S, sk S          (no other key attributes, no indexes)
  *   BillingMode:          PAY_PER_REQUEST
+ *   TimeToLive:           expiresAt (set only on fleet limit items, src/aws/dynamo-fleet-limits.ts)
  *   IAM (this store):     dynamodb:GetItem, PutItem, UpdateItem, Query on the table ARN
  *
  * pk = `JOB#{jobId}`, sk = the ledger's item key. Strings are S, numbers N, sets SS
@@ -14,7 +15,6 @@
  * call consumed, for the ledger-cost benchmark.
  */
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -23,6 +23,7 @@ import {
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { conditionFailed } from './condition-failed';
 import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger-store';
 
 type Item = Record<string, AttributeValue>;
@@ -44,13 +45,6 @@ function fromItem(item: Item): LedgerItem {
     else if (value.SS !== undefined) out[name] = [...value.SS].sort();
   }
   return out;
-}
-
-function conditionFailed(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
 }
 
 /** Options of {@link DynamoLedgerStore}. */

@@ -9,6 +9,7 @@ export const PIPELINE_ERROR_CODES = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   MANIFEST: 'MANIFEST',
   CONFLICT: 'CONFLICT',
+  LIMIT_CONTENDED: 'LIMIT_CONTENDED',
 } as const;
 
 /** Some messages could not be sent after every retry; `failedIds` names them. */
@@ -73,5 +74,14 @@ export class ConflictError extends FanoutError<'CONFLICT'> {
 
   constructor(message: string) {
     super(PIPELINE_ERROR_CODES.CONFLICT, message);
+  }
+}
+
+/** A fleet limit's item kept changing under every attempt to update it (too many consumers at once). */
+export class LimitContendedError extends FanoutError<'LIMIT_CONTENDED'> {
+  override readonly name = 'LimitContendedError';
+
+  constructor(message: string) {
+    super(PIPELINE_ERROR_CODES.LIMIT_CONTENDED, message);
   }
 }

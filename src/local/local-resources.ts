@@ -62,9 +62,10 @@ async function createQueueWithDlq(sqs: SQSClient, settings: QueueSettings): Prom
 }
 
 /**
- * Creates the jobs table with the key schema src/aws/dynamo-job-store.ts documents
+ * Creates the jobs table with the key schema src/aws/dynamo-ledger-store.ts documents
  * (pk HASH, sk RANGE, both strings) and waits until it takes writes (dynalite
- * reports CREATING briefly).
+ * reports CREATING briefly). serverless.yml also turns on TTL (`expiresAt`), which
+ * dynalite does not implement: locally, expired fleet limit items simply stay.
  */
 export async function createJobTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
   await dynamodb.send(

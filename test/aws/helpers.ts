@@ -4,6 +4,7 @@ import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMe
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients';
+import { createJobTable } from '../../src/local/local-resources';
 
 /**
  * Emulator endpoints from the environment (set by the jest global setup that starts
@@ -52,6 +53,23 @@ export async function createBucket(clients: AwsClients, name: string): Promise<v
 
 export async function deleteJobTable(clients: AwsClients, name: string): Promise<void> {
   await clients.dynamodb.send(new DeleteTableCommand({ TableName: name }));
+}
+
+/**
+ * A jobs table of the file's own on the emulator: created before its tests and deleted
+ * after them, when the clients are closed too. Call at the top of a test file.
+ */
+export function suiteJobTable(prefix: string): { clients: AwsClients; table: string } {
+  const clients = emulatorClients();
+  const table = uniqueName(prefix);
+  beforeAll(async () => {
+    await createJobTable(clients.dynamodb, table);
+  });
+  afterAll(async () => {
+    await deleteJobTable(clients, table);
+    destroyClients(clients);
+  });
+  return { clients, table };
 }
 
 /** Closes the clients' sockets so jest exits promptly. */

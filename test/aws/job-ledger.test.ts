@@ -2,26 +2,15 @@ import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
 import { CHUNKS_PER_BUCKET, type ChunkRef } from '../../src/jobs/chunk-ref';
 import { JobLedger, type ChunkClaim } from '../../src/jobs/job-ledger';
 import type { LedgerStore } from '../../src/jobs/ledger-store';
-import { createJobTable } from '../../src/local/local-resources';
 import { MemoryLedgerStore } from '../unit/jobs/memory-ledger-store';
-import { deleteJobTable, destroyClients, emulatorClients, uniqueName } from './helpers';
+import { suiteJobTable, uniqueName } from './helpers';
 
 /**
  * The job ledger's contract, run over both stores: the DynamoDB one on the emulator and
  * the in-memory fake the unit tests use. The rules are the ledger's (src/jobs); this
  * suite keeps the two stores' primitives equivalent under those rules.
  */
-const clients = emulatorClients();
-const table = uniqueName('ledger');
-
-beforeAll(async () => {
-  await createJobTable(clients.dynamodb, table);
-});
-
-afterAll(async () => {
-  await deleteJobTable(clients, table);
-  destroyClients(clients);
-});
+const { clients, table } = suiteJobTable('ledger');
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 const root = (index: number, generation = 0): ChunkRef => ({ group: 'c', index, generation });

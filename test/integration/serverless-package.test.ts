@@ -228,7 +228,19 @@ describe('serverless package (CloudFormation template)', () => {
     expect(variables.FANOUT_API_KEY).toBeUndefined();
   });
 
-  it('blocks public access to the results bucket and encrypts it; the table is on-demand with pk/sk', () => {
+  it('lets the consumer read and update the jobs table (its ledger items and the fleet limits), and only that table', () => {
+    const dynamo = statements().filter(
+      ({ owner, statement }) =>
+        owner === 'ConsumerRole' &&
+        statement.Effect === 'Allow' &&
+        (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0]?.statement.Action).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect(getAttTarget(dynamo[0]?.statement.Resource)).toBe('JobsTable');
+  });
+
+  it('blocks public access to the results bucket and encrypts it; the table is on-demand with pk/sk and expires items by expiresAt', () => {
     const bucket = resource('ResultsBucket').Properties;
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -243,6 +255,7 @@ describe('serverless package (CloudFormation template)', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
   it('gives the HTTP API exactly the routes the API answers', () => {
     const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
