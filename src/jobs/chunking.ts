@@ -11,9 +11,11 @@
  * travel with the URLs and the consumer sorts its records by line, so the reordering
  * only changes which chunk a URL is in.
  *
- * Memory: grouping holds one reference per URL (the entries themselves are not copied)
- * plus one array and one key per host: about 8 bytes a URL beside the list the caller
- * already holds (a 4 MiB manifest range of 60-byte URLs: ~70,000 URLs, ~0.6 MB).
+ * Cost: grouping parses each URL once (~60 ms for the ~70,000 URLs of a 4 MiB manifest
+ * range) and holds one reference per URL (the entries are not copied) plus a map entry,
+ * an array and a key per host, beside the list the caller already holds. Measured on
+ * 70,000 URLs: +0.7 MB with 1 host, +0.8 MB with 1,000, +9.9 MB when every URL has a
+ * host of its own. The cut itself stays lazy.
  */
 import type { UrlInput } from '../fetch/types';
 import type { ChunkMessage, ChunkUrl, JobOptions } from './messages';
