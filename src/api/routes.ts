@@ -5,7 +5,7 @@ import { cancelJob, redriveCodes, redriveJob } from '../jobs/job-lifecycle';
 import type { JobLedger } from '../jobs/job-ledger';
 import type { ResultStore } from '../jobs/ports';
 import { readResults } from '../jobs/read-results';
-import { submitJob, type SubmitDeps } from '../jobs/submit-job';
+import { submitJob, type SubmitDeps, type SubmitOutcome } from '../jobs/submit-job';
 import type { HttpReply } from './http-errors';
 import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
 import { renderReport } from '../report/render-report';
@@ -52,13 +52,18 @@ function jobUrls(deps: RouteDeps, jobId: string): { statusUrl: string; resultsUr
   return { statusUrl: base, resultsUrl: `${base}/results` };
 }
 
+/** A submit's warnings as the 202 carries them: a `warnings` list only when there are some. */
+function warningsOf(outcome: SubmitOutcome): { warnings?: SubmitOutcome['warnings'] } {
+  return outcome.warnings === undefined || outcome.warnings.length === 0 ? {} : { warnings: outcome.warnings };
+}
+
 async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
   const submission = validateJob(req.json(), deps.submit.jobLimits);
   const jobId = (deps.newJobId ?? randomUUID)();
   const outcome = await submitJob(deps.submit, jobId, submission);
   return {
     statusCode: 202,
-    body: { jobId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId) },
+    body: { jobId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) },
   };
 }
 
@@ -109,7 +114,7 @@ async function postRedrive(deps: RouteDeps, parentId: string, req: ApiRequest): 
   const codes = redriveCodes((body as Record<string, unknown>)['codes']);
   const jobId = (deps.newJobId ?? randomUUID)();
   const outcome = await redriveJob({ ...deps.submit, results: deps.results }, parentId, jobId, codes);
-  return { statusCode: 202, body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId) } };
+  return { statusCode: 202, body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) } };
 }
 
 async function getReport(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {

@@ -138,6 +138,13 @@ const ENGINE_ENV: Readonly<Partial<Record<keyof EngineConfig, string>>> = {
   maxBytes: 'FANOUT_MAX_BYTES',
   maxSockets: 'FANOUT_MAX_SOCKETS',
   dnsTimeoutMs: 'FANOUT_DNS_TIMEOUT_MS',
+  // Politeness: a job may tighten these, never loosen them (src/jobs/job-options.ts).
+  hostRate: 'FANOUT_HOST_RATE',
+  rate: 'FANOUT_RATE',
+  hostBurst: 'FANOUT_HOST_BURST',
+  maxHostWaitMs: 'FANOUT_MAX_HOST_WAIT_MS',
+  maxHostErrors: 'FANOUT_MAX_HOST_ERRORS',
+  robots: 'FANOUT_ROBOTS',
 };
 
 function engineFromEnv(env: Env): EngineConfig {

@@ -6,6 +6,7 @@
  * lower the deployment's limits, never raise them.
  */
 import { ENGINE_BOUNDS, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
+import { formatRate, MAX_RATE_PER_S, parseRate } from '../config/rate';
 import type { ValidationDetail } from '../errors';
 import type { JobOptions } from './messages';
 
@@ -17,6 +18,12 @@ export const JOB_OPTION_KEYS = {
   retries: 'retries',
   maxBytes: 'maxBytes',
   storeBodies: 'keepBodies',
+  hostRate: 'hostRate',
+  rate: 'rate',
+  hostBurst: 'hostBurst',
+  maxHostWaitMs: 'maxHostWaitMs',
+  maxHostErrors: 'maxHostErrors',
+  robots: 'robots',
 } as const satisfies Record<string, keyof EngineConfig>;
 
 /** A job option's name. */
@@ -38,15 +45,38 @@ export function maxFailureRateOf(options: JobOptions): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** The numeric options: bounded by the engine's bounds and the deployment's values. */
-const NUMERIC = ['concurrency', 'perHost', 'timeoutMs', 'retries', 'maxBytes'] as const;
+/** The integer options: bounded by the engine's bounds and the deployment's values. */
+export const INTEGER_OPTIONS = ['concurrency', 'perHost', 'timeoutMs', 'retries', 'maxBytes', 'hostBurst', 'maxHostWaitMs', 'maxHostErrors'] as const;
+
+/** The rate options: a rate string (`50/s`, `30/m`, `2/h`) or a number per second; stored as a number per second. */
+export const RATE_OPTIONS = ['hostRate', 'rate'] as const;
+
+/** The options that are limits: a job may make each tighter than the deployment's, never looser. */
+const LIMITS = [...INTEGER_OPTIONS, ...RATE_OPTIONS, 'robots'] as const;
+type LimitOption = (typeof LIMITS)[number];
+
+/** The value of a limit that means "no limit": a looser one there is none. */
+const NO_LIMIT: Partial<Record<LimitOption, unknown>> = { hostRate: null, rate: null, maxHostErrors: 0 };
+
+/**
+ * The tighter of two values of a limit: the smaller, where `null` (rates) and `0`
+ * (maxHostErrors) mean no limit; for `robots`, on. The rule "a job can lower the
+ * deployment's limits, never raise them" is `tighter(name, job, deployment) === job`.
+ */
+export function tighter(name: LimitOption, a: number | boolean | null, b: number | boolean | null): number | boolean | null {
+  if (name === 'robots') return a === true || b === true;
+  const none = NO_LIMIT[name];
+  if (a === none) return b;
+  if (b === none) return a;
+  return Math.min(a as number, b as number);
+}
 
 /** Where manifests must live: the deployment's bucket, under this prefix (the functions may read nothing else). */
 export const MANIFEST_PREFIX = 'manifests/';
 
 /** What a deployment allows a job. */
 export interface JobLimits {
-  /** The deployment's engine config: each numeric option is at most its value here. */
+  /** The deployment's engine config: each limit option is at most as loose as its value here. */
   readonly engine: EngineConfig;
   /** The bucket manifests must be in. */
   readonly manifestBucket: string;
@@ -59,16 +89,20 @@ export interface JobLimits {
   readonly webhooks: boolean;
 }
 
-/** The inclusive range a numeric option may take under these limits. */
-export function optionRange(name: (typeof NUMERIC)[number], limits: JobLimits): readonly [number, number] {
+/** The inclusive range an integer option may take under these limits. */
+export function optionRange(name: (typeof INTEGER_OPTIONS)[number], limits: JobLimits): readonly [number, number] {
   const key = JOB_OPTION_KEYS[name];
-  const [min] = ENGINE_BOUNDS[key];
-  return [min, limits.engine[key]];
+  const [min, max] = ENGINE_BOUNDS[key];
+  const deployment = limits.engine[key];
+  if (deployment === NO_LIMIT[name]) return [min, max];
+  // Where 0 means no limit, a job's 0 would lift the deployment's.
+  return [NO_LIMIT[name] === min ? min + 1 : min, deployment];
 }
 
 /**
  * Checks a job's `options` object: unknown names, wrong types and values past the
- * deployment's limits each become a detail naming `options.<name>`. Returns the valid ones.
+ * deployment's limits each become a detail naming `options.<name>`. Returns the valid
+ * ones, rates as numbers per second (so the consumer never parses a rate string).
  */
 export function validateJobOptions(value: unknown, limits: JobLimits, details: ValidationDetail[]): JobOptions {
   if (value === undefined) return {};
@@ -78,31 +112,56 @@ export function validateJobOptions(value: unknown, limits: JobLimits, details: V
   }
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(value)) {
-    const reason = checkOption(name, v, limits);
-    if (reason === undefined) out[name] = v;
-    else details.push({ field: `options.${name}`, reason });
+    const checked = checkOption(name, v, limits);
+    if (checked.reason === undefined) out[name] = checked.value;
+    else details.push({ field: `options.${name}`, reason: checked.reason });
   }
   return out;
 }
 
-function checkOption(name: string, value: unknown, limits: JobLimits): string | undefined {
+type Checked = { readonly value: unknown; readonly reason?: undefined } | { readonly reason: string };
+
+function checkOption(name: string, value: unknown, limits: JobLimits): Checked {
   if (name === 'maxFailureRate') {
     const [min, max] = JOB_ONLY_OPTIONS.maxFailureRate;
-    return typeof value === 'number' && value >= min && value <= max ? undefined : `must be a number from ${min} to ${max}`;
+    return typeof value === 'number' && value >= min && value <= max ? { value } : { reason: `must be a number from ${min} to ${max}` };
   }
   if (!Object.hasOwn(JOB_OPTION_KEYS, name)) {
-    return `unknown option; allowed: ${[...Object.keys(JOB_OPTION_KEYS), ...Object.keys(JOB_ONLY_OPTIONS)].join(', ')}`;
+    return { reason: `unknown option; allowed: ${[...Object.keys(JOB_OPTION_KEYS), ...Object.keys(JOB_ONLY_OPTIONS)].join(', ')}` };
   }
-  if (name === 'storeBodies') return typeof value === 'boolean' ? undefined : 'must be true or false';
-  const [min, max] = optionRange(name as (typeof NUMERIC)[number], limits);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return `must be an integer from ${min} to ${max} (this deployment's limit)`;
+  if (name === 'storeBodies') return typeof value === 'boolean' ? { value } : { reason: 'must be true or false' };
+  if (name === 'robots') {
+    if (typeof value !== 'boolean') return { reason: 'must be true or false' };
+    return tighter(name, value, limits.engine.robots) === value ? { value } : { reason: "must be true: this deployment obeys robots.txt" };
+  }
+  if ((RATE_OPTIONS as readonly string[]).includes(name)) return checkRate(name as (typeof RATE_OPTIONS)[number], value, limits);
+  const integer = name as (typeof INTEGER_OPTIONS)[number];
+  const [min, max] = optionRange(integer, limits);
+  const fits = typeof value === 'number' && Number.isInteger(value) && value >= ENGINE_BOUNDS[integer][0] && value <= ENGINE_BOUNDS[integer][1];
+  if (fits && tighter(integer, value, limits.engine[integer]) === value) return { value };
+  return { reason: `must be an integer from ${min} to ${max} (this deployment's limit)` };
+}
+
+function checkRate(name: (typeof RATE_OPTIONS)[number], value: unknown, limits: JobLimits): Checked {
+  const deployment = limits.engine[name];
+  let perSecond: number;
+  try {
+    perSecond = parseRate(value, `options.${name}`);
+  } catch {
+    const most = formatRate(deployment ?? MAX_RATE_PER_S);
+    return { reason: `must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to ${most}` };
+  }
+  if (tighter(name, perSecond, deployment) !== perSecond) {
+    return { reason: `must be at most ${formatRate(deployment as number)} (this deployment's limit)` };
+  }
+  return { value: perSecond };
 }
 
 /**
  * The engine config a job runs with: the deployment's config with the job's options
- * over it, each numeric one never above the deployment's value (even for a message that
- * did not pass the API), and a `storeBodies` job held within the body memory budget.
+ * over it, each limit never looser than the deployment's (see {@link tighter}; even for
+ * a message that did not pass the API), and a `storeBodies` job held within the body
+ * memory budget.
  */
 export function jobEngineConfig(base: EngineConfig, options: JobOptions, bodyMemoryBytes: number): EngineConfig {
   const input: EngineConfigInput = { ...base };
@@ -112,7 +171,7 @@ export function jobEngineConfig(base: EngineConfig, options: JobOptions, bodyMem
   }
   const config = resolveEngineConfig(input, (key) => `options.${key}`);
   const capped: Record<string, unknown> = { ...config };
-  for (const name of NUMERIC) capped[JOB_OPTION_KEYS[name]] = Math.min(config[JOB_OPTION_KEYS[name]], base[JOB_OPTION_KEYS[name]]);
+  for (const name of LIMITS) capped[name] = tighter(name, config[name], base[name]);
   if (config.keepBodies) {
     const maxBytes = Math.min(capped['maxBytes'] as number, bodyMemoryBytes);
     capped['maxBytes'] = maxBytes;
@@ -132,6 +191,7 @@ export function jobEngineConfig(base: EngineConfig, options: JobOptions, bodyMem
 export function createJobConfigs(base: EngineConfig, bodyMemoryBytes: number, maxEntries = 64): (options: JobOptions) => EngineConfig {
   const configs = new Map<string, EngineConfig>();
   return (options) => {
+    // Every engine option is in the key (the rates too: `30/m` and 0.5 resolve alike but cache apart, which is harmless).
     const key = JSON.stringify(Object.keys(JOB_OPTION_KEYS).map((name) => options[name] ?? null));
     let config = configs.get(key);
     if (config === undefined) {

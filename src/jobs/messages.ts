@@ -15,6 +15,14 @@ export interface ChunkMessage extends ChunkRef {
   readonly jobId: string;
   readonly options: JobOptions;
   readonly urls: readonly ChunkUrl[];
+  /**
+   * Host keys (`new URL(u).host`) of this chunk whose URLs other chunks of the job have
+   * too: only these need job-wide coordination. Absent means unknown, so every host of
+   * the chunk may be shared (a manifest job: a host may appear in several ranges). A
+   * re-queued child inherits its parent's list, which still holds for its URLs. See
+   * src/jobs/chunking.ts.
+   */
+  readonly sharedHosts?: readonly string[];
   /** A monitoring job (a schedule's run after its first): records say what changed. */
   readonly monitor?: boolean;
 }
@@ -94,6 +102,15 @@ function options(o: Record<string, unknown>): JobOptions {
   return v as JobOptions;
 }
 
+function sharedHosts(o: Record<string, unknown>): { sharedHosts?: readonly string[] } {
+  const v = o['sharedHosts'];
+  if (v === undefined) return {};
+  if (!Array.isArray(v) || !v.every((h) => typeof h === 'string' && h !== '')) {
+    throw new BadMessageError('Message field `sharedHosts` is not a list of host names');
+  }
+  return { sharedHosts: v as string[] };
+}
+
 function previousBody(value: unknown, i: number): PreviousBody | undefined {
   if (value === undefined) return undefined;
   const p = value as Partial<PreviousBody> | null;
@@ -133,6 +150,7 @@ export function parseChunkMessage(body: string): ChunkMessage {
     generation: int(o, 'generation'),
     options: options(o),
     urls: inputs,
+    ...sharedHosts(o),
     ...(o['monitor'] === true ? { monitor: true } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { cutChunks, type ChunkLimits } from './chunking';
+import { cutChunks, groupByHost, type ChunkLimits } from './chunking';
 import {
   countNewlines,
   firstLines,
@@ -83,7 +83,8 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
 export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<number> {
   const urls = await readRangeUrls(deps.manifests, msg);
   const group = rangeGroup(msg.index);
-  const chunks = [...cutChunks(urls, { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
+  // Not `wholeJob`: a host of this range may have URLs in other ranges too, so its chunks leave `sharedHosts` unknown.
+  const chunks = [...cutChunks(groupByHost(urls), { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
   const ended = await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
   if (ended) await announceEnd(deps, msg.jobId);
   await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));

@@ -1,11 +1,12 @@
 import { announceEnd } from './announce';
 import { INLINE_GROUP } from './chunk-ref';
-import { cutChunks, type ChunkLimits } from './chunking';
+import { cutChunks, groupByHost, type ChunkLimits } from './chunking';
 import type { JobLedger } from './job-ledger';
-import type { JobLimits } from './job-options';
+import { jobEngineConfig, type JobLimits } from './job-options';
 import type { ManifestReader } from './manifest';
 import { chunkMessageId, type ChunkUrl, type JobOptions, type PlanMessage } from './messages';
 import { JOB_STATES, type EventPublisher, type QueuePublisher } from './ports';
+import { slowHostsWarning, type JobWarning } from './slow-hosts';
 import type { WebhookDelivery } from './webhook';
 
 /** What submitting needs. */
@@ -29,6 +30,8 @@ export interface SubmitOutcome {
   readonly chunks: number | null;
   /** False when the job existed already (an idempotent re-submit). */
   readonly created: boolean;
+  /** Things worth a look that did not stop the job (inline jobs: SLOW_HOSTS). */
+  readonly warnings?: readonly JobWarning[];
 }
 
 /** A validated submission: an inline URL list or an S3 manifest. */
@@ -87,10 +90,11 @@ export async function submitInputs(
     ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
     now: deps.now(),
   });
-  const chunks = [
-    ...cutChunks(job.inputs, { jobId: job.jobId, options: job.options, group: INLINE_GROUP, ...(job.monitor === true ? { monitor: true } : {}) }, deps.limits),
-  ];
-  const outcome = { jobId: job.jobId, total: job.inputs.length, chunks: chunks.length, created };
+  const hosts = groupByHost(job.inputs);
+  const chunkJob = { jobId: job.jobId, options: job.options, group: INLINE_GROUP, wholeJob: true, ...(job.monitor === true ? { monitor: true } : {}) };
+  const chunks = [...cutChunks(hosts, chunkJob, deps.limits)];
+  const warning = slowHostsWarning(hosts, jobEngineConfig(deps.jobLimits.engine, job.options, deps.jobLimits.bodyMemoryBytes));
+  const outcome = { jobId: job.jobId, total: job.inputs.length, chunks: chunks.length, created, ...(warning === undefined ? {} : { warnings: [warning] }) };
   if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   await queueing(deps, job.jobId, async () => {
     await deps.ledger.registerGroup(job.jobId, { group: INLINE_GROUP, chunks: chunks.length, urls: job.inputs.length }, deps.now());

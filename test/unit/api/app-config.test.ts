@@ -58,6 +58,20 @@ describe('loadAppConfig', () => {
     expect(config).toMatchObject({ apiKey: 'k', chunkUrls: 50, chunkBytes: 32000, deadlineMarginMs: 5000, publicUrl: 'http://127.0.0.1:3000' });
   });
 
+  it("reads the deployment's politeness limits, which jobs may tighten but not loosen", () => {
+    const config = loadAppConfig({
+      ...base,
+      FANOUT_HOST_RATE: '30/m',
+      FANOUT_RATE: '200/s',
+      FANOUT_HOST_BURST: '3',
+      FANOUT_MAX_HOST_WAIT_MS: '60000',
+      FANOUT_MAX_HOST_ERRORS: '0',
+      FANOUT_ROBOTS: '1',
+    });
+    expect(config.engine).toMatchObject({ hostRate: 0.5, rate: 200, hostBurst: 3, maxHostWaitMs: 60_000, maxHostErrors: 0, robots: true });
+    expect(loadAppConfig(base).engine).toMatchObject({ hostRate: null, rate: null, robots: false });
+  });
+
   it('takes the log level from POWERTOOLS_LOG_LEVEL before LOG_LEVEL, in any case', () => {
     expect(loadAppConfig({ ...base, LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
     expect(loadAppConfig({ ...base, POWERTOOLS_LOG_LEVEL: 'Debug', LOG_LEVEL: 'error' }).logLevel).toBe('debug');
@@ -69,6 +83,8 @@ describe('loadAppConfig', () => {
     [{ FANOUT_CHUNK_BYTES: '2000000' }, 'Expected `FANOUT_CHUNK_BYTES` to be an integer from 1024 to 1000000, got `2000000`'],
     [{ FANOUT_SQS_ENDPOINT: 'ftp://x' }, 'Expected `FANOUT_SQS_ENDPOINT` to be an http(s) URL, got `ftp://x`'],
     [{ FANOUT_CONCURRENCY: '0' }, 'Expected `FANOUT_CONCURRENCY` to be an integer from 1 to 10000, got `0`'],
+    [{ FANOUT_HOST_RATE: 'fast' }, 'Expected `FANOUT_HOST_RATE` to be a rate such as 50/s, 30/m or 0.5/s, got `fast`'],
+    [{ FANOUT_HOST_BURST: '0' }, 'Expected `FANOUT_HOST_BURST` to be an integer from 1 to 10000, got `0`'],
     [{ LOG_LEVEL: 'verbose' }, 'Expected `LOG_LEVEL` to be one of trace, debug, info, warn, error, critical, silent, got `verbose`'],
   ])('names the key and the value of a bad setting: %j', (override, message) => {
     expect(() => loadAppConfig({ ...base, ...override })).toThrow(new ConfigError(message));

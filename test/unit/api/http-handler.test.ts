@@ -4,13 +4,14 @@ import { JobLedger } from '../../../src/jobs/job-ledger';
 import { MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
+import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'secret-key';
 const NOW = Date.UTC(2026, 10, 24);
 const auth = { 'x-api-key': KEY };
 
-function setup(overrides: Partial<ApiDeps> = {}) {
+function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS) {
   const ledger = new JobLedger(new MemoryLedgerStore());
   const results = new MemoryResults();
   const chunkQueue = new MemoryQueue();
@@ -25,7 +26,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
       events: new MemoryEvents(),
       manifests,
       limits: { urls: 2, bytes: 60_000 },
-      jobLimits: TEST_JOB_LIMITS,
+      jobLimits,
       now: () => NOW,
     },
     ledger,
@@ -60,6 +61,33 @@ describe('API handler', () => {
       resultsUrl: 'http://127.0.0.1:3000/jobs/job-1/results',
     });
     expect(chunkQueue.sent).toHaveLength(2);
+  });
+
+  it('warns in the 202 when the rates make an inline job slow', async () => {
+    const { call } = setup();
+    const urls = [...Array.from({ length: 3 }, (_, i) => `http://a.test/${i}`), 'http://b.test/'];
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls, options: { hostRate: '1/h' } }) });
+    expect(res.status).toBe(202);
+    expect(res.body['warnings']).toEqual([
+      {
+        code: 'SLOW_HOSTS',
+        message: 'This job needs at least 3 h by its rates (a.test alone has 3 URLs at 1/h), more than 1 h; the slowest hosts are listed',
+        seconds: 10_800,
+        hosts: [
+          { host: 'a.test', urls: 3, seconds: 10_800 },
+          { host: 'b.test', urls: 1, seconds: 3600 },
+        ],
+      },
+    ]);
+    const fast = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls, options: { hostRate: '1/s' } }) });
+    expect(fast.body).not.toHaveProperty('warnings');
+  });
+
+  it('refuses a rate above the deployment\'s with a 400 naming the option and the limit', async () => {
+    const { call } = setup({}, { ...TEST_JOB_LIMITS, engine: resolveEngineConfig({ hostRate: '5/s' }) });
+    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://a.test/'], options: { hostRate: '6/s' } }) });
+    expect(res.status).toBe(400);
+    expect(res.body['error']).toMatchObject({ code: 'VALIDATION', details: [{ field: 'options.hostRate', reason: "must be at most 5/s (this deployment's limit)" }] });
   });
 
   it.each([

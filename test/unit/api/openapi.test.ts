@@ -7,7 +7,9 @@ import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
 import { ENGINE_BOUNDS, resolveEngineConfig } from '../../../src/config/engine-config';
 import { APP_ERROR_CODES, FanoutError, FETCH_ERROR_CODES, ValidationError } from '../../../src/errors';
 import { PIPELINE_ERROR_CODES } from '../../../src/jobs/errors';
-import { JOB_ONLY_OPTIONS, JOB_OPTION_KEYS, MANIFEST_PREFIX, type JobLimits } from '../../../src/jobs/job-options';
+import { INTEGER_OPTIONS, JOB_ONLY_OPTIONS, JOB_OPTION_KEYS, MANIFEST_PREFIX, RATE_OPTIONS, type JobLimits } from '../../../src/jobs/job-options';
+import { JOB_WARNING_CODES, SLOW_HOSTS_LISTED } from '../../../src/jobs/slow-hosts';
+import { MAX_RATE_PER_S, MIN_RATE_PER_S } from '../../../src/config/rate';
 import { JOB_STATES } from '../../../src/jobs/ports';
 import { MemoryResults, memoryJobDeps } from '../jobs/fakes';
 import { httpEvent, lambdaContext } from './events';
@@ -36,6 +38,10 @@ const WIDEST: JobLimits = {
     timeoutMs: ENGINE_BOUNDS.timeoutMs[1],
     retries: ENGINE_BOUNDS.retries[1],
     maxBytes: ENGINE_BOUNDS.maxBytes[1],
+    hostBurst: ENGINE_BOUNDS.hostBurst[1],
+    maxHostWaitMs: ENGINE_BOUNDS.maxHostWaitMs[1],
+    // Off: the widest deployment lets a job turn it off too. No rates and robots off are the defaults.
+    maxHostErrors: 0,
   }),
   manifestBucket: 'fanout-results-bucket',
   bodyMemoryBytes: 256 * 1024 * 1024,
@@ -103,11 +109,15 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     expect(options['additionalProperties']).toBe(false);
     for (const [name, key] of Object.entries(JOB_OPTION_KEYS)) {
       const property = options['properties'][name] as Schema;
-      if (key === 'keepBodies') {
-        expect(property['type']).toBe('boolean');
-        continue;
-      }
-      const [min, max] = ENGINE_BOUNDS[key];
+      if (key === 'keepBodies' || key === 'robots') expect([name, property['type']]).toEqual([name, 'boolean']);
+    }
+    for (const name of RATE_OPTIONS) {
+      const [text, number] = options['properties'][name]['oneOf'] as Schema[];
+      expect([name, text?.['type'], number?.['type'], number?.['minimum'], number?.['maximum']]).toEqual([name, 'string', 'number', MIN_RATE_PER_S, MAX_RATE_PER_S]);
+    }
+    for (const name of INTEGER_OPTIONS) {
+      const property = options['properties'][name] as Schema;
+      const [min, max] = ENGINE_BOUNDS[JOB_OPTION_KEYS[name]];
       expect([name, property['type'], property['minimum'], property['maximum']]).toEqual([name, 'integer', min, max]);
     }
     expect(schemas['UrlsJob']?.['properties'].urls.maxItems).toBe(MAX_INLINE_URLS);
@@ -133,6 +143,13 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     ['retries 1.5', { urls: ['https://a.test/'], options: { retries: 1.5 } }],
     ['retries past the bound', { urls: ['https://a.test/'], options: { retries: ENGINE_BOUNDS.retries[1] + 1 } }],
     ['storeBodies not a boolean', { urls: ['https://a.test/'], options: { storeBodies: 'yes' } }],
+    ['rates as text and as a number', { urls: ['https://a.test/'], options: { hostRate: '30/m', rate: 0.5 } }],
+    ['a rate that is not one', { urls: ['https://a.test/'], options: { hostRate: 'fast' } }],
+    ['a rate of 0', { urls: ['https://a.test/'], options: { rate: 0 } }],
+    ['a rate past the bound', { urls: ['https://a.test/'], options: { hostRate: MAX_RATE_PER_S * 2 } }],
+    ['politeness options', { urls: ['https://a.test/'], options: { hostBurst: 4, maxHostWaitMs: 0, maxHostErrors: 0, robots: true } }],
+    ['hostBurst 0', { urls: ['https://a.test/'], options: { hostBurst: 0 } }],
+    ['robots not a boolean', { urls: ['https://a.test/'], options: { robots: 'yes' } }],
     ['a failure-rate stop', { urls: ['https://a.test/'], options: { maxFailureRate: 0.25 } }],
     ['a failure rate above 1', { urls: ['https://a.test/'], options: { maxFailureRate: 1.5 } }],
     ['options not an object', { urls: ['https://a.test/'], options: [] }],
@@ -165,6 +182,16 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     }
     const documented = (schemas['ErrorBody'] as Schema)['properties'].error.properties.code.enum as string[];
     expect([...answered].sort()).toEqual([...documented].sort());
+  });
+
+  it('describes the SLOW_HOSTS warning a slow inline job is answered with', async () => {
+    const warning = schemas['JobWarning'] as Schema;
+    expect(warning['properties'].code.enum).toEqual(Object.values(JOB_WARNING_CODES));
+    expect(warning['properties'].hosts.maxItems).toBe(SLOW_HOSTS_LISTED);
+    const res = await api()('POST', '/jobs', { urls: ['https://a.test/1', 'https://a.test/2'], options: { hostRate: '1/h' } });
+    const body = JSON.parse(res.body ?? '') as Schema;
+    expect(body['warnings']).toHaveLength(1);
+    expect(valid('JobAccepted', body)).toBe(true);
   });
 
   it("names every result error code and job state the code has", () => {

@@ -64,6 +64,55 @@ describe('validateJob', () => {
     expect(details(body)).toEqual(want);
   });
 
+  describe('politeness options', () => {
+    /** A deployment with limits of its own: 10/s per host, 100/s per job, bursts of 4, 1 min of throttling, robots.txt obeyed. */
+    const POLITE: JobLimits = {
+      ...LIMITS,
+      engine: resolveEngineConfig({ hostRate: '10/s', rate: 100, hostBurst: 4, maxHostWaitMs: 60_000, robots: true }),
+    };
+    const refusal = (options: object, limits = POLITE): { field: string; reason: string }[] => {
+      try {
+        validateJob({ urls: ['a'], options }, limits);
+      } catch (error) {
+        return [...(error as ValidationError).details];
+      }
+      throw new Error('expected a ValidationError');
+    };
+
+    it('stores rates as numbers per second, so the consumer never parses one', () => {
+      const accepted = validateJob({ urls: ['a'], options: { hostRate: '30/m', rate: '2.5/s', hostBurst: 2, maxHostWaitMs: 0, maxHostErrors: 5, robots: true } }, POLITE);
+      expect(accepted.options).toEqual({ hostRate: 0.5, rate: 2.5, hostBurst: 2, maxHostWaitMs: 0, maxHostErrors: 5, robots: true });
+      expect(validateJob({ urls: ['a'], options: { hostRate: 10 } }, POLITE).options).toEqual({ hostRate: 10 });
+    });
+
+    it('allows any valid rate where the deployment has none', () => {
+      expect(validateJob({ urls: ['a'], options: { hostRate: '100000/s', rate: '1/h' } }, LIMITS).options).toEqual({ hostRate: 100_000, rate: 1 / 3600 });
+    });
+
+    it.each<[object, { field: string; reason: string }]>([
+      [{ hostRate: '11/s' }, { field: 'options.hostRate', reason: "must be at most 10/s (this deployment's limit)" }],
+      [{ rate: 101 }, { field: 'options.rate', reason: "must be at most 100/s (this deployment's limit)" }],
+      [{ hostRate: 'fast' }, { field: 'options.hostRate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 10/s' }],
+      [{ rate: 0 }, { field: 'options.rate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 100/s' }],
+      [{ rate: null }, { field: 'options.rate', reason: expect.stringContaining('must be a rate') }],
+      [{ hostBurst: 5 }, { field: 'options.hostBurst', reason: "must be an integer from 1 to 4 (this deployment's limit)" }],
+      [{ maxHostWaitMs: 60_001 }, { field: 'options.maxHostWaitMs', reason: "must be an integer from 0 to 60000 (this deployment's limit)" }],
+      [{ maxHostErrors: 31 }, { field: 'options.maxHostErrors', reason: "must be an integer from 1 to 30 (this deployment's limit)" }],
+      // 0 turns the circuit breaker off: looser than the deployment's 30.
+      [{ maxHostErrors: 0 }, { field: 'options.maxHostErrors', reason: "must be an integer from 1 to 30 (this deployment's limit)" }],
+      [{ robots: false }, { field: 'options.robots', reason: 'must be true: this deployment obeys robots.txt' }],
+      [{ robots: 'yes' }, { field: 'options.robots', reason: 'must be true or false' }],
+    ])('refuses %j past the deployment', (options, want) => {
+      expect(refusal(options)).toEqual([want]);
+    });
+
+    it("lets a job turn the circuit breaker off, or robots.txt off, only where the deployment's is off", () => {
+      const off: JobLimits = { ...LIMITS, engine: resolveEngineConfig({ maxHostErrors: 0 }) };
+      expect(validateJob({ urls: ['a'], options: { maxHostErrors: 0, robots: false } }, off).options).toEqual({ maxHostErrors: 0, robots: false });
+      expect(refusal({ maxHostErrors: 1_000_001 }, off)).toEqual([{ field: 'options.maxHostErrors', reason: "must be an integer from 0 to 1000000 (this deployment's limit)" }]);
+    });
+  });
+
   it('accepts a webhook the guard lets through, and only on a deployment that can sign it', () => {
     expect(validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, LIMITS)).toMatchObject({ webhook: 'http://127.0.0.1:9000/hook' });
     expect(() => validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, { ...LIMITS, webhooks: false })).toThrow(ValidationError);

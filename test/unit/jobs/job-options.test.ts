@@ -21,6 +21,22 @@ describe('jobEngineConfig', () => {
     });
   });
 
+  it('holds the politeness limits to the deployment, even in a message that never passed the API', () => {
+    const polite = resolveEngineConfig({ hostRate: 10, rate: null, hostBurst: 4, maxHostWaitMs: 60_000, maxHostErrors: 30, robots: true });
+    expect(jobEngineConfig(polite, { hostRate: 100, rate: '30/m', hostBurst: 9, maxHostWaitMs: 600_000, maxHostErrors: 0, robots: false }, BODIES)).toMatchObject({
+      hostRate: 10,
+      rate: 0.5,
+      hostBurst: 4,
+      maxHostWaitMs: 60_000,
+      maxHostErrors: 30,
+      robots: true,
+    });
+    expect(jobEngineConfig(polite, { hostRate: '2/s', hostBurst: 1, maxHostErrors: 3 }, BODIES)).toMatchObject({ hostRate: 2, hostBurst: 1, maxHostErrors: 3 });
+    expect(jobEngineConfig(polite, {}, BODIES)).toMatchObject({ hostRate: 10, rate: null, robots: true });
+    const open = resolveEngineConfig({ maxHostErrors: 0 });
+    expect(jobEngineConfig(open, { hostRate: 5, maxHostErrors: 7, robots: true }, BODIES)).toMatchObject({ hostRate: 5, maxHostErrors: 7, robots: true });
+  });
+
   it('holds a storeBodies job within the body memory budget: maxBytes x concurrency <= budget', () => {
     const big = resolveEngineConfig({ concurrency: 64, maxBytes: 2 ** 30 });
     const config = jobEngineConfig(big, { storeBodies: true }, 64 * 1024 * 1024);
@@ -44,6 +60,14 @@ describe('createJobConfigs', () => {
     expect(configFor({ retries: 1 })).toBe(a);
     expect(configFor({})).not.toBe(a);
     expect(configFor({}).retries).toBe(base.retries);
+  });
+
+  it('tells jobs apart by their politeness options', () => {
+    const configFor = createJobConfigs(base, BODIES);
+    expect(configFor({ hostRate: 1 }).hostRate).toBe(1);
+    expect(configFor({ hostRate: 2 }).hostRate).toBe(2);
+    expect(configFor({ rate: 3 }).rate).toBe(3);
+    expect(configFor({ robots: true }).robots).toBe(true);
   });
 
   it('keeps at most maxEntries and still answers for evicted options', () => {

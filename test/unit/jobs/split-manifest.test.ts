@@ -34,6 +34,8 @@ describe('manifest splitting', () => {
     const want = lines.map((url, i) => ({ url, line: i + 1 })).filter((u) => u.url !== '');
     expect(all.sort((a, b) => a.line - b.line)).toEqual(want);
     expect([...byId.values()].every((c) => c.urls.length <= 3 && c.options['retries'] === 0)).toBe(true);
+    // A host may appear in several ranges: a range's chunks cannot say which hosts are theirs alone.
+    expect(chunks.some((c) => 'sharedHosts' in c)).toBe(false);
   });
 
   it('registers each range once, so the totals match the manifest however often ranges arrive', async () => {

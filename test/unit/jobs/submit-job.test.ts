@@ -10,7 +10,7 @@ const deps = () => memoryJobDeps({ urls: 2, bytes: 60_000 }, NOW);
 const urls = ['http://127.0.0.1/1', 'not a url', 'http://127.0.0.1/3'];
 
 describe('submitJob', () => {
-  it('registers every chunk before sending them, with 1-based lines', async () => {
+  it('registers every chunk before sending them, with 1-based lines, host by host and bad URLs kept', async () => {
     const d = deps();
     let callsAtSend: string[] = [];
     d.chunkQueue.onSend = () => {
@@ -23,12 +23,30 @@ describe('submitJob', () => {
     expect(sent.map((c) => c.urls.map((u) => [u.line, u.url]))).toEqual([
       [
         [1, 'http://127.0.0.1/1'],
-        [2, 'not a url'],
+        [3, 'http://127.0.0.1/3'],
       ],
-      [[3, 'http://127.0.0.1/3']],
+      [[2, 'not a url']],
     ]);
+    // An inline job is the whole job: each chunk knows which of its hosts others share (none here).
+    expect(sent.map((c) => c.sharedHosts)).toEqual([[], []]);
     expect(sent.every((c) => c.options['retries'] === 1)).toBe(true);
     expect(await d.ledger.getJob('j')).toMatchObject({ state: 'queued', total: 3, chunks: { total: 2, done: 0 } });
+  });
+
+  it('warns SLOW_HOSTS when the rates make the job take more than an hour, and not otherwise', async () => {
+    const many = Array.from({ length: 3 }, (_, i) => `http://a.test/${i}`);
+    const slow = await submitJob(deps(), 's', { kind: 'urls', urls: [...many, 'http://b.test/'], options: { hostRate: 1 / 3600 } });
+    expect(slow.warnings).toEqual([
+      expect.objectContaining({
+        code: 'SLOW_HOSTS',
+        seconds: 3 * 3600,
+        hosts: [
+          { host: 'a.test', urls: 3, seconds: 3 * 3600 },
+          { host: 'b.test', urls: 1, seconds: 3600 },
+        ],
+      }),
+    ]);
+    expect((await submitJob(deps(), 'f', { kind: 'urls', urls: many, options: { hostRate: 1 } })).warnings).toBeUndefined();
   });
 
   it('marks the job failed with the reason when queuing fails, and rethrows', async () => {
