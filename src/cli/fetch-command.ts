@@ -34,10 +34,17 @@ const NUMBER_FLAGS = {
   retries: 'retries',
   'max-bytes': 'maxBytes',
   'max-redirects': 'maxRedirects',
+  'host-burst': 'hostBurst',
+  'max-host-errors': 'maxHostErrors',
 } as const satisfies Record<string, keyof EngineConfig>;
+
+/** Flags that take a rate (`50/s`, `30/m`, `0.5/s`). */
+const RATE_FLAGS = { 'host-rate': 'hostRate', rate: 'rate' } as const satisfies Record<string, keyof EngineConfig>;
 
 const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
   ...Object.fromEntries(Object.entries(NUMBER_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
+  ...Object.fromEntries(Object.entries(RATE_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
+  maxHostWaitMs: '--max-host-wait',
   allowNet: '--allow-net',
   dnsServers: '--dns-server',
   hash: '--no-hash',
@@ -57,6 +64,17 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --retries N              retries after the first attempt (default 2)
   --max-bytes N            decoded body bytes at most (default 10485760)
   --max-redirects N        redirect hops at most (default 5)
+  --host-rate RATE         requests started per second per host at most: N/s, N/m or N/h,
+                           fractions allowed (0.5/s); default: no limit
+  --host-burst N           requests a host may get back to back after a quiet spell (default 1)
+  --rate RATE              requests started per second in the whole run at most (default: no limit)
+  --max-host-wait TIME     total time a host may keep us waiting by throttling (429, 503,
+                           Retry-After) before its remaining URLs get HOST_THROTTLED: 90s, 15m, 1h
+                           (default 15m)
+  --max-host-errors N      connection failures in a row after which a host's remaining URLs get
+                           HOST_UNAVAILABLE untried; 0: never (default 30)
+  --robots                 obey robots.txt: disallowed URLs get ROBOTS_DISALLOWED, Crawl-delay
+                           caps the host's rate
   --allow-net HOST[:PORT]  let the network guard through to this host (repeatable)
   --user-agent UA          User-Agent header
   --out FILE               write JSONL results here (default stdout)
@@ -105,6 +123,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
     const summary = await engine.run(previous === null ? pending : withConditions(pending, previous), {
       signal: stop.signal,
       stopGraceMs: STOP_GRACE_MS,
+      onStart: (view) => progress?.watch(view),
       onResult(result) {
         bytes += result.bytes;
         logFailure(log, result);
@@ -133,6 +152,12 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
           ...(resume === null ? {} : { skipped }),
           ...(previous === null ? {} : { changes }),
           errors: summary.errors,
+          hosts: {
+            throttled: summary.hosts.throttled,
+            paused_s: round(summary.hosts.pausedMs / 1000, 1),
+            unavailable: summary.hosts.unavailable,
+            gave_up: summary.hosts.gaveUp,
+          },
           elapsed_s: round(seconds, 3),
           requests_per_s: round(seconds > 0 ? summary.total / seconds : 0, 1),
           bytes,
@@ -159,7 +184,9 @@ function parseFetchArgs(argv: readonly string[]) {
       allowNegative: true,
       strict: true,
       options: {
-        ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+        ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(RATE_FLAGS)].map((flag) => [flag, { type: 'string' as const }])),
+        'max-host-wait': { type: 'string' },
+        robots: { type: 'boolean' },
         'allow-net': { type: 'string', multiple: true },
         'dns-server': { type: 'string', multiple: true },
         'user-agent': { type: 'string' },
@@ -179,9 +206,11 @@ function parseFetchArgs(argv: readonly string[]) {
 
 function configFromFlags(values: Record<string, unknown>): EngineConfig {
   const input: EngineConfigInput = {};
-  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+  for (const [flag, key] of [...Object.entries(NUMBER_FLAGS), ...Object.entries(RATE_FLAGS)]) {
     if (values[flag] !== undefined) input[key] = values[flag];
   }
+  if (values['max-host-wait'] !== undefined) input.maxHostWaitMs = parseDurationFlag(values['max-host-wait'] as string, '--max-host-wait');
+  if (values.robots === true) input.robots = true;
   if (values['allow-net'] !== undefined) input.allowNet = values['allow-net'];
   if (values['dns-server'] !== undefined) input.dnsServers = values['dns-server'];
   if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
@@ -234,6 +263,14 @@ async function countLines(path: string): Promise<number> {
   let count = 0;
   for await (const _ of readUrlLines(createReadStream(path, { highWaterMark: 1024 * 1024 }))) count++;
   return count;
+}
+
+/** `90s`, `15m`, `1h`, `500ms` as milliseconds; a usage error names the flag otherwise. */
+function parseDurationFlag(value: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (match === null) throw new UsageError(`Expected \`${flag}\` to be a duration such as 90s, 15m or 1h, got \`${value}\``);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
 }
 
 function round(value: number, digits: number): number {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { RunView } from '../fetch/types';
 
 /** How often the bar is redrawn on a terminal, and a plain line written elsewhere. */
 const TTY_INTERVAL_MS = 200;
@@ -18,12 +19,18 @@ export class Progress {
   #failed = 0;
   #total: number | null = null;
   #stopped = false;
+  #view: RunView | null = null;
 
   constructor(out: Writable & { isTTY?: boolean; columns?: number }) {
     this.#out = out;
     this.#tty = out.isTTY === true;
     this.#timer = setInterval(() => this.#draw(false), this.#tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS);
     this.#timer.unref();
+  }
+
+  /** Shows the run's throttling too: hosts paused, URLs waiting for a token. */
+  watch(view: RunView): void {
+    this.#view = view;
   }
 
   set total(total: number | null) {
@@ -49,13 +56,21 @@ export class Progress {
     const total = this.#total;
     const counts = total === null ? `${this.#done}` : `${this.#done}/${total}`;
     const eta = total !== null && rate > 0 ? ` ETA ${formatDuration((total - this.#done) / rate)}` : '';
-    const stats = `${counts} ${rate.toFixed(0)}/s ${this.#failed} failed${last ? ` in ${formatDuration(elapsed)}` : eta}`;
+    const stats = `${counts} ${rate.toFixed(0)}/s ${this.#failed} failed${last ? ` in ${formatDuration(elapsed)}` : `${eta}${throttling(this.#view)}`}`;
     if (!this.#tty) {
       this.#out.write(`progress: ${stats}\n`);
       return;
     }
     this.#out.write(`\r\x1b[2K${bar(this.#done, total)}${stats}${last ? '\n' : ''}`);
   }
+}
+
+/** `, 2 hosts paused, 40 waiting for tokens` while there are any. */
+function throttling(view: RunView | null): string {
+  if (view === null) return '';
+  const paused = view.pausedHosts();
+  const waiting = view.waitingForTokens();
+  return `${paused > 0 ? `, ${paused} host${paused === 1 ? '' : 's'} paused` : ''}${waiting > 0 ? `, ${waiting} waiting for tokens` : ''}`;
 }
 
 /** `[#####.....] ` for `done` of `total`, or nothing when the total is unknown. */

@@ -118,6 +118,7 @@ export class FetchRun implements LaneOwner<Task> {
     if (this.#sink.error !== null) throw this.#sink.error;
     return {
       ...this.#sink.summary(round(performance.now() - this.#startedAt)),
+      hosts: this.#group.summary(),
       ...(Number.isFinite(this.#resumeAt) ? { resumeAt: this.#resumeAt } : {}),
     };
   }

@@ -1,7 +1,9 @@
 import type { EngineConfig } from '../config/engine-config';
+import { FETCH_ERROR_CODES } from '../errors';
 import { Gate } from './gate';
 import { HostGate } from './host-gate';
 import { TokenBucket } from './token-bucket';
+import type { HostsSummary } from './types';
 
 /**
  * Makes the gates of a group's hosts: the engine's own {@link HostGate}s, or ones
@@ -68,9 +70,19 @@ export class LimitGroup {
     return n;
   }
 
-  /** Every host gate, for the run summary. */
-  gates(): IterableIterator<{ gate: HostGate }> {
-    return this.#hosts.values();
+  /** What the group's hosts did (the gates that remember something are kept until the group ends). */
+  summary(): HostsSummary {
+    let throttled = 0;
+    let pausedMs = 0;
+    let unavailable = 0;
+    let gaveUp = 0;
+    for (const { gate } of this.#hosts.values()) {
+      if (gate.pausedMs > 0) throttled++;
+      pausedMs += gate.pausedMs;
+      if (gate.closed?.code === FETCH_ERROR_CODES.HOST_UNAVAILABLE) unavailable++;
+      if (gate.closed?.code === FETCH_ERROR_CODES.HOST_THROTTLED) gaveUp++;
+    }
+    return { throttled, pausedMs: Math.round(pausedMs), unavailable, gaveUp };
   }
 
   dispose(): void {

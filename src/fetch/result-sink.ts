@@ -96,7 +96,7 @@ export class ResultSink {
     }
   }
 
-  summary(elapsedMs: number): RunSummary {
+  summary(elapsedMs: number): Omit<RunSummary, 'hosts' | 'resumeAt'> {
     return {
       total: this.#total,
       ok: this.#ok,

@@ -94,12 +94,25 @@ export interface RunSummary {
   /** Results per error code, for the codes that occurred. */
   readonly errors: Partial<Record<FetchErrorCode, number>>;
   readonly elapsedMs: number;
+  /** What the run's hosts did: throttled it (paused at least once), in pauses, and closed by the breaker or by throttling too long. */
+  readonly hosts: HostsSummary;
   /**
    * Epoch ms when the hosts that handed back URLs because they could not take them
    * before the deadline (a rate, a pause) could take the first of them; absent when
    * none did. The pipeline re-queues those URLs delayed until then.
    */
   readonly resumeAt?: number;
+}
+
+export interface HostsSummary {
+  /** Hosts that paused the run at least once (429, 503, Retry-After). */
+  readonly throttled: number;
+  /** Milliseconds of host pauses, summed over hosts. */
+  readonly pausedMs: number;
+  /** Hosts closed by the circuit breaker (HOST_UNAVAILABLE). */
+  readonly unavailable: number;
+  /** Hosts given up after throttling past maxHostWaitMs (HOST_THROTTLED). */
+  readonly gaveUp: number;
 }
 
 /** The fetch engine: one shared connection pool, reused across runs. */

@@ -55,7 +55,7 @@ describe('a monitored schedule', () => {
         await options.onResult(this.answer(input), undefined);
         total += 1;
       }
-      return { total, ok: total, failed: 0, notAttempted: 0, errors: {}, elapsedMs: 0 };
+      return { total, ok: total, failed: 0, notAttempted: 0, errors: {}, elapsedMs: 0, hosts: { throttled: 0, pausedMs: 0, unavailable: 0, gaveUp: 0 } };
     }
     async close(): Promise<void> {}
   }
