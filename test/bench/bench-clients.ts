@@ -68,7 +68,7 @@ export interface BenchDns {
 function argsFor(
   kind: ClientKind,
   scenario: Scenario,
-  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths; dns?: BenchDns },
+  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths; dns?: BenchDns; hostBurst?: number | null },
 ): string[] {
   const { port, urlFile, paths, dns } = run;
   if (kind === CLIENT_KINDS.BASELINE) {
@@ -106,8 +106,16 @@ function argsFor(
     '--json',
     '--no-progress',
     ...(kind === CLIENT_KINDS.ENGINE_NO_HASH ? ['--no-hash'] : []),
+    ...(kind === CLIENT_KINDS.ENGINE_RATE_LIMITED ? rateFlags(scenario, run.hostBurst ?? null) : []),
     urlFile,
   ];
+}
+
+/** The rate-limited engine's flags: the scenario's one `--host-rate`, `--robots` for the hosts' `Crawl-delay`, any `--host-burst`. */
+function rateFlags(scenario: Scenario, hostBurst: number | null): string[] {
+  const rateLimited = scenario.rateLimited;
+  if (rateLimited === undefined) throw new Error(`scenario ${scenario.id} has no rates for ${CLIENT_KINDS.ENGINE_RATE_LIMITED}`);
+  return ['--host-rate', `${rateLimited.hostRate}/s`, '--robots', ...(hostBurst === null ? [] : ['--host-burst', String(hostBurst)])];
 }
 
 /** Finds the summary: the last stdout line that is a JSON object with every field. */
@@ -142,6 +150,8 @@ export async function runClient(
     limitMs: number;
     paths: ClientPaths;
     dns?: BenchDns;
+    /** R's `--host-burst`, when the command line gives one. */
+    hostBurst?: number | null;
   },
 ): Promise<ClientRun> {
   const args = argsFor(kind, scenario, run);

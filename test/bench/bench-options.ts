@@ -9,6 +9,8 @@ export interface BenchOptions {
   readonly scale: number;
   /** Server latency spread, as a fraction of the latency (uniform ±, same mean); 0 by default. */
   readonly jitter: number;
+  /** R's `--host-burst` for the rate-limited engine, or null for the engine's default. */
+  readonly hostBurst: number | null;
   /** Keep the engine's records of each run and print where its time went. */
   readonly diagnose: boolean;
   /** The scenarios to run, in order. */
@@ -28,10 +30,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scale X       multiply every URL count by X (e.g. 0.1 for a smoke run)
   --jitter X      spread the server's latency uniformly by ±X of it (0 to 1,
                   default 0: constant latency); the mean, and so the ideal, stay the same
+  --host-burst N  pass --host-burst N to R's rate-limited engine (default: not passed,
+                  the engine's own default of 1)
   --diagnose      write the engine's records to a temp file (not /dev/null) and
                   print slot occupancy and attempt-time percentiles per run
   --rss           also run F (peak RSS over 1,000,000 URLs; a minute or more)
-  --all           run A-G
+  --all           run A-G, R and F
   --help          this text
 
 A missed target is reported, not an error: the exit code is non-zero only when
@@ -56,6 +60,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         only: { type: 'string' },
         scale: { type: 'string', default: '1' },
         jitter: { type: 'string', default: '0' },
+        'host-burst': { type: 'string' },
         rss: { type: 'boolean', default: false },
         diagnose: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
@@ -77,6 +82,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const jitter = Number(values.jitter);
   if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) {
     throw new BenchUsageError(`Expected \`--jitter\` to be a number from 0 to 1, got \`${values.jitter}\``);
+  }
+  const hostBurst = values['host-burst'] === undefined ? null : Number(values['host-burst']);
+  if (hostBurst !== null && (!Number.isInteger(hostBurst) || hostBurst < 1)) {
+    throw new BenchUsageError(`Expected \`--host-burst\` to be an integer of at least 1, got \`${values['host-burst']}\``);
   }
 
   let scenarios: Scenario[];
@@ -100,5 +109,5 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   }
   const skipped = values.only === undefined ? SCENARIOS.filter((s) => !scenarios.includes(s)) : [];
   const startup = values.only === undefined || values.only.toUpperCase().split(',').some((id) => id.trim() === STARTUP_ID);
-  return { runs, scale, jitter, diagnose: values.diagnose, scenarios, startup, skipped, help: values.help };
+  return { runs, scale, jitter, hostBurst, diagnose: values.diagnose, scenarios, startup, skipped, help: values.help };
 }

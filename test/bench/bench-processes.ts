@@ -120,17 +120,40 @@ export interface ServerStats {
   readonly cpuMs: number;
 }
 
+/** When each request arrived at the target server (`--record-arrivals`), since the last ask. */
+export interface ServerArrivals {
+  /** The earliest request of any kind (robots.txt included), server ms; null when none came. */
+  readonly first: number | null;
+  /** Arrival times (server ms, in order) of every request but robots.txt, by `Host` name. */
+  readonly hosts: Readonly<Record<string, readonly number[]>>;
+  /** robots.txt requests. */
+  readonly robots: number;
+}
+
+/** What the target server does besides answering after the latency. */
+export interface TargetOptions {
+  readonly latencyMs: number;
+  readonly jitterMs: number;
+  readonly bodyBytes: number;
+  /** Answer `/robots.txt`, with these `Crawl-delay` seconds by host name. */
+  readonly robots?: ReadonlyMap<string, number>;
+  /** Note each request's arrival for {@link TargetServer.arrivals}. */
+  readonly recordArrivals?: boolean;
+}
+
 /** The running target server. */
 export interface TargetServer {
   readonly port: number;
   stats(): Promise<ServerStats>;
+  /** The arrivals since the last call, which starts the record afresh (needs `recordArrivals`). */
+  arrivals(): Promise<ServerArrivals>;
   stop(): Promise<void>;
 }
 
 /** Starts `target-server.ts` under the server's pinning and waits for its port. */
 export function startTargetServer(
   prefix: readonly string[],
-  options: { latencyMs: number; jitterMs: number; bodyBytes: number },
+  options: TargetOptions,
   cwd: string,
 ): Promise<TargetServer> {
   const script = join(__dirname, 'target-server.ts');
@@ -144,6 +167,9 @@ export function startTargetServer(
     String(options.bodyBytes),
     '--jitter-ms',
     String(options.jitterMs),
+    ...(options.robots === undefined ? [] : ['--robots']),
+    ...[...(options.robots ?? [])].flatMap(([name, seconds]) => ['--crawl-delay', `${name}=${seconds}`]),
+    ...(options.recordArrivals === true ? ['--record-arrivals'] : []),
   ]);
   // stdin is a pipe on purpose: its end (our exit, even a crash) stops the server.
   const child = spawnTracked(file, argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -164,13 +190,15 @@ export function startTargetServer(
     child.once('exit', (code) => reject(new Error(`target server exited early with code ${code}`)));
     nextLine('port').then((line) => {
       const { port } = JSON.parse(line) as { port: number };
+      const ask = async <T>(command: string): Promise<T> => {
+        const reply = nextLine(command);
+        child.stdin!.write(`${command}\n`);
+        return JSON.parse(await reply) as T;
+      };
       resolve({
         port,
-        stats: async () => {
-          const reply = nextLine('stats');
-          child.stdin!.write('stats\n');
-          return JSON.parse(await reply) as ServerStats;
-        },
+        stats: () => ask<ServerStats>('stats'),
+        arrivals: () => ask<ServerArrivals>('arrivals'),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -1,5 +1,6 @@
 /** Turns the runs of one scenario into a table of medians, ratios and verdicts. */
 import type { ClientSummary } from './bench-clients';
+import type { RateRun } from './rate-report';
 import { CLIENT_KINDS, idealRequestsPerSecond, isBodyScenario, type ClientKind, type Scenario } from './scenarios';
 
 const MIB = 1024 * 1024;
@@ -17,6 +18,8 @@ export interface ClientRuns {
   readonly failures: string[];
   /** Many-hosts runs: DNS queries the bench's server received, in all and at most for one name and record type. */
   readonly dns: { total: number; maxPerName: number }[];
+  /** Rate-limited runs: each host's rate as the target server saw it (rate-report.ts). */
+  readonly rates: RateRun[];
 }
 
 /** A many-hosts run's extra conditions: every URL ok, and no name asked twice for one record type. */
@@ -33,7 +36,8 @@ export interface Verdict {
   readonly result: 'PASS' | 'MISS' | 'NO DATA';
 }
 
-interface Spread {
+/** Median, min and max of a figure over runs. */
+export interface Spread {
   readonly median: number;
   readonly min: number;
   readonly max: number;
@@ -69,11 +73,13 @@ function metricsFor(scenario: Scenario, count: number): Metric[] {
   return metrics;
 }
 
-function num(value: number, digits: number): string {
+/** A number with `digits` decimals and thousands separators. */
+export function num(value: number, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function cell(s: Spread | null, digits: number): string {
+/** `median [min–max]`, or the one value of a single run; — for none. */
+export function cell(s: Spread | null, digits: number): string {
   if (s === null) return '—';
   if (s.n === 1) return num(s.median, digits);
   return `${num(s.median, digits)} [${num(s.min, digits)}–${num(s.max, digits)}]`;
@@ -83,7 +89,8 @@ function medianOf(runs: ClientRuns | undefined, value: (s: ClientSummary) => num
   return spread(runs?.summaries.map(value) ?? [])?.median ?? null;
 }
 
-function renderTable(rows: readonly (readonly string[])[]): string {
+/** Rows as left-aligned columns, two spaces apart. */
+export function renderTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   return rows
     .map((row) => row.map((text, col) => text.padEnd(widths[col]!)).join('  ').trimEnd())
@@ -124,6 +131,8 @@ function judge(scenario: Scenario, count: number, results: ReadonlyMap<ClientKin
       const m = medianOf(runs, (s) => s.max_rss_mib);
       return base(`${target.client} ≤ ${target.maxMib} MiB`, m, m !== null && m <= target.maxMib, 'peak RSS MiB');
     }
+    case 'host-rate':
+      throw new Error(`scenario ${scenario.id}: per-host rates are reported by rate-report.ts`);
   }
 }
 

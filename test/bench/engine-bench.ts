@@ -12,16 +12,22 @@ import { join, resolve } from 'node:path';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './bench-options';
 import { clientPaths, engineCliExists, runClient, type ClientPaths } from './bench-clients';
 import { diagnoseRecords, formatDiagnosis } from './bench-diagnose';
-import { choosePinning, killAllChildren, startTargetServer, type Pinning } from './bench-processes';
+import { choosePinning, killAllChildren, startTargetServer, type Pinning, type ServerArrivals } from './bench-processes';
 import { reportScenario, type ClientRuns, type Verdict } from './bench-report';
+import { measureRateRun, reportRateScenario } from './rate-report';
 import {
+  benchHostName,
   CLIENT_KINDS,
   hangPlan,
   idealRequestsPerSecond,
+  interleaveHosts,
   isBodyScenario,
-  scaledNameCount,
+  rateIdealMs,
+  scaledHostCount,
+  scaledHostUrls,
   scaledUrlCount,
   type ClientKind,
+  type RateLimited,
   type Scenario,
 } from './scenarios';
 import { runStartupScenario } from './startup-bench';
@@ -42,20 +48,26 @@ function loadLine(): string {
 }
 
 /** Generous wall-clock limit for one client run: a stuck client must not stall the benchmark. */
-function runLimitMs(scenario: Scenario, count: number): number {
+function runLimitMs(scenario: Scenario, count: number, scale: number): number {
   const ideal = idealRequestsPerSecond(scenario, count);
-  const expectedS = isBodyScenario(scenario)
-    ? (count * scenario.bodyBytes) / (100 * MIB)
-    : count / (ideal ?? 1000);
+  const expectedS =
+    scenario.rateLimited !== undefined
+      ? rateIdealMs(scenario.rateLimited, scale) / 1000
+      : isBodyScenario(scenario)
+        ? (count * scenario.bodyBytes) / (100 * MIB)
+        : count / (ideal ?? 1000);
   return Math.round((60 + 10 * expectedS) * 1000);
 }
 
-function describeScenario(scenario: Scenario, count: number, runs: number): string {
+function describeScenario(scenario: Scenario, count: number, runs: number, scale: number): string {
   const ideal = idealRequestsPerSecond(scenario, count);
   const idealText =
-    ideal === null
-      ? 'no latency: the client CPU is the limit'
-      : `ideal ${Math.round(ideal).toLocaleString('en-US')} req/s (${(count / ideal).toFixed(2)} s, a perfect client)`;
+    scenario.rateLimited !== undefined
+      ? `hosts ${scaledHostUrls(scenario.rateLimited, scale).map((n) => n.toLocaleString('en-US')).join(' + ')} URLs, ` +
+        `interleaved; ideal ${(rateIdealMs(scenario.rateLimited, scale) / 1000).toFixed(2)} s rate-limited (the slowest host's (n − 1)/rate)`
+      : ideal === null
+        ? 'no latency: the client CPU is the limit'
+        : `ideal ${Math.round(ideal).toLocaleString('en-US')} req/s (${(count / ideal).toFixed(2)} s, a perfect client)`;
   const hangs = hangPlan(scenario, count);
   const hangText =
     hangs.every === 0
@@ -75,17 +87,21 @@ async function runScenario(
 ): Promise<{ results: Map<ClientKind, ClientRuns>; crashed: boolean }> {
   const count = scaledUrlCount(scenario, options.scale);
   const runs = scenario.repeat ? options.runs : 1;
-  log(describeScenario(scenario, count, runs));
+  log(describeScenario(scenario, count, runs, options.scale));
   const results = new Map<ClientKind, ClientRuns>(
-    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [] }]),
+    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [] }]),
   );
-  const manyHosts = scenario.manyHosts;
-  const names = manyHosts === undefined ? 0 : scaledNameCount(manyHosts, options.scale);
+  const { manyHosts, rateLimited } = scenario;
+  const names = scaledHostCount(scenario, options.scale);
   // The bench's own DNS server, in this process: every name is 127.0.0.1 (AAAA: none).
   const dns: LoopbackDnsServer | null =
-    manyHosts === undefined
+    names === 0
       ? null
-      : await startLoopbackDnsServer(() => ({ addresses: ['127.0.0.1'], ttl: manyHosts.ttlS, delayMs: manyHosts.dnsDelayMs }));
+      : await startLoopbackDnsServer(() => ({
+          addresses: ['127.0.0.1'],
+          ttl: manyHosts?.ttlS ?? 300,
+          delayMs: manyHosts?.dnsDelayMs ?? 0,
+        }));
   if (dns !== null) log(`  ${names.toLocaleString('en-US')} host names, DNS server ${dns.address}`);
   let crashed = false;
   const server = await startTargetServer(
@@ -94,17 +110,25 @@ async function runScenario(
       latencyMs: scenario.latencyMs,
       jitterMs: Math.round(scenario.latencyMs * options.jitter),
       bodyBytes: scenario.bodyBytes,
+      ...(rateLimited !== undefined && {
+        // Each host's robots.txt: the slow host's Crawl-delay is how it gets its own rate.
+        robots: new Map(rateLimited.hosts.flatMap((h, i) => (h.crawlDelayS === null ? [] : [[benchHostName(i), h.crawlDelayS] as const]))),
+        recordArrivals: true,
+      }),
     },
     env.paths.root,
   );
   try {
     const urlFile = join(env.tmp, `urls-${scenario.id}.txt`);
-    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), names);
+    const order = rateLimited === undefined ? null : interleaveHosts(scaledHostUrls(rateLimited, options.scale));
+    const hostOf = order !== null ? (i: number) => order[i]! : names > 0 ? (i: number) => i % names : undefined;
+    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), hostOf);
     for (let r = 0; r < runs; r += 1) {
       // Alternate the order so that neither client always runs first after a pause.
       const order = r % 2 === 0 ? clients : [...clients].reverse();
       for (const kind of order) {
         const before = await server.stats();
+        if (rateLimited !== undefined) await server.arrivals(); // starts the record afresh
         dns?.queries.clear();
         const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE;
         const outFile = diagnose ? join(env.tmp, `records-${scenario.id}.jsonl`) : '/dev/null';
@@ -113,8 +137,9 @@ async function runScenario(
           urlFile,
           outFile,
           prefix: env.pinning.client,
-          limitMs: runLimitMs(scenario, count),
+          limitMs: runLimitMs(scenario, count, options.scale),
           paths: env.paths,
+          hostBurst: options.hostBurst,
           ...(dns !== null && { dns: { server: dns.address, names } }),
         });
         const after = await server.stats();
@@ -125,10 +150,11 @@ async function runScenario(
           slot.connections.push(after.connections - before.connections);
           slot.serverBusy.push((after.cpuMs - before.cpuMs) / (s.elapsed_s * 1000));
           const dnsText = dns === null ? '' : recordDns(slot, dns);
+          const rateText = rateLimited === undefined ? '' : recordRates(slot, await server.arrivals(), rateLimited);
           log(
             `  run ${r + 1}/${runs} ${kind}: ${Math.round(s.requests_per_s)} req/s, ` +
               `${s.cpu_us_per_request.toFixed(1)} µs CPU/req, ${s.max_rss_mib.toFixed(1)} MiB RSS, ` +
-              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}`,
+              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}${rateText}`,
           );
           if (diagnose) {
             log(`    ${formatDiagnosis(await diagnoseRecords(outFile, scenario.concurrency, s.elapsed_s))}`);
@@ -155,6 +181,14 @@ function recordDns(slot: ClientRuns, dns: LoopbackDnsServer): string {
   return `, DNS queries ${total} (at most ${maxPerName} for one name and type)`;
 }
 
+/** Notes each host's rate in the run that just ended, as the server saw it; returns them for its log line. */
+function recordRates(slot: ClientRuns, arrivals: ServerArrivals, rateLimited: RateLimited): string {
+  const run = measureRateRun(arrivals, rateLimited);
+  slot.rates.push(run);
+  const rates = run.hosts.map((h) => `${h.achieved.toFixed(2)} (${h.errorPct >= 0 ? '+' : ''}${h.errorPct.toFixed(2)}%)`);
+  return `\n    req/s per host as the server saw them: ${rates.join(', ')}`;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   try {
@@ -177,7 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (hasEngine) buildCli();
   log(`fanout engine benchmark — ${new Date().toISOString()}, node ${process.version}`);
   log(`nproc ${availableParallelism()}; loadavg at start ${loadLine()}; ${pinning.description}`);
-  log(`runs ${options.runs}, scale ${options.scale}, latency jitter ±${options.jitter * 100}%; scenarios ${options.scenarios.map((s) => s.id).join(',')}`);
+  log(`runs ${options.runs}, scale ${options.scale}, latency jitter ±${options.jitter * 100}%${options.hostBurst === null ? '' : `, R with --host-burst ${options.hostBurst}`}; scenarios ${options.scenarios.map((s) => s.id).join(',')}`);
   if (!hasEngine) log('engine CLI not found (src/cli/main.ts): engine columns are skipped, baseline only');
   log();
 
@@ -202,7 +236,10 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const outcome = await runScenario(scenario, clients, options, { paths, pinning, tmp });
       crashed ||= outcome.crashed;
-      const { text, verdict } = reportScenario(scenario, scaledUrlCount(scenario, options.scale), outcome.results);
+      const { text, verdict } =
+        scenario.rateLimited !== undefined
+          ? reportRateScenario(scenario, outcome.results)
+          : reportScenario(scenario, scaledUrlCount(scenario, options.scale), outcome.results);
       verdicts.push(verdict);
       log(text);
       log();

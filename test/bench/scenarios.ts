@@ -4,6 +4,8 @@
 export const CLIENT_KINDS = {
   ENGINE: 'engine',
   ENGINE_NO_HASH: 'engine --no-hash',
+  /** The engine with the scenario's `--host-rate` and `--robots` (scenario R). */
+  ENGINE_RATE_LIMITED: 'engine --host-rate',
   BASELINE: 'baseline',
 } as const;
 
@@ -14,7 +16,9 @@ export type Target =
   | { readonly kind: 'efficiency'; readonly client: ClientKind; readonly min: number }
   | { readonly kind: 'cpu-ratio'; readonly client: ClientKind; readonly max: number }
   | { readonly kind: 'mib-per-s'; readonly client: ClientKind; readonly min: number }
-  | { readonly kind: 'rss'; readonly client: ClientKind; readonly maxMib: number };
+  | { readonly kind: 'rss'; readonly client: ClientKind; readonly maxMib: number }
+  /** Every host's achieved rate (as the target server saw it) within `maxErrorPct` of its configured rate. */
+  | { readonly kind: 'host-rate'; readonly client: ClientKind; readonly maxErrorPct: number };
 
 export interface Scenario {
   readonly id: string;
@@ -37,6 +41,8 @@ export interface Scenario {
   readonly optIn: boolean;
   /** URLs spread over many host names, resolved by the bench's own DNS server; absent: every URL is 127.0.0.1. */
   readonly manyHosts?: ManyHosts;
+  /** Per-host rates: URLs over a few host names, each held to a rate; absent: no rate flags. */
+  readonly rateLimited?: RateLimited;
 }
 
 /** The many-hosts setting: names, their DNS, and the client's limits. */
@@ -53,7 +59,27 @@ export interface ManyHosts {
   readonly perHost: number;
 }
 
-const { ENGINE, ENGINE_NO_HASH, BASELINE } = CLIENT_KINDS;
+/**
+ * The rate-limited setting: a few hosts, one `--host-rate` for all of them, and
+ * some hosts slowed further by their own robots.txt `Crawl-delay` (read with
+ * `--robots`), so that one run holds hosts to different rates with real features.
+ */
+export interface RateLimited {
+  /** The engine's `--host-rate`, requests per second. */
+  readonly hostRate: number;
+  /** Host `i` is `benchHostName(i)`; its URLs are spread evenly through the file. */
+  readonly hosts: readonly RateHost[];
+}
+
+/** One host of a rate-limited scenario. */
+export interface RateHost {
+  /** URLs before `--scale`. */
+  readonly urls: number;
+  /** Seconds its robots.txt asks between requests, or null for no `Crawl-delay`. */
+  readonly crawlDelayS: number | null;
+}
+
+const { ENGINE, ENGINE_NO_HASH, ENGINE_RATE_LIMITED, BASELINE } = CLIENT_KINDS;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MIB = 1024 * 1024;
 
@@ -142,6 +168,28 @@ export const SCENARIOS: readonly Scenario[] = [
     repeat: true,
     optIn: false,
     manyHosts: { names: 4000, dnsDelayMs: 20, ttlS: 300, fdLimit: 1024, perHost: 8 },
+  },
+  {
+    id: 'R',
+    title: 'rate-limited: 5 hosts at --host-rate 50/s, one at 5/s by its robots.txt Crawl-delay 0.2, latency 20 ms, concurrency 64',
+    latencyMs: 20,
+    concurrency: 64,
+    // 5 × 1,960 at 50/s (39.2 s) and 200 at 5/s (40 s): every host takes about as long.
+    urls: 10_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE_RATE_LIMITED, ENGINE],
+    target: { kind: 'host-rate', client: ENGINE_RATE_LIMITED, maxErrorPct: 2 },
+    repeat: true,
+    optIn: false,
+    rateLimited: {
+      hostRate: 50,
+      hosts: [
+        ...Array.from({ length: 5 }, () => ({ urls: 1960, crawlDelayS: null })),
+        { urls: 200, crawlDelayS: 0.2 },
+      ],
+    },
   },
   {
     id: 'F',
@@ -268,12 +316,57 @@ class MinHeap {
 
 /** URL count after `--scale`, at least one. */
 export function scaledUrlCount(scenario: Scenario, scale: number): number {
+  // A rate-limited file is its hosts' URLs, each host scaled on its own.
+  if (scenario.rateLimited !== undefined) return scaledHostUrls(scenario.rateLimited, scale).reduce((a, b) => a + b, 0);
   return Math.max(1, Math.round(scenario.urls * scale));
 }
 
 /** Host names after `--scale` (the same share of the URLs as unscaled), at least one. */
 export function scaledNameCount(manyHosts: ManyHosts, scale: number): number {
   return Math.max(1, Math.round(manyHosts.names * scale));
+}
+
+/** How many host names the scenario's URL file uses (0: every URL is 127.0.0.1). */
+export function scaledHostCount(scenario: Scenario, scale: number): number {
+  if (scenario.manyHosts !== undefined) return scaledNameCount(scenario.manyHosts, scale);
+  return scenario.rateLimited?.hosts.length ?? 0;
+}
+
+/** Each rate-limited host's URL count after `--scale`, at least one each. */
+export function scaledHostUrls(rateLimited: RateLimited, scale: number): number[] {
+  return rateLimited.hosts.map((h) => Math.max(1, Math.round(h.urls * scale)));
+}
+
+/** The rate a host is held to: `--host-rate`, or its `Crawl-delay` where that is slower. */
+export function configuredRate(rateLimited: RateLimited, host: RateHost): number {
+  return host.crawlDelayS === null ? rateLimited.hostRate : Math.min(rateLimited.hostRate, 1 / host.crawlDelayS);
+}
+
+/**
+ * The shortest a rate-limited run can take, in ms: its slowest host's last start,
+ * (n − 1) intervals after its first (the host's first URL goes at once).
+ */
+export function rateIdealMs(rateLimited: RateLimited, scale: number): number {
+  const counts = scaledHostUrls(rateLimited, scale);
+  return Math.max(...rateLimited.hosts.map((h, i) => ((counts[i]! - 1) * 1000) / configuredRate(rateLimited, h)));
+}
+
+/**
+ * Which host each line of the file goes to, for hosts with `counts[h]` URLs each:
+ * a host's k-th URL sits at (k + ½) / counts[h] of the way through the file, so
+ * every host's URLs are spread evenly and a client reading in order meets each host
+ * in proportion to its share (the slow host's URLs do not pile up at either end).
+ *
+ * @example
+ * interleaveHosts([3, 1]) // [0, 0, 1, 0]: host 0 at 1/6, 1/2, 5/6; host 1 at 1/2 (a tie goes to the lower host)
+ */
+export function interleaveHosts(counts: readonly number[]): Uint16Array {
+  const keyed: { key: number; host: number }[] = [];
+  counts.forEach((n, host) => {
+    for (let k = 0; k < n; k += 1) keyed.push({ key: (k + 0.5) / n, host });
+  });
+  keyed.sort((a, b) => a.key - b.key || a.host - b.host);
+  return Uint16Array.from(keyed, (e) => e.host);
 }
 
 /** The bench's name for host `i`: under `.test`, reserved (RFC 6761), so no real DNS server knows it. */

@@ -15,6 +15,16 @@
  * event-loop batches part of every client's latency. Keep-alive, no request bodies
  * (the clients only GET), one request at a time per connection.
  *
+ * - `/robots.txt`, with `--robots`: at once, a 200 with `User-agent: *`, `Allow: /`
+ *   and, for a host named in `--crawl-delay HOST=SECONDS` (repeatable), that
+ *   `Crawl-delay`.
+ *
+ * With `--record-arrivals` it notes when each request's head arrived
+ * (`performance.now()`, ms), per name of its `Host` header: a line `arrivals` on
+ * stdin is answered with `{"first":MS,"hosts":{"NAME":[MS,...]},"robots":N}` (first:
+ * the earliest request of any kind, robots.txt included, or null; robots: the
+ * robots.txt requests, which are not in `hosts`), and the record starts afresh.
+ *
  * On start it prints one JSON line `{"port":N}` on stdout. Each line `stats` on
  * stdin is answered with `{"requests":N,"hung":N,"connections":N,"cpuMs":N}` (cpuMs:
  * the server's CPU time, so the harness can tell whether the server kept up); end of stdin
@@ -22,6 +32,7 @@
  * the harness.
  *
  * Run: `node --import tsx test/bench/target-server.ts --latency-ms 50 --body-bytes 64`
+ * (or `... --robots --crawl-delay h5.bench.test=0.2 --record-arrivals`)
  */
 import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -34,6 +45,9 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '0' },
     'body-bytes': { type: 'string', default: '64' },
     'jitter-ms': { type: 'string', default: '0' },
+    robots: { type: 'boolean', default: false },
+    'crawl-delay': { type: 'string', multiple: true, default: [] },
+    'record-arrivals': { type: 'boolean', default: false },
   },
 });
 
@@ -55,6 +69,20 @@ if (jitterMs > latencyMs) {
   process.exit(2);
 }
 
+/** `Crawl-delay` seconds by host name, from `--crawl-delay NAME=SECONDS`. */
+const crawlDelays = new Map<string, number>();
+for (const entry of values['crawl-delay']) {
+  const [name, seconds] = entry.split('=');
+  const delay = Number(seconds);
+  if (name === undefined || name === '' || !(delay > 0)) {
+    process.stderr.write(`target-server: expected --crawl-delay to be NAME=SECONDS (SECONDS > 0), got ${entry}\n`);
+    process.exit(2);
+  }
+  crawlDelays.set(name.toLowerCase(), delay);
+}
+const servesRobots = values.robots;
+const recordsArrivals = values['record-arrivals'];
+
 // The whole response, allocated once: answering costs one write.
 const RESPONSE = Buffer.concat([
   Buffer.from(
@@ -64,6 +92,34 @@ const RESPONSE = Buffer.concat([
   ),
   Buffer.alloc(bodyBytes, 0x61),
 ]);
+
+/** Each host's robots.txt answer, built on first ask. */
+const robotsResponses = new Map<string, Buffer>();
+
+function robotsResponse(host: string): Buffer {
+  let response = robotsResponses.get(host);
+  if (response === undefined) {
+    const delay = crawlDelays.get(host);
+    const body = `User-agent: *\nAllow: /\n${delay === undefined ? '' : `Crawl-delay: ${delay}\n`}`;
+    response = Buffer.from(
+      'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n${body}`,
+      'latin1',
+    );
+    robotsResponses.set(host, response);
+  }
+  return response;
+}
+
+/** The `Host` header's name, lowercase, without the port; '' when there is none. */
+function hostOf(head: string): string {
+  return /\r\nhost:[ \t]*([^\r:]*)/i.exec(head)?.[1]?.toLowerCase() ?? '';
+}
+
+/** `--record-arrivals`: arrival times (ms) of the requests since the last `arrivals` line, by host. */
+let arrivals = new Map<string, number[]>();
+let firstArrival: number | null = null;
+let robotsArrivals = 0;
 
 let requests = 0;
 let hung = 0;
@@ -123,6 +179,24 @@ function flushDue(): void {
 function onRequest(socket: Socket, head: string): void {
   requests += 1;
   const path = head.indexOf(' ') + 1;
+  if (servesRobots || recordsArrivals) {
+    const now = performance.now();
+    const host = hostOf(head);
+    const isRobots = servesRobots && head.startsWith('/robots.txt ', path);
+    if (recordsArrivals) {
+      firstArrival ??= now;
+      if (isRobots) robotsArrivals += 1;
+      else {
+        const times = arrivals.get(host);
+        if (times === undefined) arrivals.set(host, [now]);
+        else times.push(now);
+      }
+    }
+    if (isRobots) {
+      if (!socket.destroyed) socket.write(robotsResponse(host));
+      return;
+    }
+  }
   if (head.charCodeAt(path + 1) === CHAR_H) {
     hung += 1; // never answered; the client gives up and closes the socket
     return;
@@ -159,6 +233,12 @@ stdin.on('line', (line) => {
     const cpu = process.cpuUsage();
     const cpuMs = (cpu.user + cpu.system) / 1000;
     process.stdout.write(`${JSON.stringify({ requests, hung, connections, cpuMs })}\n`);
+  } else if (line.trim() === 'arrivals') {
+    const hosts = Object.fromEntries([...arrivals].map(([host, times]) => [host, times.map((t) => Math.round(t * 1000) / 1000)]));
+    process.stdout.write(`${JSON.stringify({ first: firstArrival, hosts, robots: robotsArrivals })}\n`);
+    arrivals = new Map();
+    firstArrival = null;
+    robotsArrivals = 0;
   }
 });
 stdin.on('close', () => {

@@ -4,8 +4,9 @@ import { benchHostName, hangsAt, type HangPlan } from './scenarios';
 
 /**
  * Writes `count` URLs for the target server, one a line: to 127.0.0.1, or with
- * `names`, to host names that the bench's DNS server answers with 127.0.0.1, URL i
- * to name i mod `names` (so a host's URLs spread through the file). The URLs the
+ * `hostOf`, URL i to the name `benchHostName(hostOf(i))`, which the bench's DNS
+ * server answers with 127.0.0.1 (e.g. `i mod names`, so a host's URLs spread
+ * through the file; see also `interleaveHosts`). The URLs the
  * plan names ask the server to hang (`/h/...`), so every client reading the file
  * meets the same hangs at the same positions.
  */
@@ -14,10 +15,10 @@ export async function writeUrlFile(
   port: number,
   count: number,
   hangs: HangPlan,
-  names = 0,
+  hostOf?: (i: number) => number,
 ): Promise<void> {
   const out = createWriteStream(path);
-  const prefixOf = (i: number): string => `http://${names > 0 ? benchHostName(i % names) : '127.0.0.1'}:${port}/`;
+  const prefixOf = (i: number): string => `http://${hostOf === undefined ? '127.0.0.1' : benchHostName(hostOf(i))}:${port}/`;
   const BATCH = 10_000;
   for (let start = 0; start < count; start += BATCH) {
     let text = '';
