@@ -19,6 +19,7 @@ export const handler = createConsumerHandler({
   ...pipeline,
   engine,
   configFor,
+  fleetLimits: pipeline.fleetLimits,
   deadlineMarginMs: config.deadlineMarginMs,
   maxReceiveCount: config.chunkMaxReceiveCount,
   faultInjection: config.faultInjection,

@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { EngineConfig } from '../config/engine-config';
+import { FleetGates } from '../jobs/fleet-gates';
+import type { FleetLimitStore } from '../jobs/fleet-limits';
 import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '../jobs/consume-chunk';
 import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/faults';
 import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/messages';
@@ -41,30 +42,49 @@ function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan |
 /**
  * The consumer: every chunk in the batch runs under one deadline, the Lambda's end
  * minus `deadlineMarginMs`, leaving time to store, re-queue and count before it is cut.
- * The batch's chunks run side by side, each with an equal share of the engine's
- * limits (concurrency / n, perHost / n, at least 1), so requests in flight per
- * consumer stay within the engine's concurrency (fleet-wide: consumer concurrency x
- * engine concurrency) and per host within `perHost`, while no chunk waits for the
- * others and loses its part of the deadline.
+ * The batch's chunks run side by side through the process's one engine, whose one
+ * scheduler holds the engine's concurrency for all of them; the chunks of one job
+ * share that job's limits (the job is their limit group), and with a
+ * {@link FleetLimitStore} those limits (`perHost`, `hostRate`, `rate`) hold for the
+ * job across every consumer (src/jobs/fleet-gates.ts). Slots leased for the
+ * invocation are given back before it returns.
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.
  * Metrics (src/observability/consumer-metrics.ts) are printed once per invocation,
  * also when it fails as a whole.
  */
 export function createConsumerHandler(
-  deps: ConsumeDeps & DeliverySettings & { readonly deadlineMarginMs: number; readonly metrics?: Metrics },
+  deps: ConsumeDeps &
+    DeliverySettings & { readonly deadlineMarginMs: number; readonly metrics?: Metrics; readonly fleetLimits?: FleetLimitStore },
 ): SqsHandler {
   const logger = deps.log ?? createLogger();
   const metrics = deps.metrics ?? createMetrics(logger);
   return async (event, context) => {
     metrics.captureColdStartMetric(context.functionName);
     const tally = new ConsumerMetrics();
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - deps.deadlineMarginMs;
+    const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
+    const deadline = invocationEnd - deps.deadlineMarginMs;
     const share = Math.max(1, event.Records.length);
-    const shared: ConsumeDeps = { ...deps, configFor: (options) => shareOf(deps.configFor(options), share) };
+    const log = invocationLogger(logger, context);
+    const fleets = new Map<string, FleetGates>();
+    const fleetOf = (jobId: string, store: FleetLimitStore): FleetGates => {
+      let fleet = fleets.get(jobId);
+      if (fleet === undefined) {
+        const onError = (error: unknown): void => log.warn('fleet limit store call failed', { jobId, error: String(error) });
+        fleet = new FleetGates({ store, jobId, deadline, leaseUntil: invocationEnd, onError });
+        fleets.set(jobId, fleet);
+      }
+      return fleet;
+    };
+    const store = deps.fleetLimits;
+    const shared: ConsumeDeps = {
+      ...deps,
+      runLimits: (jobId) => (store === undefined ? { limitGroup: jobId } : { limitGroup: jobId, gates: fleetOf(jobId, store).factories }),
+    };
     try {
-      return await processSqsBatch(event, consumeRecord, invocationLogger(logger, context), { fatal: isInjectedKill });
+      return await processSqsBatch(event, consumeRecord, log, { fatal: isInjectedKill });
     } finally {
+      await Promise.all([...fleets.values()].map((fleet) => fleet.settle()));
       tally.publish(metrics, context.functionName);
     }
 
@@ -129,16 +149,6 @@ async function recordUsage(deps: DeliverySettings & { readonly ledger: ConsumeDe
     sqsRequests: usage.sqsRequests + 2 / share,
   };
   await deps.ledger.addUsage(jobId, total).catch((error: unknown) => log.warn('usage not recorded', { error: String(error) }));
-}
-
-/** One of `n` equal shares of a run's limits. */
-export function shareOf(config: EngineConfig, n: number): EngineConfig {
-  if (n <= 1) return config;
-  return Object.freeze({
-    ...config,
-    concurrency: Math.max(1, Math.floor(config.concurrency / n)),
-    perHost: Math.max(1, Math.floor(config.perHost / n)),
-  });
 }
 
 /** The splitter: plan and range messages of manifest jobs. */

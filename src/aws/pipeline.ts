@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config';
 import { ConfigError } from '../errors';
 import type { ChunkLimits } from '../jobs/chunking';
+import { jobOfLimitKey, type FleetLimitStore } from '../jobs/fleet-limits';
 import { JobLedger } from '../jobs/job-ledger';
 import { UsageMeter } from '../jobs/usage-meter';
 import type { JobLimits } from '../jobs/job-options';
@@ -9,6 +10,7 @@ import type { EventPublisher, QueuePublisher, ResultStore } from '../jobs/ports'
 import type { WebhookDelivery } from '../jobs/webhook';
 import { createWebhookSender } from '../fetch/webhook-sender';
 import { createAwsClients, type AwsClients } from './clients';
+import { DynamoFleetLimits } from './dynamo-fleet-limits';
 import { DynamoLedgerStore } from './dynamo-ledger-store';
 import { EventBridgePublisher } from './eventbridge-publisher';
 import { S3ManifestReader } from './s3-manifest-reader';
@@ -22,6 +24,8 @@ export interface Pipeline {
   /** Counts each job's usage in this process (see src/jobs/usage-meter.ts); only where deliveries record it. */
   readonly meter?: UsageMeter;
   readonly ledger: JobLedger;
+  /** Slots and start times that hold a job's limits across consumers (src/jobs/fleet-gates.ts). */
+  readonly fleetLimits: FleetLimitStore;
   readonly results: ResultStore;
   readonly manifests: ManifestReader;
   readonly chunkQueue: QueuePublisher;
@@ -61,6 +65,13 @@ export function createPipeline(
           ? {}
           : { onCapacity: (units, jobId, kind) => meter.add(jobId, kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units) },
       ),
+    ),
+    fleetLimits: new DynamoFleetLimits(
+      clients.dynamodb,
+      config.table,
+      meter === undefined
+        ? {}
+        : { onCapacity: (units, key, kind) => meter.add(jobOfLimitKey(key), kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units) },
     ),
     results: new S3ResultStore(clients.s3, config.bucket),
     manifests: new S3ManifestReader(clients.s3),

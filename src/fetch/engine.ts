@@ -64,7 +64,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         config: runConfig,
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
-      const group = groups.join(options.limitGroup, runConfig, options.hostGates);
+      const group = groups.join(options.limitGroup, runConfig, options.gates);
       const run = new FetchRun(ctx, dns, options, random, scheduler, group);
       runs.add(run);
       try {

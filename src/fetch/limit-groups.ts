@@ -12,7 +12,17 @@ import type { HostsSummary } from './types';
  */
 export type HostGateFactory = (host: string, config: EngineConfig) => HostGate;
 
-const localHostGate: HostGateFactory = (host, config) => new HostGate(host, config);
+/** Makes a group's gates: its hosts' and its run gate (the group's concurrency and `rate`). */
+export interface GateFactories {
+  readonly host: HostGateFactory;
+  readonly run: (config: EngineConfig) => Gate;
+}
+
+/** The engine's own gates, holding their limits in this process. */
+const LOCAL_GATES: GateFactories = {
+  host: (host, config) => new HostGate(host, config),
+  run: (config) => new Gate(config.concurrency, config.rate === null ? null : new TokenBucket(config.rate, 1)),
+};
 
 /**
  * The limits that runs of one group share: a run gate (the group's concurrency and
@@ -28,11 +38,11 @@ export class LimitGroup {
   readonly #hosts = new Map<string, { gate: HostGate; users: number }>();
   runs = 0;
 
-  constructor(key: string, config: EngineConfig, makeHostGate: HostGateFactory) {
+  constructor(key: string, config: EngineConfig, gates: GateFactories) {
     this.key = key;
     this.config = config;
-    this.runGate = new Gate(config.concurrency, config.rate === null ? null : new TokenBucket(config.rate, 1));
-    this.#makeHostGate = makeHostGate;
+    this.runGate = gates.run(config);
+    this.#makeHostGate = gates.host;
   }
 
   /** The gate of `host`, made on first use; give it back with {@link releaseHost}. */
@@ -98,11 +108,11 @@ export class LimitGroups {
   #anonymous = 0;
 
   /** Joins the group `key` (a new one per run when undefined), made with `config` if it is new. */
-  join(key: string | undefined, config: EngineConfig, makeHostGate: HostGateFactory = localHostGate): LimitGroup {
+  join(key: string | undefined, config: EngineConfig, gates: GateFactories = LOCAL_GATES): LimitGroup {
     const name = key ?? `\u0000run-${++this.#anonymous}`;
     let group = this.#groups.get(name);
     if (group === undefined) {
-      group = new LimitGroup(name, config, makeHostGate);
+      group = new LimitGroup(name, config, gates);
       this.#groups.set(name, group);
     }
     group.runs++;

@@ -2,7 +2,7 @@ import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
 import type { Dialer } from '../net/dialer';
 import type { Resolver } from '../net/dns-resolver';
-import type { HostGateFactory } from './limit-groups';
+import type { GateFactories } from './limit-groups';
 import type { FetchResult } from './result';
 
 /** One URL to fetch and where it came from. */
@@ -70,10 +70,10 @@ export interface RunOptions {
    */
   readonly limitGroup?: string;
   /**
-   * Makes the gates of the run's hosts (default: the engine's own). The consumer's
-   * take their slots and tokens from the fleet-wide store (src/jobs/fleet-gates.ts).
+   * Makes the group's gates (default: the engine's own). The consumer's take their
+   * slots and start times from the fleet-wide store (src/jobs/fleet-gates.ts).
    */
-  readonly hostGates?: HostGateFactory;
+  readonly gates?: GateFactories;
   /** Called once as the run starts with a view of its throttling, for progress displays. */
   readonly onStart?: (view: RunView) => void;
 }

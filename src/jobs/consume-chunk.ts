@@ -24,7 +24,7 @@ import type { EngineConfig } from '../config/engine-config';
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../errors';
 import { conditionalHeaders, withChange } from '../fetch/change';
 import type { FetchResult } from '../fetch/result';
-import type { Engine, UrlInput } from '../fetch/types';
+import type { Engine, RunOptions, UrlInput } from '../fetch/types';
 import { childOf, decodePositions, encodePositions, type ChunkRef } from './chunk-ref';
 import type { ConsumeStep } from './faults';
 import { announceEnd } from './announce';
@@ -51,6 +51,12 @@ export interface ConsumeDeps {
   readonly events: EventPublisher;
   readonly webhooks?: WebhookDelivery;
   readonly now: () => number;
+  /**
+   * How a job's runs share their limits: the consumer names the job as the runs' limit
+   * group (one set of limits for the job's chunks in this process) and hands out the
+   * fleet-wide gates (src/jobs/fleet-gates.ts). Absent: each run has its own.
+   */
+  readonly runLimits?: (jobId: string) => Pick<RunOptions, 'limitGroup' | 'gates'>;
 }
 
 /** One delivery of a message, as the queue reported it. */
@@ -81,13 +87,22 @@ export interface ConsumeOutcome extends ResultTally {
 export const newDeliveryId = (): string => randomUUID();
 
 /**
- * Generations after which leftovers are stored as final (their DEADLINE/NOT_ATTEMPTED
- * result) instead of re-queued: a safety valve against a URL that can never finish
- * inside one invocation (a timeout longer than the Lambda's), which would loop forever.
+ * Generations after which a URL cut by the deadline (DEADLINE) is stored as final
+ * instead of re-queued: a safety valve against a URL that can never finish inside one
+ * invocation (a timeout longer than the Lambda's), which would loop forever.
  */
 export const MAX_GENERATIONS = 10;
 
-const LEFTOVER_CODES: ReadonlySet<string> = new Set([FETCH_ERROR_CODES.NOT_ATTEMPTED, FETCH_ERROR_CODES.DEADLINE]);
+/**
+ * The same valve for URLs never started (NOT_ATTEMPTED), set far higher: a host held to
+ * a slow rate, paused by `Retry-After`, or busy on other consumers hands its URLs back
+ * each invocation by design, and each hand-back is one generation (delayed until the
+ * host could take them), not a failure.
+ */
+export const MAX_WAITING_GENERATIONS = 500;
+
+/** Longest SQS `DelaySeconds`. */
+const MAX_DELAY_S = 900;
 
 /** Consumes one delivery of a chunk; see the table at the top of this file. */
 export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, delivery: Delivery, deadline: number): Promise<ConsumeOutcome> {
@@ -115,6 +130,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
       failed: outcome.results.length - succeeded,
       ...countChanges(outcome.results),
       leftovers: encodePositions(outcome.leftovers),
+      ...(outcome.resumeAt === undefined ? {} : { resumeAt: outcome.resumeAt }),
       claimedAt: deps.now(),
     };
     const result = await deps.ledger.claim(msg.jobId, chunkId, mine);
@@ -131,7 +147,8 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   if (leftovers.length > 0 && (claimed || !(await deps.ledger.isCounted(msg.jobId, msg)))) {
     await deps.ledger.registerChild(msg.jobId, msg, deps.now());
     const child = childMessage(msg, leftovers);
-    await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child) }]);
+    const delaySeconds = claim.resumeAt === undefined ? 0 : Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((claim.resumeAt - deps.now()) / 1000)));
+    await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child), ...(delaySeconds > 0 ? { delaySeconds } : {}) }]);
   }
   step('after-child-send');
   const ended = await deps.ledger.countChunk(msg.jobId, msg, claimCounts(claim), deps.now());
@@ -144,6 +161,8 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
 interface ChunkOutcome {
   readonly results: readonly FetchResult[];
   readonly leftovers: readonly number[];
+  /** When the hosts that handed URLs back could take them (RunSummary.resumeAt). */
+  readonly resumeAt?: number;
 }
 
 async function fetchChunk(
@@ -158,18 +177,22 @@ async function fetchChunk(
   const leftovers: number[] = [];
   const positionByLine = new Map(msg.urls.map((u, i) => [u.line, i]));
   const storeBodies = msg.options['storeBodies'] === true;
-  const lastGeneration = msg.generation + 1 >= MAX_GENERATIONS;
+  const lastGeneration = {
+    [FETCH_ERROR_CODES.DEADLINE]: msg.generation + 1 >= MAX_GENERATIONS,
+    [FETCH_ERROR_CODES.NOT_ATTEMPTED]: msg.generation + 1 >= MAX_WAITING_GENERATIONS,
+  } as Partial<Record<FetchErrorCode, boolean>>;
   let bodyError: unknown;
   // A monitoring job asks each URL conditionally and says what changed (src/fetch/change.ts).
   const previousByLine = new Map(msg.urls.map((u) => [u.line, u.previous]));
   const inputs = msg.monitor === true ? msg.urls.map(withConditionalHeaders) : msg.urls;
-  await deps.engine.run(inputs, {
+  const summary = await deps.engine.run(inputs, {
+    ...deps.runLimits?.(msg.jobId),
     config: deps.configFor(msg.options),
     deadline,
     onResult: async (fetched, body) => {
       const code = fetched.error?.code;
       const position = positionByLine.get(fetched.line);
-      if (code !== undefined && LEFTOVER_CODES.has(code) && !lastGeneration && position !== undefined) {
+      if (code !== undefined && lastGeneration[code] === false && position !== undefined) {
         leftovers.push(position);
         return;
       }
@@ -185,7 +208,8 @@ async function fetchChunk(
   });
   if (bodyError !== undefined) throw bodyError;
   results.sort((a, b) => a.line - b.line);
-  return { results, leftovers: leftovers.sort((a, b) => a - b) };
+  const resumeAt = leftovers.length > 0 ? summary.resumeAt : undefined;
+  return { results, leftovers: leftovers.sort((a, b) => a - b), ...(resumeAt === undefined ? {} : { resumeAt }) };
 }
 
 /**

@@ -58,6 +58,9 @@ export const jobLimitKey = (jobId: string): string => jobId;
 /** The key of a limit of one host (`hostname[:port]`, the engine's per-host key) within a job. */
 export const hostLimitKey = (jobId: string, host: string): string => `${jobId}#${host}`;
 
+/** The job a limit key belongs to (job ids have no `#`). */
+export const jobOfLimitKey = (key: string): string => key.split('#', 1)[0] as string;
+
 /** What a reservation grants and the key's theoretical arrival time after it. */
 export interface StartPlan {
   readonly grant: StartGrant;

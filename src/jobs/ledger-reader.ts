@@ -20,6 +20,11 @@ export interface ChunkClaim extends ChangeFieldCounts {
   readonly failed: number;
   /** Positions in the chunk's URL list re-queued as its child (encoded; '' for none). */
   readonly leftovers: string;
+  /**
+   * Epoch ms before which the leftovers' hosts could not take them (a rate, a pause, slots
+   * leased elsewhere): the child is sent delayed until then. Absent: at once.
+   */
+  readonly resumeAt?: number;
   readonly claimedAt: number;
 }
 
@@ -200,6 +205,7 @@ function claimFrom(item: LedgerItem): ChunkClaim {
     failed: numberField(item, 'failed'),
     ...changes,
     leftovers: stringField(item, 'leftovers') ?? '',
+    ...(numberField(item, 'resumeAt') > 0 ? { resumeAt: numberField(item, 'resumeAt') } : {}),
     claimedAt: numberField(item, 'claimedAt'),
   };
 }

@@ -6,6 +6,8 @@ import type { CostEstimate } from './job-cost';
 export interface QueueMessage {
   readonly id: string;
   readonly body: string;
+  /** Seconds before the message may be received (SQS `DelaySeconds`, 0–900). */
+  readonly delaySeconds?: number;
 }
 
 /** Sends messages to one queue. Resolves only when every message is sent. */
