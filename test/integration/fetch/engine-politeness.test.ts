@@ -135,17 +135,17 @@ describe('engine politeness', () => {
   });
 
   it('parks URLs waiting for a token without a slot: an unlimited host goes on at full speed', async () => {
-    const h = names('slow', 'fast');
-    // Crawl-delay 0.25 limits the slow host to 4/s; the fast host has no limit at all.
-    probe.configure(h.slow, { robots: 'User-agent: *\nCrawl-delay: 0.25\n' });
-    const urls = [...urlsOf(h.slow, 8), ...urlsOf(h.fast, 30)];
+    const h = names('slow1', 'slow2', 'fast');
+    // Crawl-delay 0.25 limits each slow host to 4/s; the fast host has no limit at all.
+    // Were a waiting URL to hold a slot, the two slow hosts would hold both.
+    for (const name of [h.slow1, h.slow2]) probe.configure(name, { robots: 'User-agent: *\nCrawl-delay: 0.25\n' });
+    const urls = [...urlsOf(h.slow1, 6), ...urlsOf(h.slow2, 6), ...urlsOf(h.fast, 30)];
     const { summary } = await run(urls, { concurrency: 2, perHost: 2, robots: true });
-    expect(summary.ok).toBe(38);
-    const slow = startsOf(h.slow).slice(1);
+    expect(summary.ok).toBe(42);
     const fast = startsOf(h.fast).slice(1);
     expect(fast).toHaveLength(30);
-    // The slow host starts a page every 250 ms; all 30 fast pages start before its third.
-    expect(fast.at(-1) as number).toBeLessThan(slow[2] as number);
+    // Each slow host starts a page every 250 ms; all 30 fast pages start before either's third.
+    for (const slow of [h.slow1, h.slow2]) expect(fast.at(-1) as number).toBeLessThan(startsOf(slow)[3] as number);
   });
 
   it('counts the wait for tokens in timings.queued', async () => {
