@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import { listenOnLoopback } from '../../support/listen-loopback';
+import { closedLoopbackPort } from '../../support/listen-loopback';
 import { startLoopbackDnsServer, type LoopbackDnsServer } from '../../support/loopback-dns-server';
 import { startRateProbe, type RateProbe } from '../../support/rate-probe';
 import { achievedRate, maxPerWindow } from '../../support/rate-windows';
@@ -84,7 +83,7 @@ describe('fanout fetch politeness flags', () => {
     const h = names('once', 'always', 'fine', 'down');
     probe.failNext(h.once, 1, { status: 429, retryAfter: 1 });
     probe.failNext(h.always, 100, { status: 429, retryAfter: 1 });
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const down = Array.from({ length: 5 }, (_, i) => `http://${h.down}:${port}/p/${i}`);
     const urls = [...urlsOf(h.once, 1), ...urlsOf(h.always, 3), ...urlsOf(h.fine, 3), ...down];
     const { codes, records, summary } = await fetch(urls, ['--retries', '0', '--per-host', '1', '--max-host-errors', '2', '--max-host-wait', '1500ms']);
@@ -117,10 +116,3 @@ describe('fanout fetch politeness flags', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
-
-/** A loopback port with nothing listening on it: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const listener = await listenOnLoopback(createServer());
-  await listener.close();
-  return listener.port;
-}

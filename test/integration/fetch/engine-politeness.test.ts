@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import type { EngineConfigInput } from '../../../src/config/engine-config';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { EngineDeps, RunView } from '../../../src/fetch/types';
-import { listenOnLoopback } from '../../support/listen-loopback';
+import { closedLoopbackPort } from '../../support/listen-loopback';
 import { achievedRate, maxPerWindow } from '../../support/rate-windows';
 import { startRateProbe, type RateProbe } from '../../support/rate-probe';
 import { startLoopbackServer } from '../helpers/loopback-server';
@@ -253,7 +252,7 @@ describe('engine politeness', () => {
 
     it('closes a host whose connections are refused after maxHostErrors', async () => {
       const { x } = names('x');
-      const port = await closedPort();
+      const port = await closedLoopbackPort();
       const urls = Array.from({ length: 8 }, (_, i) => `http://${x}:${port}/p/${i}`);
       const resolve = fakeResolver({ [x]: ['127.0.0.1'] });
       const { results, dialed } = await runEngine(urls, { allowNet: [`${x}:${port}`], retries: 0, perHost: 1, maxHostErrors: 3 }, { resolve });
@@ -352,10 +351,3 @@ describe('engine politeness', () => {
     });
   });
 });
-
-/** A loopback port with nothing listening on it: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const listener = await listenOnLoopback(createServer());
-  await listener.close();
-  return listener.port;
-}
