@@ -200,7 +200,8 @@ function parseFetchArgs(argv: readonly string[]) {
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // node:util's messages may run over several lines (a value starting with a dash); a usage error is one.
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 

@@ -40,7 +40,15 @@ export class Gate {
 
   /** The earliest epoch ms a start could happen, `now` when it could now; infinite while held. */
   readyAt(now: number): number {
-    if (this.#holds > 0) return Number.POSITIVE_INFINITY;
+    return this.#holds > 0 ? Number.POSITIVE_INFINITY : this.dueAt(now);
+  }
+
+  /**
+   * The earliest epoch ms the token bucket and any pause allow a start, `now` when
+   * they allow it now, whatever holds the gate: for the request the gate is held
+   * for (its robots.txt), which must still wait for its host's pause and token.
+   */
+  dueAt(now: number): number {
     const tokenAt = this.bucket === null ? now : this.bucket.readyAt(now);
     return Math.max(now, this.pausedUntil, tokenAt);
   }

@@ -8,7 +8,8 @@ import { ROBOTS_MAX_BYTES, ROBOTS_MAX_REDIRECTS, robotsPolicyFrom, robotsUrlOf, 
  * `--robots`: fetches each host's robots.txt once, before any of its URLs, and gives
  * the host's gate the policy (src/fetch/robots.ts). The fetch goes through the same
  * dispatcher and network guard as every request, and within the host's limits: it
- * takes a slot and a token of the host's gate, which holds the host's URLs until the
+ * waits for the host's token and any pause (a retry after a 503 or 429), then takes a
+ * slot and the token of the host's gate, which holds the host's URLs until the
  * policy is known. A failure the retry policy allows is tried again; what is left
  * is read as the RFC says (no response or 5xx: everything disallowed).
  */
@@ -31,6 +32,12 @@ export class RobotsFetcher {
     this.#pending.add(job);
     const robotsUrl = new URL(robotsUrlOf(url));
     const attempt = (attempts: number): void => {
+      // A retry after a 429 or 503 must wait out the pause that answer put on the host.
+      const wait = gate.dueAt(Date.now()) - Date.now();
+      if (wait > 0) {
+        job.timer = setTimeout(() => attempt(attempts), wait);
+        return;
+      }
       gate.take(Date.now());
       job.attempt = new Attempt(this.#ctx, robotsUrl, this.#ctx.config.timeoutMs, FETCH_ERROR_CODES.TIMEOUT_TOTAL, (result) => {
         gate.release();

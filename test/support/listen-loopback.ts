@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 /** A test server listening on 127.0.0.1. */
 export interface LoopbackListener {
@@ -31,4 +31,11 @@ export async function listenOnLoopback(server: Server): Promise<LoopbackListener
         server.close(() => resolve());
       }),
   };
+}
+
+/** A port on 127.0.0.1 with nothing listening: connections to it are refused at once. */
+export async function closedLoopbackPort(): Promise<number> {
+  const listener = await listenOnLoopback(createServer());
+  await listener.close();
+  return listener.port;
 }

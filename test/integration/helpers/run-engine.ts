@@ -8,14 +8,14 @@ import { loopbackOnlyDialer, type SocketCounts } from './safe-network';
 /**
  * Runs the real engine over `urls` with the loopback-only dialer and returns
  * the results in input order, with the summary and what the dialer opened and refused.
- * `stop` passes an abort signal and its grace on to the run.
+ * `stop` passes an abort signal and its grace (and an `onStart` for the run's view) on to the run.
  */
 export async function runEngine(
   urls: readonly string[],
   config: EngineConfigInput,
   deps: EngineDeps = {},
   deadline?: number,
-  stop: Pick<RunOptions, 'signal' | 'stopGraceMs'> = {},
+  stop: Pick<RunOptions, 'signal' | 'stopGraceMs' | 'onStart'> = {},
 ): Promise<{
   results: FetchResult[];
   bodies: (Buffer | undefined)[];
