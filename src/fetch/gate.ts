@@ -124,7 +124,10 @@ export class Gate {
   /** Wakes every waiter: the gate's state changed in a way they must look at again. */
   wakeAll(): void {
     this.#wakeTimeWaiters();
-    for (let w = this.#capacityWaiters.shift(); w !== undefined; w = this.#capacityWaiters.shift()) w.wake();
+    // Those parked now only: a woken waiter that must wait again parks anew, and is not woken twice.
+    const waiters: Waiter[] = [];
+    for (let w = this.#capacityWaiters.shift(); w !== undefined; w = this.#capacityWaiters.shift()) waiters.push(w);
+    for (const w of waiters) w.wake();
   }
 
   /** Waiters parked until a time (tokens, a pause, a hold). */

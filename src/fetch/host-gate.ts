@@ -102,13 +102,14 @@ export class HostGate extends Gate {
     return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0 && this.robots === null;
   }
 
-  /** Caps the host's rate at one request per `delayMs` (robots.txt `Crawl-delay`). */
-  capRate(delayMs: number): void {
+  /** Caps the host's rate at one request per `delayMs`, with no burst (robots.txt `Crawl-delay`). */
+  capRate(delayMs: number, now: number): void {
     const cap = 1000 / delayMs;
-    if (this.#target !== null && this.#target <= cap) return;
-    this.#target = cap;
-    if (this.bucket === null) this.bucket = new TokenBucket(cap, 1);
-    else if (this.bucket.perSecond > cap) this.bucket.perSecond = cap;
+    if (this.#target !== null && this.#target <= cap && this.#limits.hostBurst === 1) return;
+    this.#target = Math.min(cap, this.#target ?? cap);
+    // A delay is a gap between any two requests: no burst. The robots.txt request just sent counts as the last one.
+    this.bucket = new TokenBucket(Math.min(this.bucket?.perSecond ?? cap, this.#target), 1);
+    this.bucket.take(now);
   }
 
   /**

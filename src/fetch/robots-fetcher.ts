@@ -69,7 +69,7 @@ export class RobotsFetcher {
 
   #settle(gate: HostGate, policy: RobotsPolicy): void {
     gate.robots = policy;
-    if (policy.crawlDelayMs !== null) gate.capRate(policy.crawlDelayMs);
+    if (policy.crawlDelayMs !== null) gate.capRate(policy.crawlDelayMs, Date.now());
     gate.unhold();
   }
 }
