@@ -79,7 +79,12 @@ export function createConsumerHandler(
     const store = deps.fleetLimits;
     const shared: ConsumeDeps = {
       ...deps,
-      runLimits: (jobId) => (store === undefined ? { limitGroup: jobId } : { limitGroup: jobId, gates: fleetOf(jobId, store).factories }),
+      runLimits: (chunk) => {
+        if (store === undefined) return { limitGroup: chunk.jobId };
+        const fleet = fleetOf(chunk.jobId, store);
+        fleet.admit(chunk);
+        return { limitGroup: chunk.jobId, gates: fleet.factories };
+      },
     };
     try {
       return await processSqsBatch(event, consumeRecord, log, { fatal: isInjectedKill });

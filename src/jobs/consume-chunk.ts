@@ -56,7 +56,7 @@ export interface ConsumeDeps {
    * group (one set of limits for the job's chunks in this process) and hands out the
    * fleet-wide gates (src/jobs/fleet-gates.ts). Absent: each run has its own.
    */
-  readonly runLimits?: (jobId: string) => Pick<RunOptions, 'limitGroup' | 'gates'>;
+  readonly runLimits?: (chunk: ChunkMessage) => Pick<RunOptions, 'limitGroup' | 'gates'>;
 }
 
 /** One delivery of a message, as the queue reported it. */
@@ -186,7 +186,7 @@ async function fetchChunk(
   const previousByLine = new Map(msg.urls.map((u) => [u.line, u.previous]));
   const inputs = msg.monitor === true ? msg.urls.map(withConditionalHeaders) : msg.urls;
   const summary = await deps.engine.run(inputs, {
-    ...deps.runLimits?.(msg.jobId),
+    ...deps.runLimits?.(msg),
     config: deps.configFor(msg.options),
     deadline,
     onResult: async (fetched, body) => {

@@ -25,7 +25,9 @@ import type { FetchErrorCode } from '../errors';
 import { Gate } from '../fetch/gate';
 import { HostGate } from '../fetch/host-gate';
 import type { GateFactories } from '../fetch/limit-groups';
+import { hostKey, NO_HOST } from './chunking';
 import { hostLimitKey, jobLimitKey, type FleetLimitStore, type StartGrant } from './fleet-limits';
+import type { ChunkMessage } from './messages';
 
 /** Seconds of a rate reserved per store call: fewer calls against fewer lost starts at the end. */
 export const RESERVE_SECONDS = 1;
@@ -57,15 +59,33 @@ export class FleetGates {
   readonly #holder = randomUUID();
   readonly #releases = new Set<Promise<void>>();
   readonly #gates = new Set<FleetHostGate>();
+  /** Hosts of this job no other chunk can fetch at the same time: their limits hold here alone. */
+  readonly #solo = new Set<string>();
 
   constructor(ctx: FleetGateContext) {
     this.#ctx = ctx;
+  }
+
+  /**
+   * Notes a chunk about to run. A chunk that lists its `sharedHosts` (an inline job's)
+   * vouches that its other hosts appear in no other chunk of the job: their gates are the
+   * engine's own, and cost no store call. A chunk without the list (a manifest's) may
+   * share every host. Its children run only after it, so they share nothing with it.
+   */
+  admit(chunk: Pick<ChunkMessage, 'urls' | 'sharedHosts'>): void {
+    if (chunk.sharedHosts === undefined) return;
+    const shared = new Set(chunk.sharedHosts);
+    for (const { url } of chunk.urls) {
+      const host = hostKey(url);
+      if (host !== NO_HOST && !shared.has(host)) this.#solo.add(host);
+    }
   }
 
   /** The gates for `RunOptions.gates`. */
   readonly factories: GateFactories = {
     // A host's gate: its slots leased from the store, its starts reserved there when it has a rate.
     host: (host, config) => {
+      if (this.#solo.has(host)) return new HostGate(host, config);
       const key = hostLimitKey(this.#ctx.jobId, host);
       const gate = new FleetHostGate(host, config, this.#ctx, key, this.#holder, (p) => this.#track(p));
       this.#gates.add(gate);
