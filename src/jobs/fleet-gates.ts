@@ -102,7 +102,7 @@ export class FleetGates {
   async settle(): Promise<void> {
     for (const gate of this.#gates) gate.giveBack();
     this.#gates.clear();
-    await Promise.all([...this.#releases]);
+    await Promise.all(this.#releases);
   }
 
   #track(release: Promise<void>): void {

@@ -62,6 +62,8 @@ export interface RangeMessage {
   readonly etag: string;
   /** 1-based line number of the first line that starts at or after `start`. */
   readonly firstLine: number;
+  /** True when this range is the whole manifest: its chunks can say which hosts they share. */
+  readonly whole?: boolean;
 }
 
 /** What the split queue carries. */
@@ -170,6 +172,7 @@ export function parseSplitMessage(body: string): SplitMessage {
       size: int(o, 'size'),
       etag: str(o, 'etag'),
       firstLine: int(o, 'firstLine'),
+      ...(o['whole'] === true ? { whole: true } : {}),
     };
   }
   throw new BadMessageError('Message is neither a plan nor a range');

@@ -67,6 +67,7 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
       size,
       etag,
       firstLine: lines[index] as number,
+      ...(ranges.length === 1 ? { whole: true } : {}),
     };
     return { id: `range-${index}`, body: JSON.stringify(body) };
   });
@@ -83,8 +84,10 @@ export async function planManifest(deps: SplitDeps, msg: PlanMessage): Promise<n
 export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<number> {
   const urls = await readRangeUrls(deps.manifests, msg);
   const group = rangeGroup(msg.index);
-  // Not `wholeJob`: a host of this range may have URLs in other ranges too, so its chunks leave `sharedHosts` unknown.
-  const chunks = [...cutChunks(groupByHost(urls), { jobId: msg.jobId, options: msg.options, group }, deps.limits)];
+  // A range of several may share a host with the others, so its chunks leave `sharedHosts`
+  // unknown (every host shared); the only range of a manifest knows its hosts like an inline job.
+  const wholeJob = msg.whole === true;
+  const chunks = [...cutChunks(groupByHost(urls), { jobId: msg.jobId, options: msg.options, group, wholeJob }, deps.limits)];
   const ended = await deps.ledger.registerGroup(msg.jobId, { group, chunks: chunks.length, urls: urls.length }, deps.now());
   if (ended) await announceEnd(deps, msg.jobId);
   await deps.chunkQueue.sendAll(chunks.map((c) => ({ id: chunkMessageId(c), body: JSON.stringify(c) })));

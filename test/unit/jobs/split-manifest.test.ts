@@ -38,6 +38,16 @@ describe('manifest splitting', () => {
     expect(chunks.some((c) => 'sharedHosts' in c)).toBe(false);
   });
 
+  it('lets the chunks of a one-range manifest say which hosts they share, like an inline job’s', async () => {
+    const mixed = `${Array.from({ length: 9 }, (_, i) => `http://h${i % 3}.test/${i}`).join('\n')}\n`;
+    const d = await setup(mixed, 1 << 20);
+    const chunks = await split(d);
+    expect(d.splitQueue.bodies<RangeMessage>().filter((m) => m.kind === 'range').every((m) => m.whole === true)).toBe(true);
+    expect(chunks.every((c) => Array.isArray(c.sharedHosts))).toBe(true);
+    // Host by host, 3 URLs a chunk: each host fills one chunk and shares none.
+    expect(chunks.flatMap((c) => c.sharedHosts)).toEqual([]);
+  });
+
   it('registers each range once, so the totals match the manifest however often ranges arrive', async () => {
     const d = await setup(text, 64);
     const chunks = await split(d);
