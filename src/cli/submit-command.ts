@@ -14,7 +14,7 @@ export interface ApiCommandDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const USAGE = 'Usage: fanout submit <file|s3://bucket/key|-> [--endpoint URL] [--api-key K] [--wait]';
+const USAGE = 'Usage: fanout submit <file|s3://bucket/key|-> [--options JSON] [--endpoint URL] [--api-key K] [--wait]';
 
 /** Reads the URL lines of a file or stdin, with the same rules as `fanout fetch` (blank lines and `#` comments skipped). */
 async function readUrls(file: string, io: CliIo): Promise<string[]> {
@@ -59,10 +59,26 @@ async function waitFor(client: FanoutClient, jobId: string, io: CliIo, intervalM
   }
 }
 
+/** `--options JSON`: a JSON object of job options (the API checks each). */
+function jobOptionsFlag(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`Expected --options to be a JSON object such as '{"hostRate":"5/s"}', got \`${text}\``);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`Expected --options to be a JSON object such as '{"hostRate":"5/s"}', got \`${text}\``);
+  }
+  return value as Record<string, unknown>;
+}
+
 /**
- * `fanout submit <file> [--endpoint URL] [--api-key K] [--wait]`: posts the file's URLs
- * (one per line; `-` reads stdin; an `s3://` argument submits that manifest) and prints
- * the API's answer as JSON. With `--wait`, shows progress until the job ends, then prints
+ * `fanout submit <file> [--options JSON] [--endpoint URL] [--api-key K] [--wait]`: posts
+ * the file's URLs (one per line; `-` reads stdin; an `s3://` argument submits that
+ * manifest) with the job options given (`--options '{"hostRate":"5/s","perHost":2}'`,
+ * checked by the API) and prints the API's answer as JSON; its warnings also go to stderr. With `--wait`, shows progress until the job ends, then prints
  * the final status and where the results are; exits 1 if the job failed.
  */
 export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
@@ -72,7 +88,7 @@ export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
       parseArgs({
         args: [...argv],
         allowPositionals: true,
-        options: { ...API_FLAGS, wait: { type: 'boolean' }, 'interval-ms': { type: 'string' } },
+        options: { ...API_FLAGS, wait: { type: 'boolean' }, 'interval-ms': { type: 'string' }, options: { type: 'string' } },
       }),
     );
     const [file, ...extra] = positionals;
@@ -82,8 +98,10 @@ export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
       throw new UsageError(`Expected --interval-ms to be a positive integer, got \`${values['interval-ms']}\``);
     }
     const client = clientFrom(values, io, deps.fetch);
-    const body = file.startsWith('s3://') ? { manifest: file } : { urls: await readUrls(file, io) };
-    const reply = await client.submitJob(body).catch(usageOnClientError);
+    const options = jobOptionsFlag(values.options);
+    const source = file.startsWith('s3://') ? { manifest: file } : { urls: await readUrls(file, io) };
+    const reply = await client.submitJob(options === undefined ? source : { ...source, options }).catch(usageOnClientError);
+    for (const warning of reply.warnings ?? []) io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
     if (values.wait !== true) {
       io.stdout.write(`${JSON.stringify(reply)}\n`);
       return 0;

@@ -22,6 +22,8 @@ export interface SubmitReply {
   readonly chunks: number | null;
   readonly statusUrl: string;
   readonly resultsUrl: string;
+  /** Things worth knowing about the job, e.g. `SLOW_HOSTS`: its rates need more than an hour. */
+  readonly warnings?: readonly { readonly code: string; readonly message: string }[];
 }
 
 /** A page of results. */
@@ -40,7 +42,7 @@ export interface RedriveReply extends SubmitReply {
 
 /** The fanout HTTP API, as the CLI uses it. */
 export interface FanoutClient {
-  submitJob(body: { urls: readonly string[] } | { manifest: string }): Promise<SubmitReply>;
+  submitJob(body: ({ urls: readonly string[] } | { manifest: string }) & { options?: Readonly<Record<string, unknown>> }): Promise<SubmitReply>;
   getJob(jobId: string): Promise<JobStatus>;
   getResults(jobId: string, cursor?: string): Promise<ResultsReply>;
   cancelJob(jobId: string): Promise<JobStatus>;

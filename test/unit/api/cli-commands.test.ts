@@ -96,6 +96,19 @@ describe('fanout submit / status / results', () => {
     expect((await jobs.getJob('job-1'))?.total).toBe(3);
   });
 
+  it('passes --options to the API and shows its warnings on stderr', async () => {
+    const { fakeFetch } = stack();
+    const file = join(dir, 'slow.txt');
+    await writeFile(file, 'http://a.test/1\nhttp://a.test/2\n');
+    const cli = io();
+    expect(await createSubmitCommand({ fetch: fakeFetch })([file, '--options', '{"hostRate":"1/h","perHost":2}'], cli)).toBe(0);
+    // Two URLs at 1/h: the API's warning says so, which it can only if the option reached it.
+    expect(JSON.parse(cli.out()).warnings[0].code).toBe('SLOW_HOSTS');
+    expect(cli.err()).toMatch(/^warning: SLOW_HOSTS: /);
+    const bad = await createSubmitCommand({ fetch: fakeFetch })([file, '--options', '[1]'], io()).catch((e: unknown) => e);
+    expect((bad as Error).message).toMatch(/^Expected --options to be a JSON object/);
+  });
+
   it('waits for the job with --wait, showing progress, and exits 0 when done', async () => {
     const { fakeFetch, jobs } = stack();
     let polls = 0;
