@@ -37,6 +37,19 @@ describe('SqsQueuePublisher', () => {
     expect(bodies.sort()).toEqual(messages.map((m) => m.body).sort());
   });
 
+  it('holds a message back for its delaySeconds (a re-queued chunk whose host cannot take it yet)', async () => {
+    const queueUrl = await createQueue(clients, uniqueName('delay'));
+    queues.push(queueUrl);
+    const sent = Date.now();
+    await new SqsQueuePublisher(clients.sqs, queueUrl, { sleep: noSleep }).sendAll([
+      { id: 'later', body: 'later', delaySeconds: 2 },
+      { id: 'now', body: 'now' },
+    ]);
+    expect(await drain(clients, queueUrl, 1)).toEqual(['now']);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sent + 2200 - Date.now())));
+    expect(await drain(clients, queueUrl, 1)).toEqual(['later']);
+  });
+
   it('retries an entry that failed once and sends it without duplicating the others', async () => {
     const queueUrl = await createQueue(clients, uniqueName('pub-retry'));
     queues.push(queueUrl);

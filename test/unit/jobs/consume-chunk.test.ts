@@ -3,7 +3,7 @@ import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { UrlInput } from '../../../src/fetch/types';
 import { chunkIdOf } from '../../../src/jobs/chunk-ref';
-import { consumeChunk, MAX_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
+import { consumeChunk, MAX_GENERATIONS, MAX_WAITING_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
 import { checkpointFor, CONSUME_STEPS, CONSUMER_STORE_CALLS, failingOnce, type FaultPlan } from '../../../src/jobs/faults';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import { createJobConfigs } from '../../../src/jobs/job-options';
@@ -260,6 +260,29 @@ describe('consumeChunk', () => {
     expect(p.messages().filter((m) => m.generation === MAX_GENERATIONS)).toHaveLength(0);
     const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
     expect(claim).toMatchObject({ failed: 2, leftovers: '' });
+  });
+
+  it('re-queues URLs their hosts could not take before the deadline with a delay until they can, also from a repeat', async () => {
+    const p = await pipeline(3, (input) => (input.line === 2 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : undefined), 10);
+    const run = p.engine.run.bind(p.engine);
+    p.engine.run = async (urls, options) => ({ ...(await run(urls, options)), resumeAt: NOW + 29_500 });
+    const msg = p.messages()[0] as ChunkMessage;
+    expect(await p.deliver(msg, { kill: 'after-child-send' })).toBe(false);
+    // The repeat finishes the claim's steps: the same child, with the claim's delay.
+    expect(await p.deliver(msg)).toBe(true);
+    const children = p.queue.sent.filter((m) => parseChunkMessage(m.body).generation === 1);
+    expect(children.map((m) => m.delaySeconds)).toEqual([30, 30]);
+    expect(parseChunkMessage((children[0] as { body: string }).body).urls.map((u) => u.line)).toEqual([2]);
+  });
+
+  it('keeps re-queueing URLs never started past the generations that stop DEADLINE-cut ones', async () => {
+    const p = await pipeline(1, () => FETCH_ERROR_CODES.NOT_ATTEMPTED, 10);
+    const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_GENERATIONS + 5 };
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.messages().filter((m) => m.generation === MAX_GENERATIONS + 6)).toHaveLength(1);
+    const last = { ...(p.messages()[0] as ChunkMessage), index: 0, generation: MAX_WAITING_GENERATIONS - 1 };
+    expect(await p.deliver(last)).toBe(true);
+    expect(p.messages().filter((m) => m.generation === MAX_WAITING_GENERATIONS)).toHaveLength(0);
   });
 
   it('stores bodies under their sha256 when the job asks for them', async () => {
