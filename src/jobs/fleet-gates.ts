@@ -35,6 +35,8 @@ export const RESERVE_SECONDS = 1;
 const MAX_RESERVED = 50;
 /** How long after a store call that failed, or leased nothing, it is made again. */
 const RETRY_MS = 1000;
+/** Longest wait between two tries for a first slot of a host busy elsewhere. */
+const MAX_SLOT_RETRY_MS = 30_000;
 
 /** Where the gates' slots and start times come from, and until when they may be held. */
 export interface FleetGateContext {
@@ -202,6 +204,8 @@ class FleetHostGate extends HostGate {
   #leasing = false;
   #givenBack = false;
   #retryAt = 0;
+  /** Acquisitions in a row that got nothing while nothing was held. */
+  #refusals = 0;
 
   constructor(host: string, config: EngineConfig, ctx: FleetGateContext, key: string, holder: string, track: (release: Promise<void>) => void) {
     super(host, config);
@@ -274,7 +278,11 @@ class FleetHostGate extends HostGate {
           this.#held = 0;
           this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
         }
-        if (got === 0) this.#retryAt = (this.#ctx.now ?? Date.now)() + RETRY_MS;
+        // The fleet has none to spare: ask again later, backing off while nothing is held,
+        // so a consumer whose host is busy elsewhere soon hands its URLs back (the retry
+        // time passes its deadline) instead of waiting out its invocation.
+        this.#refusals = got === 0 && this.#held === 0 ? this.#refusals + 1 : 0;
+        if (got === 0) this.#retryAt = (this.#ctx.now ?? Date.now)() + Math.min(MAX_SLOT_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.#refusals - 1));
       },
       (error: unknown) => {
         this.#ctx.onError?.(error);

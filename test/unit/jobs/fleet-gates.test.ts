@@ -61,6 +61,24 @@ describe('FleetGates', () => {
     expect(calls).toEqual(['acquire j#b.test']);
   });
 
+  it('backs off while the fleet has no slot to spare, so a busy host is handed back before the deadline', async () => {
+    const { store, calls } = countingStore();
+    const now = Date.now();
+    await store.acquireSlots('j#a.test', 'elsewhere', 2, 2, now + 600_000, now);
+    const fleet = new FleetGates({ store, jobId: 'j', deadline: now + 60_000, leaseUntil: now + 61_000 });
+    const gate = fleet.factories.host('a.test', config);
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const at = Date.now();
+      gate.block(at + (waits.at(-1) ?? 0));
+      await flush();
+      waits.push(gate.readyAt(Date.now()) - Date.now());
+    }
+    expect(calls.filter((c) => c.startsWith('acquire'))).toHaveLength(1 + 4);
+    // 1 s, 2 s, 4 s, 8 s (give or take the milliseconds the test took).
+    expect(waits.map((w) => Math.round(w / 1000))).toEqual([1, 2, 4, 8]);
+  });
+
   it('hands back with the store’s time when no start fits before the deadline', async () => {
     const { store } = countingStore();
     const now = Date.now();
