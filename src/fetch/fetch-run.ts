@@ -265,17 +265,26 @@ export class FetchRun implements LaneOwner<Task> {
   /** Stage 3: the retry policy decides between another attempt after a backoff and the result. */
   #afterAttempt(task: Task): void {
     const last = task.last as AttemptResult;
+    const now = Date.now();
     const delay = this.#deadline.expired
       ? null
       : nextRetryDelay(
           { attempts: task.attempts - task.throttled, code: last.error?.code ?? null, status: last.status, retryAfter: last.retryAfter },
           this.#ctx.config,
-          Date.now(),
-          this.#deadline.at,
+          now,
+          Number.POSITIVE_INFINITY,
           this.#random,
         );
-    if (delay === null) this.#done(task);
-    else this.#retries.schedule(task, delay, (t) => this.#admit(t));
+    if (delay === null) {
+      this.#done(task);
+    } else if (now + delay >= this.#deadline.at) {
+      // A retry the deadline leaves no room for is not the URL's failure: handed back as
+      // cut by the deadline (the pipeline re-queues it), with when it may go again.
+      this.#resumeAt = Math.min(this.#resumeAt, now + delay);
+      this.#done(task, new FetchError(FETCH_ERROR_CODES.DEADLINE, `its retry was due after the run's deadline (${last.error?.message ?? 'failed'})`));
+    } else {
+      this.#retries.schedule(task, delay, (t) => this.#admit(t));
+    }
   }
 
   /** Milliseconds a redirect hop to `url` waits for a token of its host (retries and hops spend their host's tokens). */

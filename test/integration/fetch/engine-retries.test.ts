@@ -61,6 +61,21 @@ describe('engine retries and redirects', () => {
     expect(results[0]).toMatchObject({ ok: false, status: 404, attempts: 1, error: { code: 'HTTP_STATUS' } });
   });
 
+  it('hands a URL back as DEADLINE, saying when, when its retry would fall past the run deadline', async () => {
+    const started = Date.now();
+    const { results, summary } = await runEngine(
+      [`${server.origin}/flaky-deadline`],
+      { retries: 2, retryBaseMs: 10_000, allowNet },
+      { random: () => 0.99 },
+      started + 1500,
+    );
+    expect(results[0]).toMatchObject({ status: 503, attempts: 1, error: { code: 'DEADLINE' } });
+    expect(results[0]?.error?.message).toMatch(/^its retry was due after the run's deadline/);
+    // Due 9.9 s after the 503: that is when the pipeline re-queues it for.
+    expect(summary.resumeAt).toBeGreaterThan(started + 9000);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('gives up after the configured retries and counts every attempt', async () => {
     const { results } = await runEngine([`${server.origin}/always-503`], { retries: 2, allowNet });
     expect(results[0]).toMatchObject({ status: 503, attempts: 3, error: { code: 'HTTP_STATUS' } });
