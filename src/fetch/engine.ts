@@ -3,6 +3,7 @@ import type { AttemptContext } from './attempt';
 import { ACCEPT_ENCODING } from './content-coding';
 import { FetchRun } from './fetch-run';
 import { HostScheduler } from './host-scheduler';
+import { RobotsCache } from './robots-cache';
 import { LimitGroups } from './limit-groups';
 import type { Task } from './task';
 import { createGuardedNetwork } from './guarded-network';
@@ -34,6 +35,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
   // the engine's concurrency, and runs of one group (a job's chunks) share its limits.
   const scheduler = new HostScheduler<Task>(config.concurrency);
   const groups = new LimitGroups();
+  const robotsCache = new RobotsCache();
   const budget = new SocketBudget<Connection>(config.maxSockets, (host) => {
     for (const run of runs) if (run.queuedFor(host) > 0) return true;
     return false;
@@ -65,7 +67,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
       const group = groups.join(options.limitGroup, runConfig, options.gates);
-      const run = new FetchRun(ctx, dns, options, random, scheduler, group);
+      const run = new FetchRun(ctx, dns, options, random, scheduler, group, robotsCache);
       runs.add(run);
       try {
         return await run.run(urls);

@@ -10,6 +10,7 @@ import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
 import { RetryTimers } from './retry-timers';
+import type { RobotsCache } from './robots-cache';
 import { RobotsFetcher } from './robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
@@ -65,7 +66,15 @@ export class FetchRun implements LaneOwner<Task> {
   #wakeReader: (() => void) | null = null;
   #finish: (() => void) | null = null;
 
-  constructor(ctx: AttemptContext, dns: DnsCache, options: RunOptions, random: () => number, scheduler: HostScheduler<Task>, group: LimitGroup) {
+  constructor(
+    ctx: AttemptContext,
+    dns: DnsCache,
+    options: RunOptions,
+    random: () => number,
+    scheduler: HostScheduler<Task>,
+    group: LimitGroup,
+    robotsCache: RobotsCache,
+  ) {
     this.#ctx = { ...ctx, hopDelay: (url) => this.#hopDelay(url) };
     this.#random = random;
     this.#scheduler = scheduler;
@@ -74,7 +83,7 @@ export class FetchRun implements LaneOwner<Task> {
     this.#deadline = new RunDeadline(options, () => this.#expire());
     this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
     this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
-    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random) : null;
+    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robotsCache) : null;
     options.onStart?.(this.#view());
   }
 

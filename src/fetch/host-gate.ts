@@ -97,9 +97,12 @@ export class HostGate extends Gate {
     this.#thisSecond++;
   }
 
-  /** Also keeps a host that failed, was throttled or has its robots.txt: what it learnt must outlive a quiet spell. */
+  /**
+   * Also keeps a host that failed or was throttled: what it learnt must outlive a quiet
+   * spell. Its robots.txt policy need not keep it: the engine's cache has it.
+   */
   override isBlank(now: number): boolean {
-    return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0 && this.robots === null;
+    return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0;
   }
 
   /** Caps the host's rate at one request per `delayMs`, with no burst (robots.txt `Crawl-delay`). */

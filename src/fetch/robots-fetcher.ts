@@ -2,6 +2,7 @@ import { FETCH_ERROR_CODES } from '../errors';
 import { Attempt, type AttemptContext, type AttemptResult } from './attempt';
 import type { HostGate } from './host-gate';
 import { nextRetryDelay } from './retry-policy';
+import type { RobotsCache } from './robots-cache';
 import { ROBOTS_MAX_BYTES, ROBOTS_MAX_REDIRECTS, robotsPolicyFrom, robotsUrlOf, type RobotsPolicy } from './robots';
 
 /**
@@ -17,20 +18,27 @@ export class RobotsFetcher {
   readonly #ctx: AttemptContext;
   readonly #random: () => number;
   readonly #pending = new Set<{ attempt?: Attempt; timer?: NodeJS.Timeout; gate: HostGate }>();
+  readonly #cache: RobotsCache;
 
-  constructor(ctx: AttemptContext, random: () => number) {
+  constructor(ctx: AttemptContext, random: () => number, cache: RobotsCache) {
     // The body is what we are after, read up to the parse limit; the redirects the RFC asks for.
     const config = Object.freeze({ ...ctx.config, keepBodies: true, maxBytes: ROBOTS_MAX_BYTES, maxRedirects: ROBOTS_MAX_REDIRECTS });
     this.#ctx = { ...ctx, config };
     this.#random = random;
+    this.#cache = cache;
   }
 
-  /** Holds `gate` until the robots.txt of `url`'s origin has been read into its policy. */
+  /** Holds `gate` until the robots.txt of `url`'s origin has been read into its policy (or found in the cache). */
   fetchFor(gate: HostGate, url: URL): void {
+    const robotsUrl = new URL(robotsUrlOf(url));
+    const cached = this.#cache.get(robotsUrl.href);
+    if (cached !== undefined) {
+      this.#apply(gate, cached);
+      return;
+    }
     gate.hold();
     const job = { gate } as { attempt?: Attempt; timer?: NodeJS.Timeout; gate: HostGate };
     this.#pending.add(job);
-    const robotsUrl = new URL(robotsUrlOf(url));
     const attempt = (attempts: number): void => {
       // A retry after a 429 or 503 must wait out the pause that answer put on the host.
       const wait = gate.dueAt(Date.now()) - Date.now();
@@ -50,7 +58,11 @@ export class RobotsFetcher {
             : nextRetryDelay({ attempts, code, status: result.status, retryAfter: result.retryAfter }, this.#ctx.config, Date.now(), Number.POSITIVE_INFINITY, this.#random);
         if (delay === null) {
           this.#pending.delete(job);
-          this.#settle(gate, robotsPolicyFrom({ url: robotsUrl.href, status: result.status, body: result.body?.toString('utf8') ?? null }, this.#ctx.config.userAgent));
+          const policy = robotsPolicyFrom({ url: robotsUrl.href, status: result.status, body: result.body?.toString('utf8') ?? null }, this.#ctx.config.userAgent);
+          // A run that stopped (a cut attempt) learnt nothing worth keeping for the next.
+          if (result.error?.code !== FETCH_ERROR_CODES.DEADLINE) this.#cache.set(robotsUrl.href, policy);
+          this.#apply(gate, policy);
+          gate.unhold();
         } else {
           job.timer = setTimeout(() => attempt(attempts + 1), delay);
         }
@@ -67,10 +79,9 @@ export class RobotsFetcher {
     }
   }
 
-  #settle(gate: HostGate, policy: RobotsPolicy): void {
+  #apply(gate: HostGate, policy: RobotsPolicy): void {
     gate.robots = policy;
     if (policy.crawlDelayMs !== null) gate.capRate(policy.crawlDelayMs, Date.now());
-    gate.unhold();
   }
 }
 

@@ -1,4 +1,5 @@
-import type { EngineConfigInput } from '../../../src/config/engine-config';
+import { resolveEngineConfig, type EngineConfigInput } from '../../../src/config/engine-config';
+import { createEngine } from '../../../src/fetch/engine';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { EngineDeps, RunView } from '../../../src/fetch/types';
 import { closedLoopbackPort } from '../../support/listen-loopback';
@@ -6,7 +7,7 @@ import { achievedRate, maxPerWindow } from '../../support/rate-windows';
 import { startRateProbe, type RateProbe } from '../../support/rate-probe';
 import { startLoopbackServer } from '../helpers/loopback-server';
 import { runEngine } from '../helpers/run-engine';
-import { fakeResolver } from '../helpers/safe-network';
+import { fakeResolver, loopbackOnlyDialer } from '../helpers/safe-network';
 
 /**
  * The engine's politeness guarantees, measured where they matter: at a loopback
@@ -296,6 +297,24 @@ describe('engine politeness', () => {
         expect(paths.filter((p) => p.startsWith('/private'))).toEqual([]);
         expect(paths[0]).toBe('/robots.txt');
       }
+    });
+
+    it('reads a host’s robots.txt once for all the runs of one engine (a consumer’s invocations)', async () => {
+      const h = names('a');
+      probe.configure(h.a, { robots: 'User-agent: *\nDisallow: /private\n' });
+      const config = resolveEngineConfig({ robots: true, retries: 0, allowNet: [probe.key(h.a)] });
+      const safe = loopbackOnlyDialer();
+      const engine = createEngine(config, { dial: safe.dial, resolve: fakeResolver({ [h.a]: ['127.0.0.1'] }) });
+      const codesOf: (string | undefined)[] = [];
+      try {
+        for (const path of ['/one', '/private/two', '/three']) {
+          await engine.run([{ url: probe.url(h.a, path), line: 1 }], { onResult: (r) => void codesOf.push(r.error?.code) });
+        }
+      } finally {
+        await engine.close();
+      }
+      expect(codesOf).toEqual([undefined, 'ROBOTS_DISALLOWED', undefined]);
+      expect(probe.requests(h.a).map((q) => q.path)).toEqual(['/robots.txt', '/one', '/three']);
     });
 
     it('caps the host at 5/s for Crawl-delay: 0.2', async () => {
