@@ -10,9 +10,11 @@
  *   no longer be in flight) and is given back as soon as the job's runs in this
  *   process are done.
  * - `hostRate` and `rate`: a gate starts requests only at start times it reserved, about
- *   a second's worth at a time ({@link RESERVE_SECONDS}); reservations never overlap, so
- *   the fleet as a whole keeps to the rate. Times it reserved but did not use are lost:
- *   the fleet goes slower, never faster.
+ *   a second's worth at a time ({@link RESERVE_SECONDS}), each within one interval of its
+ *   time; reservations never overlap, so the fleet as a whole keeps to the rate (in any
+ *   W seconds at most `burst + 1 + W × rate` starts: the 1 for a start late by up to an
+ *   interval). Times it reserved but did not use in time are lost: the fleet goes slower,
+ *   never faster.
  *
  * A store call that fails is tried again a second later; nothing starts without its
  * slot and its time. A host whose slots are all leased elsewhere, or whose next start
@@ -140,7 +142,12 @@ class ReservedStarts {
   /** The reserved time of the next start, or infinite while the store is being asked. */
   readyAt(now: number): number {
     const grant = this.#grant;
-    if (grant !== null && this.#used < grant.count) return Math.max(now, grant.first + this.#used * grant.intervalMs);
+    if (grant !== null) {
+      // A start more than an interval late is lost, not used late: used late it would fall
+      // into a time another consumer has reserved, and together they would pass the rate.
+      while (this.#used < grant.count && grant.first + (this.#used + 1) * grant.intervalMs <= now) this.#used++;
+      if (this.#used < grant.count) return Math.max(now, grant.first + this.#used * grant.intervalMs);
+    }
     if (this.#asking) return Number.POSITIVE_INFINITY;
     if (now < this.#notBefore) return this.#notBefore;
     this.#ask(now);

@@ -40,8 +40,9 @@ describe('politeness through the local stack', () => {
     // Every page was asked for; a few twice, when a consumer's deadline cut the request in flight and a later generation asked again.
     expect(new Set(big.requests(host).map((r) => r.path)).size).toBe(400);
     expect(big.maxInFlight(host)).toBeLessThanOrEqual(3);
-    expect(big.maxPerWindow(host, 1000)).toBeLessThanOrEqual(26);
-    expect(big.maxPerWindow(host, 100)).toBeLessThanOrEqual(4);
+    // The fleet's bound: burst + 1 + W × rate (a reserved start may be used up to an interval late).
+    expect(big.maxPerWindow(host, 1000)).toBeLessThanOrEqual(1 + 1 + 25);
+    expect(big.maxPerWindow(host, 100)).toBeLessThanOrEqual(1 + 1 + 3);
     // The rate handed URLs back: later generations ran them.
     expect(status.chunks.total).toBeGreaterThan(job.chunks);
   }, 170_000);

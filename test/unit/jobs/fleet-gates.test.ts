@@ -79,6 +79,32 @@ describe('FleetGates', () => {
     expect(waits.map((w) => Math.round(w / 1000))).toEqual([1, 2, 4, 8]);
   });
 
+  it('loses reserved starts it is too late for, rather than spending them in another consumer’s time', async () => {
+    const { store } = countingStore();
+    const t0 = Date.now();
+    const fleet = new FleetGates({ store, jobId: 'j', deadline: t0 + 1000, leaseUntil: t0 + 2000 });
+    const gate = fleet.factories.host('a.test', resolveEngineConfig({ perHost: 5, hostRate: '10/s' }));
+    gate.block(t0);
+    await flush();
+    gate.block(t0);
+    await flush();
+    // Ten starts reserved for [t0, t0 + 1 s); this consumer gets going only at t0 + 550 ms.
+    const starts: number[] = [];
+    for (let t = t0 + 550; t <= t0 + 1500; t += 5) {
+      if (gate.block(t) !== null || gate.readyAt(t) > t) {
+        await flush();
+        continue;
+      }
+      gate.take(t);
+      starts.push(t - t0);
+      gate.release();
+    }
+    // The reserved times of 500–900 ms, each used within an interval of it; the five before
+    // are lost, not spent after 1 s, where the store grants the next times to whoever asks
+    // (here this gate again: 1000 ms, the last before the deadline, used at 1050).
+    expect(starts).toEqual([550, 650, 750, 850, 950, 1050]);
+  });
+
   it('hands back with the store’s time when no start fits before the deadline', async () => {
     const { store } = countingStore();
     const now = Date.now();
