@@ -287,10 +287,10 @@ export class FetchRun implements LaneOwner<Task> {
     if (delay === null) {
       this.#done(task);
     } else if (now + delay >= this.#deadline.at) {
-      // A retry the deadline leaves no room for is not the URL's failure: handed back as
-      // cut by the deadline (the pipeline re-queues it), with when it may go again.
+      // A retry the deadline leaves no room for is not the URL's failure: handed back, its
+      // retry not attempted (the pipeline re-queues it), with when it may go.
       this.#resumeAt = Math.min(this.#resumeAt, now + delay);
-      this.#done(task, new FetchError(FETCH_ERROR_CODES.DEADLINE, `its retry was due after the run's deadline (${last.error?.message ?? 'failed'})`));
+      this.#done(task, notAttempted(`its retry was due after the run's deadline (last attempt: ${last.error?.message ?? 'failed'})`));
     } else {
       this.#retries.schedule(task, delay, (t) => this.#admit(t));
     }

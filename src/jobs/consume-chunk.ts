@@ -87,17 +87,19 @@ export interface ConsumeOutcome extends ResultTally {
 export const newDeliveryId = (): string => randomUUID();
 
 /**
- * Generations after which a URL cut by the deadline (DEADLINE) is stored as final
- * instead of re-queued: a safety valve against a URL that can never finish inside one
- * invocation (a timeout longer than the Lambda's), which would loop forever.
+ * Times a URL's attempt may be cut by the deadline (DEADLINE) before that is stored as
+ * its result instead of re-queued: a safety valve against a URL that can never finish
+ * inside one invocation (a timeout longer than the Lambda's), which would loop forever.
+ * Counted per URL (`ChunkUrl.cuts`), so a chunk re-queued many times for its hosts' rates
+ * does not use up a URL's allowance.
  */
-export const MAX_GENERATIONS = 10;
+export const MAX_CUTS = 10;
 
 /**
- * The same valve for URLs never started (NOT_ATTEMPTED), set far higher: a host held to
- * a slow rate, paused by `Retry-After`, or busy on other consumers hands its URLs back
- * each invocation by design, and each hand-back is one generation (delayed until the
- * host could take them), not a failure.
+ * Generations a chunk's lineage may have: URLs never started (NOT_ATTEMPTED) are
+ * re-queued until then. A host held to a slow rate, paused by `Retry-After`, or busy on
+ * other consumers hands its URLs back each invocation by design, and each hand-back is
+ * one generation (delayed until the host could take them), not a failure.
  */
 export const MAX_WAITING_GENERATIONS = 500;
 
@@ -130,6 +132,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
       failed: outcome.results.length - succeeded,
       ...countChanges(outcome.results),
       leftovers: encodePositions(outcome.leftovers),
+      ...(outcome.cut.length === 0 ? {} : { cuts: encodePositions(outcome.cut) }),
       ...(outcome.resumeAt === undefined ? {} : { resumeAt: outcome.resumeAt }),
       claimedAt: deps.now(),
     };
@@ -146,7 +149,7 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   const leftovers = decodePositions(claim.leftovers);
   if (leftovers.length > 0 && (claimed || !(await deps.ledger.isCounted(msg.jobId, msg)))) {
     await deps.ledger.registerChild(msg.jobId, msg, deps.now());
-    const child = childMessage(msg, leftovers);
+    const child = childMessage(msg, leftovers, decodePositions(claim.cuts ?? ''));
     const delaySeconds = claim.resumeAt === undefined ? 0 : Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((claim.resumeAt - deps.now()) / 1000)));
     await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child), ...(delaySeconds > 0 ? { delaySeconds } : {}) }]);
   }
@@ -161,6 +164,8 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
 interface ChunkOutcome {
   readonly results: readonly FetchResult[];
   readonly leftovers: readonly number[];
+  /** The leftovers whose attempt the deadline cut (each counts against the URL's {@link MAX_CUTS}). */
+  readonly cut: readonly number[];
   /** When the hosts that handed URLs back could take them (RunSummary.resumeAt). */
   readonly resumeAt?: number;
 }
@@ -177,10 +182,8 @@ async function fetchChunk(
   const leftovers: number[] = [];
   const positionByLine = new Map(msg.urls.map((u, i) => [u.line, i]));
   const storeBodies = msg.options['storeBodies'] === true;
-  const lastGeneration = {
-    [FETCH_ERROR_CODES.DEADLINE]: msg.generation + 1 >= MAX_GENERATIONS,
-    [FETCH_ERROR_CODES.NOT_ATTEMPTED]: msg.generation + 1 >= MAX_WAITING_GENERATIONS,
-  } as Partial<Record<FetchErrorCode, boolean>>;
+  const cut: number[] = [];
+  const lastGeneration = msg.generation + 1 >= MAX_WAITING_GENERATIONS;
   let bodyError: unknown;
   // A monitoring job asks each URL conditionally and says what changed (src/fetch/change.ts).
   const previousByLine = new Map(msg.urls.map((u) => [u.line, u.previous]));
@@ -192,9 +195,16 @@ async function fetchChunk(
     onResult: async (fetched, body) => {
       const code = fetched.error?.code;
       const position = positionByLine.get(fetched.line);
-      if (code !== undefined && lastGeneration[code] === false && position !== undefined) {
-        leftovers.push(position);
-        return;
+      if (position !== undefined && !lastGeneration) {
+        if (code === FETCH_ERROR_CODES.NOT_ATTEMPTED) {
+          leftovers.push(position);
+          return;
+        }
+        if (code === FETCH_ERROR_CODES.DEADLINE && (msg.urls[position]?.cuts ?? 0) + 1 < MAX_CUTS) {
+          leftovers.push(position);
+          cut.push(position);
+          return;
+        }
       }
       const result = msg.monitor === true ? withChange(fetched, previousByLine.get(fetched.line)) : fetched;
       results.push(result);
@@ -209,7 +219,8 @@ async function fetchChunk(
   if (bodyError !== undefined) throw bodyError;
   results.sort((a, b) => a.line - b.line);
   const resumeAt = leftovers.length > 0 ? summary.resumeAt : undefined;
-  return { results, leftovers: leftovers.sort((a, b) => a - b), ...(resumeAt === undefined ? {} : { resumeAt }) };
+  const ascending = (a: number, b: number): number => a - b;
+  return { results, leftovers: leftovers.sort(ascending), cut: cut.sort(ascending), ...(resumeAt === undefined ? {} : { resumeAt }) };
 }
 
 /**
@@ -221,7 +232,7 @@ const GAVE_UP = 'not fetched: the chunk failed on every delivery SQS allows (max
 
 /** Every URL of the chunk recorded, unfetched, with this code. */
 function recordedAs(msg: ChunkMessage, code: FetchErrorCode, message: string): ChunkOutcome {
-  return { results: msg.urls.map((input) => failureRecord(input, code, message)), leftovers: [] };
+  return { results: msg.urls.map((input) => failureRecord(input, code, message)), leftovers: [], cut: [] };
 }
 
 function failureRecord(input: UrlInput, code: FetchErrorCode, message: string): FetchResult {
@@ -246,9 +257,18 @@ function withConditionalHeaders(input: ChunkUrl): UrlInput {
   return headers === undefined ? { url: input.url, line: input.line } : { url: input.url, line: input.line, headers };
 }
 
-/** The child chunk: the claim's leftover positions of the parent's URLs, one generation on. */
-function childMessage(msg: ChunkMessage, positions: readonly number[]): ChunkMessage {
+/**
+ * The child chunk: the claim's leftover positions of the parent's URLs, one generation
+ * on; those the deadline cut carry one more cut.
+ */
+function childMessage(msg: ChunkMessage, positions: readonly number[], cut: readonly number[]): ChunkMessage {
   const ref: ChunkRef = childOf(msg);
-  const urls = positions.map((p) => msg.urls[p]).filter((u): u is ChunkUrl => u !== undefined);
+  const cutSet = new Set(cut);
+  const urls = positions
+    .map((p) => {
+      const url = msg.urls[p];
+      return url !== undefined && cutSet.has(p) ? { ...url, cuts: (url.cuts ?? 0) + 1 } : url;
+    })
+    .filter((u): u is ChunkUrl => u !== undefined);
   return { ...msg, ...ref, urls };
 }

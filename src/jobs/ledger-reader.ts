@@ -20,6 +20,8 @@ export interface ChunkClaim extends ChangeFieldCounts {
   readonly failed: number;
   /** Positions in the chunk's URL list re-queued as its child (encoded; '' for none). */
   readonly leftovers: string;
+  /** Of those, the positions whose attempt the deadline cut (encoded; absent for none): their URLs carry one more cut. */
+  readonly cuts?: string;
   /**
    * Epoch ms before which the leftovers' hosts could not take them (a rate, a pause, slots
    * leased elsewhere): the child is sent delayed until then. Absent: at once.
@@ -205,6 +207,7 @@ function claimFrom(item: LedgerItem): ChunkClaim {
     failed: numberField(item, 'failed'),
     ...changes,
     leftovers: stringField(item, 'leftovers') ?? '',
+    ...(stringField(item, 'cuts') === undefined ? {} : { cuts: stringField(item, 'cuts') as string }),
     ...(numberField(item, 'resumeAt') > 0 ? { resumeAt: numberField(item, 'resumeAt') } : {}),
     claimedAt: numberField(item, 'claimedAt'),
   };

@@ -30,6 +30,8 @@ export interface ChunkMessage extends ChunkRef {
 /** One URL of a chunk; in a monitoring job, with the body its previous run stored. */
 export interface ChunkUrl extends UrlInput {
   readonly previous?: PreviousBody;
+  /** Times an attempt at this URL was cut by a consumer's deadline so far (see MAX_CUTS). */
+  readonly cuts?: number;
 }
 
 /** The chunk's id, e.g. `r00005-000123~1`. */
@@ -135,12 +137,21 @@ export function parseChunkMessage(body: string): ChunkMessage {
   const urls = o['urls'];
   if (!Array.isArray(urls)) throw new BadMessageError('Message field `urls` is not an array');
   const inputs = urls.map((u: unknown, i): ChunkUrl => {
-    const item = u as { url?: unknown; line?: unknown; previous?: unknown } | null;
+    const item = u as { url?: unknown; line?: unknown; previous?: unknown; cuts?: unknown } | null;
     if (typeof item?.url !== 'string' || typeof item.line !== 'number' || !Number.isInteger(item.line)) {
       throw new BadMessageError(`Message field \`urls[${i}]\` is not {url, line}`);
     }
+    const cuts = item.cuts;
+    if (cuts !== undefined && (typeof cuts !== 'number' || !Number.isInteger(cuts) || cuts < 0)) {
+      throw new BadMessageError(`Message field \`urls[${i}].cuts\` is not a non-negative integer`);
+    }
     const previous = previousBody(item.previous, i);
-    return previous === undefined ? { url: item.url, line: item.line } : { url: item.url, line: item.line, previous };
+    return {
+      url: item.url,
+      line: item.line,
+      ...(previous === undefined ? {} : { previous }),
+      ...(cuts === undefined || cuts === 0 ? {} : { cuts }),
+    };
   });
   const group = str(o, 'group');
   if (!/^[a-z0-9]{1,16}$/.test(group)) throw new BadMessageError('Message field `group` is not a group id');

@@ -61,7 +61,7 @@ describe('engine retries and redirects', () => {
     expect(results[0]).toMatchObject({ ok: false, status: 404, attempts: 1, error: { code: 'HTTP_STATUS' } });
   });
 
-  it('hands a URL back as DEADLINE, saying when, when its retry would fall past the run deadline', async () => {
+  it('hands a URL back as NOT_ATTEMPTED, saying when, when its retry would fall past the run deadline', async () => {
     const started = Date.now();
     const { results, summary } = await runEngine(
       [`${server.origin}/flaky-deadline`],
@@ -69,7 +69,7 @@ describe('engine retries and redirects', () => {
       { random: () => 0.99 },
       started + 1500,
     );
-    expect(results[0]).toMatchObject({ status: 503, attempts: 1, error: { code: 'DEADLINE' } });
+    expect(results[0]).toMatchObject({ status: 503, attempts: 1, error: { code: 'NOT_ATTEMPTED' } });
     expect(results[0]?.error?.message).toMatch(/^its retry was due after the run's deadline/);
     // Due 9.9 s after the 503: that is when the pipeline re-queues it for.
     expect(summary.resumeAt).toBeGreaterThan(started + 9000);

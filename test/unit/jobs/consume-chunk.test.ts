@@ -3,11 +3,11 @@ import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { UrlInput } from '../../../src/fetch/types';
 import { chunkIdOf } from '../../../src/jobs/chunk-ref';
-import { consumeChunk, MAX_GENERATIONS, MAX_WAITING_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
+import { consumeChunk, MAX_CUTS, MAX_WAITING_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../src/jobs/consume-chunk';
 import { checkpointFor, CONSUME_STEPS, CONSUMER_STORE_CALLS, failingOnce, type FaultPlan } from '../../../src/jobs/faults';
 import { JobLedger } from '../../../src/jobs/job-ledger';
 import { createJobConfigs } from '../../../src/jobs/job-options';
-import { parseChunkMessage, type ChunkMessage } from '../../../src/jobs/messages';
+import { parseChunkMessage, type ChunkMessage, type ChunkUrl } from '../../../src/jobs/messages';
 import { readResults } from '../../../src/jobs/read-results';
 import { submitUrls } from '../../../src/jobs/submit-job';
 import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from './fakes';
@@ -253,13 +253,16 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it('stores leftovers as final results in the last generation instead of looping', async () => {
+  it('stores a URL the deadline cut as final once it has been cut MAX_CUTS times, counted per URL', async () => {
     const p = await pipeline(2, () => FETCH_ERROR_CODES.DEADLINE, 10);
-    const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_GENERATIONS - 1 };
+    const first = p.messages()[0] as ChunkMessage;
+    // Deep in a lineage re-queued for its hosts' rates: line 1 was cut often, line 2 never.
+    const msg = { ...first, generation: 40, urls: [{ ...(first.urls[0] as ChunkUrl), cuts: MAX_CUTS - 1 }, first.urls[1] as ChunkUrl] };
     expect(await p.deliver(msg)).toBe(true);
-    expect(p.messages().filter((m) => m.generation === MAX_GENERATIONS)).toHaveLength(0);
     const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
-    expect(claim).toMatchObject({ failed: 2, leftovers: '' });
+    expect(claim).toMatchObject({ failed: 1 });
+    const child = p.messages().find((m) => m.generation === 41);
+    expect(child?.urls).toEqual([{ ...(first.urls[1] as ChunkUrl), cuts: 1 }]);
   });
 
   it('re-queues URLs their hosts could not take before the deadline with a delay until they can, also from a repeat', async () => {
@@ -275,11 +278,11 @@ describe('consumeChunk', () => {
     expect(parseChunkMessage((children[0] as { body: string }).body).urls.map((u) => u.line)).toEqual([2]);
   });
 
-  it('keeps re-queueing URLs never started past the generations that stop DEADLINE-cut ones', async () => {
+  it('keeps re-queueing URLs never started until the lineage reaches MAX_WAITING_GENERATIONS', async () => {
     const p = await pipeline(1, () => FETCH_ERROR_CODES.NOT_ATTEMPTED, 10);
-    const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_GENERATIONS + 5 };
+    const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_CUTS + 5 };
     expect(await p.deliver(msg)).toBe(true);
-    expect(p.messages().filter((m) => m.generation === MAX_GENERATIONS + 6)).toHaveLength(1);
+    expect(p.messages().filter((m) => m.generation === MAX_CUTS + 6)).toHaveLength(1);
     const last = { ...(p.messages()[0] as ChunkMessage), index: 0, generation: MAX_WAITING_GENERATIONS - 1 };
     expect(await p.deliver(last)).toBe(true);
     expect(p.messages().filter((m) => m.generation === MAX_WAITING_GENERATIONS)).toHaveLength(0);
