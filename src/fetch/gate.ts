@@ -53,16 +53,6 @@ export class Gate {
     return Math.max(now, this.pausedUntil, tokenAt);
   }
 
-  /**
-   * When the gate is shut for a time it would rather its waiters spent elsewhere than
-   * parked here: the epoch ms they may come back, and they are handed back now. Null
-   * (the engine's own gates): they wait. The pipeline's fleet gates hand back a host
-   * whose slots are all leased by other consumers, so no billed invocation waits for them.
-   */
-  handBackAt(_now: number): number | null {
-    return null;
-  }
-
   /** What keeps a start from happening now, or null. */
   block(now: number): Block | null {
     if (this.closed !== null) return 'closed';

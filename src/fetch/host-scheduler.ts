@@ -172,12 +172,10 @@ export class HostScheduler<T> {
         return;
       }
       const at = gate.readyAt(now);
-      const back = gate.handBackAt(now);
-      if (back !== null || (at !== Number.POSITIVE_INFINITY && at > lane.owner.deadlineAt)) {
-        // It could not start before the owner's deadline, or the gate would rather it came
-        // back later: hand the tasks back now (the pipeline re-queues them with a delay)
-        // instead of sleeping until then.
-        this.#refuseAll(lane, null, back ?? at);
+      if (at !== Number.POSITIVE_INFINITY && at > lane.owner.deadlineAt) {
+        // It could not start before the owner's deadline: hand the tasks back now
+        // (the pipeline re-queues them with a delay) instead of sleeping until then.
+        this.#refuseAll(lane, null, at);
         return;
       }
       lane.moveTo('parked', true);

@@ -37,13 +37,8 @@ export const RESERVE_SECONDS = 1;
 const MAX_RESERVED = 50;
 /** How long after a store call that failed, or leased nothing, it is made again. */
 const RETRY_MS = 1000;
-/**
- * How long a host whose slots are all leased by other consumers is handed back for: its
- * URLs wait in the queue (re-queued with this delay), not in a billed invocation. A
- * bounce (three SQS requests, the claim and count writes, an S3 PUT: about $0.000008)
- * costs what a 1 GB function costs in 0.6 s, so waiting 3 s would cost five of them.
- */
-const HAND_BACK_MS = 3000;
+/** Longest wait between two tries for a first slot of a host busy elsewhere. */
+const MAX_SLOT_RETRY_MS = 30_000;
 
 /** Where the gates' slots and start times come from, and until when they may be held. */
 export interface FleetGateContext {
@@ -216,8 +211,8 @@ class FleetHostGate extends HostGate {
   #leasing = false;
   #givenBack = false;
   #retryAt = 0;
-  /** The last acquisition got nothing while nothing was held: the host is busy on other consumers. */
-  #refused = false;
+  /** Acquisitions in a row that got nothing while nothing was held. */
+  #refusals = 0;
 
   constructor(host: string, config: EngineConfig, ctx: FleetGateContext, key: string, holder: string, track: (release: Promise<void>) => void) {
     super(host, config);
@@ -249,11 +244,6 @@ class FleetHostGate extends HostGate {
   override take(now: number): void {
     super.take(now);
     this.#starts?.take();
-  }
-
-  /** A host busy on other consumers (no slot to spare, none held) is handed back, to come back in {@link HAND_BACK_MS}. */
-  override handBackAt(): number | null {
-    return this.#refused && this.#held === 0 && !this.#leasing ? this.#retryAt : null;
   }
 
   /** Holding slots or reserved times: the group must keep this gate until {@link giveBack}. */
@@ -295,10 +285,11 @@ class FleetHostGate extends HostGate {
           this.#held = 0;
           this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
         }
-        // The fleet has none to spare: a gate holding some works on with them and asks
-        // again a second later; one holding none hands its URLs back ({@link handBackAt}).
-        this.#refused = got === 0 && this.#held === 0;
-        if (got === 0) this.#retryAt = (this.#ctx.now ?? Date.now)() + (this.#refused ? HAND_BACK_MS : RETRY_MS);
+        // The fleet has none to spare: ask again later, backing off while nothing is held,
+        // so a consumer whose host is busy elsewhere soon hands its URLs back (the retry
+        // time passes its deadline) instead of waiting out its invocation.
+        this.#refusals = got === 0 && this.#held === 0 ? this.#refusals + 1 : 0;
+        if (got === 0) this.#retryAt = (this.#ctx.now ?? Date.now)() + Math.min(MAX_SLOT_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.#refusals - 1));
       },
       (error: unknown) => {
         this.#ctx.onError?.(error);

@@ -150,27 +150,6 @@ describe('HostScheduler', () => {
     ]);
   });
 
-  it('hands tasks back at once when their gate would rather they came back later, saying when', () => {
-    jest.useFakeTimers({ now: 0 });
-    const { scheduler, owner, refused, started } = harness(10);
-    class Busy extends Gate {
-      override readyAt(): number {
-        return 3000;
-      }
-      override handBackAt(): number {
-        return 3000;
-      }
-    }
-    const lane = scheduler.lane(owner, [new Busy(10, null)]);
-    for (let i = 0; i < 3; i++) scheduler.push(lane, i);
-    expect(started).toEqual([]);
-    expect(refused.map((r) => [r.task, r.error, r.notBefore])).toEqual([
-      [0, null, 3000],
-      [1, null, 3000],
-      [2, null, 3000],
-    ]);
-  });
-
   it('refuses a vetoed task without spending a slot or a token', () => {
     const { scheduler, owner, refused, started, vetoed } = harness(10);
     const gate = new Gate(10, new TokenBucket(1, 1));
