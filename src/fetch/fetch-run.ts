@@ -1,4 +1,4 @@
-import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
+import { FETCH_ERROR_CODES, FetchError } from '../errors';
 import type { DnsCache, NameAnswer } from '../net/dns-cache';
 import { Attempt, emptyResult, type AttemptContext, type AttemptResult } from './attempt';
 import type { HostGate } from './host-gate';
@@ -222,16 +222,11 @@ export class FetchRun implements LaneOwner<Task> {
       if (task.attempts === 0) task.startedAt = performance.now();
       task.attempts++;
       task.last = emptyResult(null, answer.error);
-      this.#hostFailedLookup(task.host, answer.error.code);
+      const code = answer.error.code;
+      this.#group.withHost(task.host, (gate) => gate.observe(null, code, undefined, Date.now(), this.#random));
       this.#afterAttempt(task);
     }
     this.#maybeWakeReader();
-  }
-
-  #hostFailedLookup(host: string, code: FetchErrorCode): void {
-    const { gate } = this.#group.acquireHost(host);
-    gate.lookupFailed(code);
-    this.#group.releaseHost(host, Date.now());
   }
 
   #enqueue(task: Task, first: boolean): void {
@@ -243,10 +238,10 @@ export class FetchRun implements LaneOwner<Task> {
   #laneFor(task: Task): Lane<Task> {
     let lane = this.#lanes.get(task.host);
     if (lane === undefined) {
-      const { gate, made } = this.#group.acquireHost(task.host);
+      const gate = this.#group.acquireHost(task.host);
       lane = this.#scheduler.lane(this, [this.#group.runGate, gate]);
       this.#lanes.set(task.host, lane);
-      if (made && this.#robots !== null) this.#robots.fetchFor(gate, task.url);
+      this.#robots?.fetchFor(gate, task.url);
     }
     return lane;
   }
@@ -298,10 +293,7 @@ export class FetchRun implements LaneOwner<Task> {
 
   /** Milliseconds a redirect hop to `url` waits for a token of its host (retries and hops spend their host's tokens). */
   #hopDelay(url: URL): number {
-    const { gate } = this.#group.acquireHost(url.host);
-    const wait = gate.reserve(Date.now());
-    this.#group.releaseHost(url.host, Date.now());
-    return wait;
+    return this.#group.withHost(url.host, (gate) => gate.reserve(Date.now()));
   }
 
   /**

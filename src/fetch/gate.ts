@@ -130,11 +130,6 @@ export class Gate {
     for (const w of waiters) w.wake();
   }
 
-  /** Waiters parked until a time (tokens, a pause, a hold). */
-  get timeWaiters(): ReadonlySet<Waiter> {
-    return this.#timeWaiters;
-  }
-
   /** Stops the timer (the last run using the gate ended). */
   dispose(): void {
     clearTimeout(this.#timer);

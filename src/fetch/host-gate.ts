@@ -1,20 +1,18 @@
 import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../errors';
 import { Gate } from './gate';
-import { parseRetryAfter } from './retry-policy';
+import { parseRetryAfter, RETRYABLE_ERROR_CODES } from './retry-policy';
 import type { RobotsPolicy } from './robots';
 import { TokenBucket } from './token-bucket';
 
-/** Failures that say the host itself is unreachable, not that one page is bad: what the circuit breaker counts. */
+/**
+ * Failures that say the host itself is unreachable, not that one page is bad: what the
+ * circuit breaker counts. The network failures worth a retry (the retry policy's), and
+ * two that are not retried but just as much the host's: a name with no address, and TLS.
+ */
 export const CONNECTION_FAILURES: ReadonlySet<FetchErrorCode> = new Set([
+  ...RETRYABLE_ERROR_CODES,
   FETCH_ERROR_CODES.DNS,
-  FETCH_ERROR_CODES.TIMEOUT_DNS,
-  FETCH_ERROR_CODES.CONNECT,
-  FETCH_ERROR_CODES.CONNECTION_RESET,
   FETCH_ERROR_CODES.TLS,
-  FETCH_ERROR_CODES.TIMEOUT_CONNECT,
-  FETCH_ERROR_CODES.TIMEOUT_HEADERS,
-  FETCH_ERROR_CODES.TIMEOUT_BODY,
-  FETCH_ERROR_CODES.TIMEOUT_TOTAL,
 ]);
 
 /** Statuses with which a host asks us to slow down. */
@@ -23,7 +21,7 @@ const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 const FIRST_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 60_000;
 /** Slowest a host's backoff takes its rate: one request in 20 s (pauses do the rest). */
-const MIN_RATE_PER_S = 0.05;
+const SLOWEST_BACKOFF_RATE_PER_S = 0.05;
 /** Successes it takes to win back a halved rate, one equal step each. */
 const RECOVERY_STEPS = 20;
 
@@ -68,17 +66,14 @@ export class HostGate extends Gate {
   #lastSecond = 0;
   /** What the host's robots.txt says (`--robots`), once it is read. */
   robots: RobotsPolicy | null = null;
+  /** True once its robots.txt was asked for (src/fetch/robots-fetcher.ts). */
+  robotsAsked = false;
 
   constructor(host: string, limits: HostLimits) {
     super(limits.perHost, limits.hostRate === null ? null : new TokenBucket(limits.hostRate, limits.hostBurst));
     this.host = host;
     this.#limits = limits;
     this.#target = limits.hostRate;
-  }
-
-  /** Requests per second allowed now, or null for no limit. */
-  get rate(): number | null {
-    return this.bucket?.perSecond ?? null;
   }
 
   /** Milliseconds of pauses so far. */
@@ -143,11 +138,6 @@ export class HostGate extends Gate {
     return status === 429 || (throttled && asked !== null);
   }
 
-  /** A name that did not resolve counts as a connection-level failure of its host. */
-  lookupFailed(code: FetchErrorCode): void {
-    this.#connectionFailed(code);
-  }
-
   #connectionFailed(code: FetchErrorCode): void {
     this.#errorsInARow++;
     const max = this.#limits.maxHostErrors;
@@ -176,10 +166,10 @@ export class HostGate extends Gate {
       // Unlimited until now: start from the rate it was being sent (this second and the last).
       const sent = Math.max(1, this.#thisSecond + this.#lastSecond * (1 - (now % 1000) / 1000));
       this.#lift = sent;
-      this.bucket = new TokenBucket(Math.max(MIN_RATE_PER_S, sent / 2), this.#limits.hostBurst);
+      this.bucket = new TokenBucket(Math.max(SLOWEST_BACKOFF_RATE_PER_S, sent / 2), this.#limits.hostBurst);
       return;
     }
-    this.bucket.perSecond = Math.max(MIN_RATE_PER_S, this.bucket.perSecond / 2);
+    this.bucket.perSecond = Math.max(SLOWEST_BACKOFF_RATE_PER_S, this.bucket.perSecond / 2);
   }
 
   #recover(): void {

@@ -46,15 +46,24 @@ export class LimitGroup {
   }
 
   /** The gate of `host`, made on first use; give it back with {@link releaseHost}. */
-  acquireHost(host: string): { gate: HostGate; made: boolean } {
+  acquireHost(host: string): HostGate {
     let entry = this.#hosts.get(host);
-    const made = entry === undefined;
     if (entry === undefined) {
       entry = { gate: this.#makeHostGate(host, this.config), users: 0 };
       this.#hosts.set(host, entry);
     }
     entry.users++;
-    return { gate: entry.gate, made };
+    return entry.gate;
+  }
+
+  /** Calls `use` with the gate of `host` held for just that long (a failed lookup, a redirect hop's token). */
+  withHost<R>(host: string, use: (gate: HostGate) => R): R {
+    const gate = this.acquireHost(host);
+    try {
+      return use(gate);
+    } finally {
+      this.releaseHost(host, Date.now());
+    }
   }
 
   /** One user of `host`'s gate is done with it; a gate nobody uses that remembers nothing is dropped. */
@@ -66,11 +75,6 @@ export class LimitGroup {
       entry.gate.dispose();
       this.#hosts.delete(host);
     }
-  }
-
-  /** The gate of `host` if there is one. */
-  hostGate(host: string): HostGate | undefined {
-    return this.#hosts.get(host)?.gate;
   }
 
   /** Hosts paused now (host-wide backoff). */

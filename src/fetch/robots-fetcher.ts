@@ -28,8 +28,13 @@ export class RobotsFetcher {
     this.#cache = cache;
   }
 
-  /** Holds `gate` until the robots.txt of `url`'s origin has been read into its policy (or found in the cache). */
+  /**
+   * Holds `gate` until the robots.txt of `url`'s origin has been read into its policy (or
+   * found in the cache); once per gate, whoever made it (a failed lookup makes a gate too).
+   */
   fetchFor(gate: HostGate, url: URL): void {
+    if (gate.robotsAsked) return;
+    gate.robotsAsked = true;
     const robotsUrl = new URL(robotsUrlOf(url));
     const cached = this.#cache.get(robotsUrl.href);
     if (cached !== undefined) {

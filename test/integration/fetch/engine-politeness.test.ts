@@ -317,6 +317,21 @@ describe('engine politeness', () => {
       expect(probe.requests(h.a).map((q) => q.path)).toEqual(['/robots.txt', '/one', '/three']);
     });
 
+    it('still reads robots.txt for a host whose first lookup failed and was retried', async () => {
+      const h = names('a');
+      probe.configure(h.a, { robots: 'User-agent: *\nDisallow: /private\n' });
+      const answer = fakeResolver({ [h.a]: ['127.0.0.1'] });
+      let lookups = 0;
+      const flaky: EngineDeps['resolve'] = async (hostname: string) => {
+        lookups++;
+        if (lookups <= 2) throw Object.assign(new Error(`queryA EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' });
+        return answer(hostname);
+      };
+      const { results } = await run([probe.url(h.a, '/private/1'), probe.url(h.a, '/public/1')], { robots: true, retries: 2, retryBaseMs: 10 }, { resolve: flaky });
+      expect(results.map((r) => r.error?.code ?? 'OK')).toEqual(['ROBOTS_DISALLOWED', 'OK']);
+      expect(probe.requests(h.a).map((q) => q.path).filter((p) => p.startsWith('/private'))).toEqual([]);
+    });
+
     it('caps the host at 5/s for Crawl-delay: 0.2', async () => {
       const { a } = names('a');
       probe.configure(a, { robots: 'User-agent: *\nCrawl-delay: 0.2\n' });
