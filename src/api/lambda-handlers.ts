@@ -1,15 +1,15 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { FleetGates } from '../jobs/fleet-gates';
-import type { FleetLimitStore } from '../jobs/fleet-limits';
-import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '../jobs/consume-chunk';
-import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/faults';
-import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/messages';
-import { handleSplitMessage, type SplitDeps } from '../jobs/split-manifest';
+import { FleetGates } from '../jobs/fleet/fleet-gates';
+import type { FleetLimitStore } from '../jobs/fleet/fleet-limits';
+import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '../jobs/chunks/consume-chunk';
+import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/chunks/faults';
+import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/chunks/messages';
+import { handleSplitMessage, type SplitDeps } from '../jobs/chunks/split-manifest';
 import { ConsumerMetrics } from '../observability/consumer-metrics';
 import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
-import type { JobUsage } from '../jobs/job-cost';
-import type { UsageMeter } from '../jobs/usage-meter';
+import type { JobUsage } from '../jobs/cost/job-cost';
+import type { UsageMeter } from '../jobs/cost/usage-meter';
 import { processSqsBatch } from './sqs-batch';
 
 /** An SQS-triggered Lambda with partial batch responses. */
@@ -19,11 +19,11 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 export interface DeliverySettings {
   /** The queue's redrive `maxReceiveCount`: a receive at or past it is the last. */
   readonly maxReceiveCount: number;
-  /** Follow fault plans attached to messages (local stack only; see src/jobs/faults.ts). */
+  /** Follow fault plans attached to messages (local stack only; see src/jobs/chunks/faults.ts). */
   readonly faultInjection?: boolean;
   /** Root logger (default: Powertools to stdout); see src/observability/logger.ts. */
   readonly log?: Logger;
-  /** Counts each job's usage for its cost estimate (src/jobs/usage-meter.ts); none when absent. */
+  /** Counts each job's usage for its cost estimate (src/jobs/cost/usage-meter.ts); none when absent. */
   readonly meter?: UsageMeter;
   /** The function's memory, for the Lambda GB-seconds a job's deliveries used. */
   readonly functionMemoryMb?: number;
@@ -46,7 +46,7 @@ function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan |
  * scheduler holds the engine's concurrency for all of them; the chunks of one job
  * share that job's limits (the job is their limit group), and with a
  * {@link FleetLimitStore} those limits (`perHost`, `hostRate`, `rate`) hold for the
- * job across every consumer (src/jobs/fleet-gates.ts). Slots leased for the
+ * job across every consumer (src/jobs/fleet/fleet-gates.ts). Slots leased for the
  * invocation are given back before it returns.
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors';
 import { NotFoundError } from '../jobs/errors';
-import { cancelJob, redriveCodes, redriveJob } from '../jobs/job-lifecycle';
-import type { JobLedger } from '../jobs/job-ledger';
+import { cancelJob, redriveCodes, redriveJob } from '../jobs/lifecycle/job-lifecycle';
+import type { JobLedger } from '../jobs/ledger/job-ledger';
 import type { ResultStore } from '../jobs/ports';
-import { readResults } from '../jobs/read-results';
-import { submitJob, type SubmitDeps, type SubmitOutcome } from '../jobs/submit-job';
+import { readResults } from '../jobs/lifecycle/read-results';
+import { submitJob, type SubmitDeps, type SubmitOutcome } from '../jobs/lifecycle/submit-job';
 import type { HttpReply } from './http-errors';
 import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
 import { renderReport } from '../report/render-report';

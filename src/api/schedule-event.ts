@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ValidationError } from '../errors';
-import { submitScheduled, type ScheduleDeps } from '../jobs/scheduled-submit';
-import type { SubmitOutcome } from '../jobs/submit-job';
+import { submitScheduled, type ScheduleDeps } from '../jobs/lifecycle/scheduled-submit';
+import type { SubmitOutcome } from '../jobs/lifecycle/submit-job';
 import { createLogger, invocationLogger, type Logger } from '../observability/logger';
 import { validateJob } from './validate-job';
 

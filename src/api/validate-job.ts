@@ -1,8 +1,8 @@
 import { ValidationError, type ValidationDetail } from '../errors';
 import { manifestReason, validateJobOptions, webhookReason, type JobLimits } from '../jobs/job-options';
 import { createNetworkGuard } from '../net/guard';
-import { parseS3Url } from '../jobs/manifest';
-import type { JobSubmission } from '../jobs/submit-job';
+import { parseS3Url } from '../jobs/chunks/manifest';
+import type { JobSubmission } from '../jobs/lifecycle/submit-job';
 
 /** URLs one inline job may carry; bigger jobs go through a manifest. */
 export const MAX_INLINE_URLS = 10_000;

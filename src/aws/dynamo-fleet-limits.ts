@@ -1,6 +1,6 @@
 /**
  * The fleet limit store in the jobs table (rules: planStarts and planSlots in
- * src/jobs/fleet-limits.ts).
+ * src/jobs/fleet/fleet-limits.ts).
  *
  * Items (one partition per limit key, so a hot host never shares one with a job's ledger):
  *   pk = `LIMIT#{key}`, sk = `RATE`:  tat N (the GCRA theoretical arrival time, epoch ms)
@@ -38,7 +38,7 @@ import {
 import { conditionFailed } from './condition-failed';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LimitContendedError } from '../jobs/errors';
-import { checkSlotRequest, planSlots, planStarts, type FleetLimitStore, type SlotLease, type StartGrant } from '../jobs/fleet-limits';
+import { checkSlotRequest, planSlots, planStarts, type FleetLimitStore, type SlotLease, type StartGrant } from '../jobs/fleet/fleet-limits';
 
 type Item = Record<string, AttributeValue>;
 type Update = Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;

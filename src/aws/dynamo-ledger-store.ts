@@ -1,5 +1,5 @@
 /**
- * The job ledger's items in one DynamoDB table (rules: src/jobs/job-ledger.ts).
+ * The job ledger's items in one DynamoDB table (rules: src/jobs/ledger/job-ledger.ts).
  *
  * Table schema (mirror in serverless.yml and src/local/local-resources.ts):
  *   KeySchema:            pk (HASH), sk (RANGE)
@@ -24,7 +24,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { conditionFailed } from './condition-failed';
-import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger-store';
+import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger/ledger-store';
 
 type Item = Record<string, AttributeValue>;
 

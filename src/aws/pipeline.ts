@@ -1,14 +1,14 @@
 import type { AppConfig } from '../config/app-config';
 import { ConfigError } from '../errors';
-import type { ChunkLimits } from '../jobs/chunking';
-import { jobOfLimitKey, type FleetLimitStore } from '../jobs/fleet-limits';
-import { JobLedger } from '../jobs/job-ledger';
-import { UsageMeter } from '../jobs/usage-meter';
+import type { ChunkLimits } from '../jobs/chunks/chunking';
+import { jobOfLimitKey, type FleetLimitStore } from '../jobs/fleet/fleet-limits';
+import { JobLedger } from '../jobs/ledger/job-ledger';
+import { UsageMeter } from '../jobs/cost/usage-meter';
 import type { JobLimits } from '../jobs/job-options';
-import type { ManifestReader } from '../jobs/manifest';
+import type { ManifestReader } from '../jobs/chunks/manifest';
 import type { EventPublisher, QueuePublisher, ResultStore } from '../jobs/ports';
-import type { WebhookDelivery } from '../jobs/webhook';
-import { createWebhookSender } from '../fetch/webhook-sender';
+import type { WebhookDelivery } from '../webhook/webhook';
+import { createWebhookSender } from '../webhook/webhook-sender';
 import { createAwsClients, type AwsClients } from './clients';
 import { DynamoFleetLimits } from './dynamo-fleet-limits';
 import { DynamoLedgerStore } from './dynamo-ledger-store';
@@ -21,10 +21,10 @@ import { ssmSecret } from './ssm-secret';
 /** The AWS-backed parts every pipeline function shares; build once at module scope. */
 export interface Pipeline {
   readonly clients: AwsClients;
-  /** Counts each job's usage in this process (see src/jobs/usage-meter.ts); only where deliveries record it. */
+  /** Counts each job's usage in this process (see src/jobs/cost/usage-meter.ts); only where deliveries record it. */
   readonly meter?: UsageMeter;
   readonly ledger: JobLedger;
-  /** Slots and start times that hold a job's limits across consumers (src/jobs/fleet-gates.ts). */
+  /** Slots and start times that hold a job's limits across consumers (src/jobs/fleet/fleet-gates.ts). */
   readonly fleetLimits: FleetLimitStore;
   readonly results: ResultStore;
   readonly manifests: ManifestReader;

@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ManifestError } from '../jobs/errors';
-import type { ManifestHead, ManifestReader } from '../jobs/manifest';
+import type { ManifestHead, ManifestReader } from '../jobs/chunks/manifest';
 
 function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors';
-import { conditionalHeaders, previousBodyOf, withChange, type PreviousBody } from '../fetch/change';
+import { conditionalHeaders, previousBodyOf, withChange, type PreviousBody } from '../monitoring/change';
 import type { FetchResult } from '../fetch/result';
 import type { UrlInput } from '../fetch/types';
 import { readRecords, RecordsFileError } from '../report/read-records';
@@ -9,7 +9,7 @@ import { readRecords, RecordsFileError } from '../report/read-records';
 /**
  * `fanout fetch --since previous.jsonl`: conditional re-fetch against an earlier
  * run's records, matched by URL (not by line, so a list may grow between runs). The
- * rules are in src/fetch/change.ts, shared with scheduled jobs.
+ * rules are in src/monitoring/change.ts, shared with scheduled jobs.
  */
 
 /** Reads the previous run's records; a missing file or a line that is not a record is a {@link UsageError}. */

@@ -1,16 +1,16 @@
 import type { EngineConfig } from '../config/engine-config';
-import type { AttemptContext } from './attempt';
-import { ACCEPT_ENCODING } from './content-coding';
-import { FetchRun } from './fetch-run';
-import { HostScheduler } from './host-scheduler';
-import { RobotsCache } from './robots-cache';
-import { LimitGroups } from './limit-groups';
-import type { Task } from './task';
-import { createGuardedNetwork } from './guarded-network';
-import { OriginAgent } from './origin-agent';
-import { OriginPool } from './origin-pool';
-import type { Connection } from './pooled-request';
-import { SocketBudget } from './socket-budget';
+import type { AttemptContext } from './http/attempt';
+import { ACCEPT_ENCODING } from './http/content-coding';
+import { FetchRun } from './run/fetch-run';
+import { HostScheduler } from './schedule/host-scheduler';
+import { RobotsCache } from './robots/robots-cache';
+import { LimitGroups } from './schedule/limit-groups';
+import type { Task } from './run/task';
+import { createGuardedNetwork } from './http/guarded-network';
+import { OriginAgent } from './pool/origin-agent';
+import { OriginPool } from './pool/origin-pool';
+import type { Connection } from './pool/pooled-request';
+import { SocketBudget } from './pool/socket-budget';
 import type { Engine, EngineDeps, RunOptions, RunSummary, UrlInput } from './types';
 
 /** How long an idle kept-alive connection is held for the next request to its host. */

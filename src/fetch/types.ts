@@ -2,7 +2,7 @@ import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
 import type { Dialer } from '../net/dialer';
 import type { Resolver } from '../net/dns-resolver';
-import type { GateFactories } from './limit-groups';
+import type { GateFactories, HostsSummary } from './schedule/limit-groups';
 import type { FetchResult } from './result';
 
 /** One URL to fetch and where it came from. */
@@ -71,7 +71,7 @@ export interface RunOptions {
   readonly limitGroup?: string;
   /**
    * Makes the group's gates (default: the engine's own). The consumer's take their
-   * slots and start times from the fleet-wide store (src/jobs/fleet-gates.ts).
+   * slots and start times from the fleet-wide store (src/jobs/fleet/fleet-gates.ts).
    */
   readonly gates?: GateFactories;
   /** Called once as the run starts with a view of its throttling, for progress displays. */
@@ -102,17 +102,6 @@ export interface RunSummary {
    * none did. The pipeline re-queues those URLs delayed until then.
    */
   readonly resumeAt?: number;
-}
-
-export interface HostsSummary {
-  /** Hosts that paused the run at least once (429, 503, Retry-After). */
-  readonly throttled: number;
-  /** Milliseconds of host pauses, summed over hosts. */
-  readonly pausedMs: number;
-  /** Hosts closed by the circuit breaker (HOST_UNAVAILABLE). */
-  readonly unavailable: number;
-  /** Hosts given up after throttling past maxHostWaitMs (HOST_THROTTLED). */
-  readonly gaveUp: number;
 }
 
 /** The fetch engine: one shared connection pool, reused across runs. */

@@ -8,7 +8,7 @@
 import { ENGINE_BOUNDS, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
 import { formatRate, MAX_RATE_PER_S, parseRate } from '../config/rate';
 import type { ValidationDetail } from '../errors';
-import type { JobOptions } from './messages';
+import type { JobOptions } from './chunks/messages';
 
 /** Job option name → the engine config key it sets. `storeBodies` asks the engine for the bytes. */
 export const JOB_OPTION_KEYS = {

@@ -1,6 +1,6 @@
 import type { FetchResult } from '../fetch/result';
-import type { ChangeCounts } from './change-counts';
-import type { CostEstimate } from './job-cost';
+import type { ChangeCounts } from './ledger/change-counts';
+import type { CostEstimate } from './cost/job-cost';
 
 /** One message to send: `id` is unique within one `sendAll` call. */
 export interface QueueMessage {

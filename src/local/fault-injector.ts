@@ -6,7 +6,7 @@ import {
   SPLITTER_STORE_CALLS,
   type ConsumeStep,
   type FaultPlan,
-} from '../jobs/faults';
+} from '../jobs/chunks/faults';
 
 /** A fault the local event source can inflict on a delivery. */
 export type Fault =
@@ -50,7 +50,7 @@ export interface BatchFaults {
  * explicit rules (set by tests through the stack's control endpoint) and, optionally,
  * random faults of every kind with a given probability per message (the chaos bench,
  * `FANOUT_FAULTS=random:0.2`). Kills and failed calls travel to the function as a
- * message attribute (see src/jobs/faults.ts); duplicates and holds are done here, by
+ * message attribute (see src/jobs/chunks/faults.ts); duplicates and holds are done here, by
  * invoking twice or late, as SQS itself may.
  */
 export class FaultInjector {

@@ -5,12 +5,12 @@
  * no other invocation's metrics can interleave.
  *
  * URL metrics count the records of claims this invocation won, so each stored record
- * is counted once however often SQS delivers its chunk (see src/jobs/consume-chunk.ts).
+ * is counted once however often SQS delivers its chunk (see src/jobs/chunks/consume-chunk.ts).
  * Dimensions: `service` and `function_name` on every metric, plus `errorCode` (a
  * fixed set) on `UrlsFailed`; never a host, URL or job id (those go in the logs).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ConsumeOutcome } from '../jobs/consume-chunk';
+import type { ConsumeOutcome } from '../jobs/chunks/consume-chunk';
 import type { Metrics } from './metrics';
 
 /** Metric names, as they appear in CloudWatch under the `fanout` namespace. */

@@ -1,6 +1,6 @@
-import type { JobLedger } from '../jobs/job-ledger';
+import type { JobLedger } from '../jobs/ledger/job-ledger';
 import type { ResultStore } from '../jobs/ports';
-import { readResults } from '../jobs/read-results';
+import { readResults } from '../jobs/lifecycle/read-results';
 import { formatCount } from './format';
 import type { ReportInput } from './render-report';
 import { ReportAggregator } from './report-summary';
@@ -60,7 +60,7 @@ export async function jobReport(
     summary: aggregator.summary(),
     source: { kind: 'job', status, ...(truncated === undefined ? {} : { truncated }) },
     generatedAt: new Date(now()),
-    // The job's own usage, priced (src/jobs/job-cost.ts); absent before its first delivery.
+    // The job's own usage, priced (src/jobs/cost/job-cost.ts); absent before its first delivery.
     ...(status.cost === undefined ? {} : { cost: status.cost }),
   };
 }

@@ -1,12 +1,12 @@
 import { DynamoFleetLimits } from '../../src/aws/dynamo-fleet-limits';
-import type { FleetLimitStore, StartGrant } from '../../src/jobs/fleet-limits';
-import { MemoryFleetLimits } from '../unit/jobs/memory-fleet-limits';
+import type { FleetLimitStore, StartGrant } from '../../src/jobs/fleet/fleet-limits';
+import { MemoryFleetLimits } from '../unit/jobs/fleet/memory-fleet-limits';
 import { suiteJobTable, uniqueName } from './helpers';
 
 /**
  * The fleet limit store's contract, run over both stores: the DynamoDB one on the
  * emulator and the in-memory fake the unit tests use. The rules are planStarts and
- * planSlots (src/jobs/fleet-limits.ts); this suite holds both stores to them, and the
+ * planSlots (src/jobs/fleet/fleet-limits.ts); this suite holds both stores to them, and the
  * concurrent cases hold the DynamoDB store's conditional writes to the guarantees.
  */
 const { clients, table } = suiteJobTable('limits');

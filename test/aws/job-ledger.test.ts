@@ -1,8 +1,8 @@
 import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
-import { CHUNKS_PER_BUCKET, type ChunkRef } from '../../src/jobs/chunk-ref';
-import { JobLedger, type ChunkClaim } from '../../src/jobs/job-ledger';
-import type { LedgerStore } from '../../src/jobs/ledger-store';
-import { MemoryLedgerStore } from '../unit/jobs/memory-ledger-store';
+import { CHUNKS_PER_BUCKET, type ChunkRef } from '../../src/jobs/ledger/chunk-ref';
+import { JobLedger, type ChunkClaim } from '../../src/jobs/ledger/job-ledger';
+import type { LedgerStore } from '../../src/jobs/ledger/ledger-store';
+import { MemoryLedgerStore } from '../unit/jobs/ledger/memory-ledger-store';
 import { suiteJobTable, uniqueName } from './helpers';
 
 /**

@@ -9,9 +9,9 @@
  * a count, not a time: the figures do not depend on the machine's load.
  */
 import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
-import { rangeGroup, type ChunkRef } from '../../src/jobs/chunk-ref';
-import { NO_USAGE } from '../../src/jobs/job-cost';
-import { JobLedger } from '../../src/jobs/job-ledger';
+import { rangeGroup, type ChunkRef } from '../../src/jobs/ledger/chunk-ref';
+import { NO_USAGE } from '../../src/jobs/cost/job-cost';
+import { JobLedger } from '../../src/jobs/ledger/job-ledger';
 import { startEmulators } from '../../src/local/emulators';
 import { createJobTable, localClients } from '../../src/local/local-resources';
 

@@ -58,7 +58,7 @@ interface Status {
   cost?: { total: number; basis: string; items: { label: string; amount: number; detail: string }[] };
 }
 
-/** The job's own cost estimate (src/jobs/job-cost.ts), as its status reports it. */
+/** The job's own cost estimate (src/jobs/cost/job-cost.ts), as its status reports it. */
 function costLines(status: Status): string[] {
   if (status.cost === undefined) return ['cost: not recorded'];
   const usd = (n: number): string => `$${n.toFixed(6)}`;

@@ -1,6 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { CONSUME_STEPS, CONSUMER_STORE_CALLS } from '../../src/jobs/faults';
+import { CONSUME_STEPS, CONSUMER_STORE_CALLS } from '../../src/jobs/chunks/faults';
 import type { FaultRule } from '../../src/local/fault-injector';
 import { allResults, api, countByLine, e2eEnv, submit, waitForJob, type JobStatus } from './e2e-client';
 import { startTargetServer, type TargetServer } from './target-server';

@@ -268,7 +268,7 @@ describe('engine politeness', () => {
         probe.failNext(r, 1, { status: 200 });
       }
       const { results, summary } = await run(urlsOf(r, 12), { perHost: 1, maxHostErrors: 3 });
-      // A reset on a reused connection is sent again once (src/fetch/pooled-request.ts), so
+      // A reset on a reused connection is sent again once (src/fetch/pool/pooled-request.ts), so
       // fewer URLs fail than resets were sent; never three in a row without an answer between.
       const failed = results.filter((x) => x.error?.code === 'CONNECTION_RESET').length;
       expect(failed).toBeGreaterThanOrEqual(3);

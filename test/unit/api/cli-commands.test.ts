@@ -10,9 +10,9 @@ import { createResultsCommand } from '../../../src/cli/results-command';
 import { createStatusCommand } from '../../../src/cli/status-command';
 import { createSubmitCommand } from '../../../src/cli/submit-command';
 import { UsageError } from '../../../src/errors';
-import { JobLedger } from '../../../src/jobs/job-ledger';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { fakeResult, MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'k';

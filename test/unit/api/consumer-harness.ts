@@ -1,10 +1,10 @@
 import { createConsumerHandler } from '../../../src/api/lambda-handlers';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
-import { JobLedger } from '../../../src/jobs/job-ledger';
-import type { UsageMeter } from '../../../src/jobs/usage-meter';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
+import type { UsageMeter } from '../../../src/jobs/cost/usage-meter';
 import type { Metrics } from '../../../src/observability/metrics';
 import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 
 /** The engine config the harness's consumer runs every chunk with. */

@@ -1,6 +1,6 @@
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
-import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
-import type { ChunkMessage } from '../../../src/jobs/messages';
+import { FAULT_ATTRIBUTE } from '../../../src/jobs/chunks/faults';
+import type { ChunkMessage } from '../../../src/jobs/chunks/messages';
 import { createMetrics } from '../../../src/observability/metrics';
 import { FakeEngine } from '../jobs/fakes';
 import { SizedEngine } from '../jobs/sized-engine';

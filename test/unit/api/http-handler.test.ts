@@ -1,8 +1,8 @@
 import { createHttpHandler, type ApiDeps } from '../../../src/api/http-handler';
 import { MAX_BODY_BYTES } from '../../../src/api/json-body';
-import { JobLedger } from '../../../src/jobs/job-ledger';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS, fakeResult } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { httpEvent, lambdaContext } from './events';

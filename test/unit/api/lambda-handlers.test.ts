@@ -1,10 +1,10 @@
 import { createSplitterHandler } from '../../../src/api/lambda-handlers';
 import { FETCH_ERROR_CODES } from '../../../src/errors';
-import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
-import { JobLedger } from '../../../src/jobs/job-ledger';
-import type { ChunkMessage } from '../../../src/jobs/messages';
+import { FAULT_ATTRIBUTE } from '../../../src/jobs/chunks/faults';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
+import type { ChunkMessage } from '../../../src/jobs/chunks/messages';
 import { FakeEngine, MemoryEvents, MemoryManifests, MemoryQueue } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 import { HARNESS_ENGINE_CONFIG as ENGINE_CONFIG, memoryConsumer } from './consumer-harness';
 import { lambdaContext, sqsEvent } from './events';

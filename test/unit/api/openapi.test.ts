@@ -8,7 +8,7 @@ import { ENGINE_BOUNDS, resolveEngineConfig } from '../../../src/config/engine-c
 import { APP_ERROR_CODES, FanoutError, FETCH_ERROR_CODES, ValidationError } from '../../../src/errors';
 import { PIPELINE_ERROR_CODES } from '../../../src/jobs/errors';
 import { INTEGER_OPTIONS, JOB_ONLY_OPTIONS, JOB_OPTION_KEYS, MANIFEST_PREFIX, RATE_OPTIONS, type JobLimits } from '../../../src/jobs/job-options';
-import { JOB_WARNING_CODES, SLOW_HOSTS_LISTED } from '../../../src/jobs/slow-hosts';
+import { JOB_WARNING_CODES, SLOW_HOSTS_LISTED } from '../../../src/jobs/chunks/slow-hosts';
 import { MAX_RATE_PER_S, MIN_RATE_PER_S } from '../../../src/config/rate';
 import { JOB_STATES } from '../../../src/jobs/ports';
 import { MemoryResults, memoryJobDeps } from '../jobs/fakes';

@@ -3,11 +3,11 @@ import type { FetchErrorCode } from '../../../src/errors';
 import type { FetchResult } from '../../../src/fetch/result';
 import type { Engine, RunOptions, RunSummary, UrlInput } from '../../../src/fetch/types';
 import { ManifestError } from '../../../src/jobs/errors';
-import { JobLedger } from '../../../src/jobs/job-ledger';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import type { JobLimits } from '../../../src/jobs/job-options';
-import type { ManifestHead, ManifestReader } from '../../../src/jobs/manifest';
+import type { ManifestHead, ManifestReader } from '../../../src/jobs/chunks/manifest';
 import type { EventPublisher, JobEndedEvent, QueueMessage, QueuePublisher, ResultStore } from '../../../src/jobs/ports';
-import { MemoryLedgerStore } from './memory-ledger-store';
+import { MemoryLedgerStore } from './ledger/memory-ledger-store';
 
 /** A result record for `input`; `code` makes it a failure with that error code. */
 export function fakeResult(input: UrlInput, code?: FetchErrorCode): FetchResult {

@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { FAULT_ATTRIBUTE } from '../../../src/jobs/faults';
+import { FAULT_ATTRIBUTE } from '../../../src/jobs/chunks/faults';
 import { FaultInjector, faultsFromEnv, RANDOM_PROFILES } from '../../../src/local/fault-injector';
 
 const message = (body: string, receiveCount = '1'): Message => ({

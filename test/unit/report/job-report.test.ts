@@ -1,7 +1,7 @@
-import { JobLedger } from '../../../src/jobs/job-ledger';
+import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { jobReport } from '../../../src/report/job-report';
 import { MemoryResults, fakeResult } from '../jobs/fakes';
-import { MemoryLedgerStore } from '../jobs/memory-ledger-store';
+import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 
 const NOW = Date.UTC(2026, 10, 30);
 

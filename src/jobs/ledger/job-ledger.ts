@@ -1,0 +1,273 @@
+/**
+ * The job ledger: what a job has registered, claimed and counted, and when it is done.
+ * The rules live here, once; a {@link LedgerStore} (DynamoDB, or the unit tests'
+ * in-memory fake) only stores items with single-item conditional writes.
+ *
+ * Items of one job:
+ *
+ * | item            | holds                                                                 |
+ * | --------------- | --------------------------------------------------------------------- |
+ * | `JOB`           | state, splitsTotal, totals; sets `registered` and `closed` of groups   |
+ * | `GROUP#g`       | `expected` buckets; set `closed` of buckets; totals of closed buckets  |
+ * | `BUCKET#g#b`    | `expected` chunks; sets `children` (registered) and `closed` (counted); totals |
+ * | `CHUNK#id`      | the claim: which delivery's results object counts, its counts, leftovers |
+ *
+ * A group is what one registration cut (an inline job, a manifest range); a bucket is
+ * {@link CHUNKS_PER_BUCKET} of its root chunks plus every re-queued generation of them.
+ * Every write is one conditional write on one item, sized by a bucket, never by the
+ * job: a chunk costs the same whatever the job's size.
+ *
+ * Rules, and why a repeat or a crash between any two writes is harmless:
+ *
+ * | step                 | write (once per id, by condition)                          | repeated / crashed after |
+ * | -------------------- | ---------------------------------------------------------- | ------------------------ |
+ * | register group g     | create each BUCKET (expected = its roots), create GROUP (expected = buckets), add g to JOB.registered (+urls) | each create is if-absent; the chunks are sent only after all three, so a retry redoes the missing ones |
+ * | claim chunk c        | create CHUNK#c                                             | the first claim wins; later deliveries read it and finish *its* steps |
+ * | register child of c  | add child to BUCKET.children, expected + 1                 | set condition: +1 once; happens before c is counted, so a bucket never reads complete while a child is pending |
+ * | count c              | add c to BUCKET.closed, + its counts                       | set condition: counted once |
+ * | close bucket b       | when |closed| = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
+ * | close group g        | when |closed| = expected: add g to JOB.closed, + group totals | same |
+ * | finish job           | when |JOB.closed| = splitsTotal: queued → done, cancelling → cancelled, failing → failed | conditional; status also derives the end from the counts, so a lost flip is never visible |
+ * | announce the end     | mark JOB announced (after the event and webhook)           | until marked, every repeat announces again: at least once, same event id |
+ *
+ * The job's other states are one conditional write each from `queued`: cancel
+ * (→ `cancelling`), a failure-rate stop (→ `failing`), a bad manifest (→ `failed`). A
+ * stopped job's chunks are claimed with CANCELLED records instead of fetched, so it still
+ * ends with one record per URL. Reads (status, claims, completion) are in ledger-reader.ts.
+ *
+ * A bucket's `expected` only grows by a child registered before its parent is counted,
+ * so |closed| = expected happens exactly when every chunk registered in it is counted
+ * and none can still be added. Closes roll totals upward, so a done job's totals are on
+ * its JOB item alone.
+ */
+import {
+  bucketMember,
+  bucketOf,
+  bucketsFor,
+  childOf,
+  rootsInBucket,
+  type ChunkRef,
+} from './chunk-ref';
+import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
+import { ROLLED_UP_FIELDS } from './change-counts';
+import type { JobUsage } from '../cost/job-cost';
+import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
+import { LedgerReader, type ChunkClaim } from './ledger-reader';
+import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
+import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from '../ports';
+
+export type { ChunkClaim, ClaimPosition, JobCompletion, ListedClaim } from './ledger-reader';
+
+/** What a registration adds: one group of root chunks. */
+export interface GroupRegistration {
+  readonly group: string;
+  readonly chunks: number;
+  readonly urls: number;
+}
+
+/** The counts a close carries upward (successes, failures, change kinds), zeros left out. */
+function rolledUp(item: LedgerItem): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const field of ROLLED_UP_FIELDS) {
+    const value = numberField(item, field);
+    if (value !== 0 || field === 'succeeded' || field === 'failed') counts[field] = value;
+  }
+  return counts;
+}
+
+/** A node is complete when every member it expects has closed. */
+const isClosed = (item: LedgerItem): boolean => members(item, 'closed').length >= numberField(item, 'expected');
+
+/** The job ledger; see the table at the top of this file. */
+export class JobLedger extends LedgerReader {
+  constructor(store: LedgerStore) {
+    super(store);
+  }
+
+  /** Creates the job; false (and no change) when it exists already. */
+  createJob(job: NewJob): Promise<boolean> {
+    return this.store.create(job.jobId, JOB, {
+      state: JOB_STATES.QUEUED,
+      source: job.source,
+      options: JSON.stringify(job.options),
+      createdAt: job.now,
+      updatedAt: job.now,
+      ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
+      ...(job.parent === undefined ? {} : { parent: job.parent }),
+      ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
+    });
+  }
+
+  /** Sets how many groups the job has, once known (manifest jobs: its ranges). */
+  async setSplitsTotal(jobId: string, splits: number, now: number): Promise<boolean> {
+    const job = await this.store.get(jobId, JOB);
+    const stored = stringField(job, 'state') ?? JOB_STATES.QUEUED;
+    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'state', equals: stored });
+    // An empty manifest has nothing to wait for.
+    return this.finishIfComplete(jobId);
+  }
+
+  /**
+   * Registers a group of root chunks before any of them is sent. Idempotent: every
+   * write is if-absent or once per group.
+   */
+  async registerGroup(jobId: string, reg: GroupRegistration, now: number): Promise<boolean> {
+    const buckets = bucketsFor(reg.chunks);
+    for (let b = 0; b < buckets; b += 1) {
+      await this.store.create(jobId, bucketKey(reg.group, b), { expected: rootsInBucket(reg.chunks, b), updatedAt: now });
+    }
+    await this.store.create(jobId, groupKey(reg.group), { expected: buckets, updatedAt: now });
+    await this.store.addOnce(jobId, JOB, 'registered', reg.group, { urls: reg.urls, chunks: reg.chunks }, now);
+    // A group with no chunks (a range of blank lines) is closed as soon as it exists.
+    return buckets === 0 ? this.closeGroup(jobId, reg.group, now) : false;
+  }
+
+  /** Claims the chunk for one delivery; the first claim wins and every caller gets the winning one. */
+  async claim(jobId: string, chunkId: string, claim: ChunkClaim): Promise<{ won: boolean; claim: ChunkClaim }> {
+    if (await this.store.create(jobId, claimKey(chunkId), { ...claim })) return { won: true, claim };
+    const winner = await this.getClaim(jobId, chunkId);
+    if (winner === undefined) throw new Error(`claim of ${chunkId} vanished`);
+    return { won: false, claim: winner };
+  }
+
+  /** True once the chunk has been counted. */
+  async isCounted(jobId: string, ref: ChunkRef): Promise<boolean> {
+    const bucket = await this.store.get(jobId, bucketKey(ref.group, bucketOf(ref)));
+    return members(bucket, 'closed').includes(bucketMember(ref));
+  }
+
+  /** Registers the chunk's child (its re-queued leftovers) in their bucket, once, before the child is sent. */
+  async registerChild(jobId: string, parent: ChunkRef, now: number): Promise<void> {
+    const child = childOf(parent);
+    await this.store.addOnce(jobId, bucketKey(child.group, bucketOf(child)), 'children', bucketMember(child), { expected: 1 }, now);
+  }
+
+  /**
+   * Counts the chunk once and closes whatever its count completes (bucket, group, job).
+   * Also re-walks those closes when the chunk was counted before, so a delivery that
+   * follows a crash finishes what the crashed one started.
+   */
+  async countChunk(
+    jobId: string,
+    ref: ChunkRef,
+    counts: { readonly succeeded: number; readonly failed: number } & Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<boolean> {
+    const bucket = bucketOf(ref);
+    const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), rolledUp(counts), now);
+    return isClosed(item) ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
+  }
+
+  /**
+   * Asks the job to stop: `queued` → `cancelling`. Chunks not yet fetched then get
+   * CANCELLED records, and the job ends `cancelled`. False when it has ended already.
+   */
+  async requestCancel(jobId: string, now: number): Promise<boolean> {
+    const job = await this.store.get(jobId, JOB);
+    // A job whose every record is in has ended, even before its state says so.
+    if (job === undefined || ENDED_STATES.has(stateOf(job))) return false;
+    return this.leaveQueued(jobId, JOB_STATES.CANCELLING, now);
+  }
+
+  /**
+   * Stops the job: `queued` → `failing` with the reason. Its chunks not yet fetched get
+   * CANCELLED records and it ends `failed`. False when it was no longer queued.
+   */
+  requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
+    return this.leaveQueued(jobId, JOB_STATES.FAILING, now, reason);
+  }
+
+  /**
+   * Adds a claimed chunk's outcome to the job's running tally for its failure rate and
+   * returns the tally. Approximate by design: one unconditional add per claim (a claim
+   * whose delivery dies before adding is missing from it), so a threshold costs one
+   * small write per chunk, not a read of every bucket.
+   */
+  async tallyForFailureRate(jobId: string, counts: { succeeded: number; failed: number }): Promise<{ succeeded: number; failed: number }> {
+    const item = await this.store.add(jobId, 'RATE', { succeeded: counts.succeeded, failed: counts.failed });
+    return { succeeded: numberField(item, 'succeeded'), failed: numberField(item, 'failed') };
+  }
+
+  /** Adds what a delivery used to the job's usage (approximate: one unconditional add; see job-cost.ts). */
+  async addUsage(jobId: string, usage: JobUsage): Promise<void> {
+    const deltas = Object.fromEntries(Object.entries(usage).filter(([, amount]) => amount !== 0));
+    if (Object.keys(deltas).length > 0) await this.store.add(jobId, USAGE_KEY, deltas);
+  }
+
+  /**
+   * Records a schedule's newest run (the run before it is kept too, so a retried tick
+   * still finds the run to compare with). One item per schedule, moved by a conditional
+   * write from the run it replaces.
+   */
+  async recordScheduledRun(name: string, jobId: string): Promise<void> {
+    const runs = await this.scheduledRuns(name);
+    if (runs.last === jobId) return;
+    if (runs.last === undefined) {
+      if (await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId })) return;
+    } else {
+      const moved = await this.store.setWhen(scheduleKey(name), SCHEDULE_ITEM, { jobId, previousJobId: runs.last }, { field: 'jobId', equals: runs.last });
+      if (moved) return;
+    }
+    // Another tick moved it meanwhile: the newest run stands.
+  }
+
+  /** Links a job to one that re-runs its failures (shown in both status documents). */
+  async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
+    await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
+  }
+
+  /** Records why the job's webhook could not be delivered (shown in its status). */
+  async recordWebhookFailure(jobId: string, reason: string): Promise<void> {
+    const state = stateOf((await this.store.get(jobId, JOB)) ?? {});
+    await this.store.setWhen(jobId, JOB, { webhookError: reason.slice(0, 1000) }, { field: 'state', equals: state });
+  }
+
+  /** Records that the job's end was announced. */
+  async markAnnounced(event: JobEndedEvent): Promise<void> {
+    await this.store.setWhen(event.jobId, JOB, { announced: event.state }, { field: 'state', equals: event.state });
+  }
+
+  /** Marks the job failed with a reason, unless it has ended already. */
+  async markFailed(jobId: string, reason: string, now: number): Promise<void> {
+    await this.leaveQueued(jobId, JOB_STATES.FAILED, now, reason);
+  }
+
+  /** The one way out of `queued` other than completion: one conditional write, so two writers never both win. */
+  private leaveQueued(jobId: string, state: JobState, now: number, reason?: string): Promise<boolean> {
+    return this.store.setWhen(
+      jobId,
+      JOB,
+      { state, updatedAt: now, ...(reason === undefined ? {} : { reason: reason.slice(0, 1000) }) },
+      { field: 'state', equals: JOB_STATES.QUEUED },
+    );
+  }
+
+  /** Closes a complete bucket into its group; true when that ended the job. */
+  private async closeBucket(jobId: string, group: string, bucket: number, item: LedgerItem, now: number): Promise<boolean> {
+    const { item: groupItem } = await this.store.addOnce(jobId, groupKey(group), 'closed', String(bucket), {
+      ...rolledUp(item),
+      chunksDone: members(item, 'closed').length,
+    }, now);
+    return isClosed(groupItem) ? this.closeGroup(jobId, group, now, groupItem) : false;
+  }
+
+  private async closeGroup(jobId: string, group: string, now: number, item?: LedgerItem): Promise<boolean> {
+    const groupItem = item ?? (await this.store.get(jobId, groupKey(group)));
+    await this.store.addOnce(jobId, JOB, 'closed', group, {
+      ...rolledUp(groupItem ?? {}),
+      chunksDone: numberField(groupItem, 'chunksDone'),
+    }, now);
+    return this.finishIfComplete(jobId);
+  }
+
+  /** Records the end a job reached when its last group closed; true when it has ended. */
+  private async finishIfComplete(jobId: string): Promise<boolean> {
+    const job = await this.store.get(jobId, JOB);
+    if (job === undefined || !allGroupsClosed(job)) return false;
+    const stored = (stringField(job, 'state') ?? JOB_STATES.QUEUED) as JobState;
+    const end = endOnCompletion(stored);
+    if (end !== undefined) await this.store.setWhen(jobId, JOB, { state: end }, { field: 'state', equals: stored });
+    return true;
+  }
+
+}

@@ -1,0 +1,99 @@
+import { chunkMessageId, type ChunkMessage, type RangeMessage } from '../../../../src/jobs/chunks/messages';
+import { handleSplitMessage, type SplitDeps } from '../../../../src/jobs/chunks/split-manifest';
+import { memoryJobDeps } from '../fakes';
+
+const NOW = Date.UTC(2026, 10, 24);
+const FIRST = { lastReceive: false };
+const LAST = { lastReceive: true };
+
+async function setup(text: string, rangeBytes: number) {
+  const d = { ...memoryJobDeps({ urls: 3, bytes: 60_000 }, NOW), rangeBytes } satisfies SplitDeps;
+  d.manifests.put('b', 'urls.txt', text);
+  await d.ledger.createJob({ jobId: 'm', options: { retries: 0 }, source: 's3://b/urls.txt', now: NOW });
+  return d;
+}
+
+/** Plans, then handles every range message (twice, as SQS may deliver them twice). */
+async function split(d: Awaited<ReturnType<typeof setup>>): Promise<ChunkMessage[]> {
+  await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: { retries: 0 } }, FIRST);
+  const ranges = d.splitQueue.bodies<RangeMessage>();
+  for (const range of [...ranges, ...ranges]) await handleSplitMessage(d, range, FIRST);
+  return d.chunkQueue.bodies<ChunkMessage>();
+}
+
+describe('manifest splitting', () => {
+  const lines = Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? '' : `http://127.0.0.1/${i + 1}`));
+  const text = `${lines.join('\n')}\n`;
+
+  it('queues every manifest line once per chunk id, numbered as in the manifest', async () => {
+    const d = await setup(text, 64);
+    const chunks = await split(d);
+    expect(d.splitQueue.sent.length).toBeGreaterThan(5);
+    const byId = new Map(chunks.map((c) => [chunkMessageId(c), c]));
+    const all = [...byId.values()].flatMap((c) => c.urls);
+    const want = lines.map((url, i) => ({ url, line: i + 1 })).filter((u) => u.url !== '');
+    expect(all.sort((a, b) => a.line - b.line)).toEqual(want);
+    expect([...byId.values()].every((c) => c.urls.length <= 3 && c.options['retries'] === 0)).toBe(true);
+    // A host may appear in several ranges: a range's chunks cannot say which hosts are theirs alone.
+    expect(chunks.some((c) => 'sharedHosts' in c)).toBe(false);
+  });
+
+  it('lets the chunks of a one-range manifest say which hosts they share, like an inline job’s', async () => {
+    const mixed = `${Array.from({ length: 9 }, (_, i) => `http://h${i % 3}.test/${i}`).join('\n')}\n`;
+    const d = await setup(mixed, 1 << 20);
+    const chunks = await split(d);
+    expect(d.splitQueue.bodies<RangeMessage>().filter((m) => m.kind === 'range').every((m) => m.whole === true)).toBe(true);
+    expect(chunks.every((c) => Array.isArray(c.sharedHosts))).toBe(true);
+    // Host by host, 3 URLs a chunk: each host fills one chunk and shares none.
+    expect(chunks.flatMap((c) => c.sharedHosts)).toEqual([]);
+  });
+
+  it('registers each range once, so the totals match the manifest however often ranges arrive', async () => {
+    const d = await setup(text, 64);
+    const chunks = await split(d);
+    const distinct = new Set(chunks.map((c) => chunkMessageId(c))).size;
+    expect(await d.ledger.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct, done: 0 } });
+  });
+
+  it('finishes an empty manifest at once', async () => {
+    const d = await setup('', 64);
+    await split(d);
+    expect(await d.ledger.getJob('m')).toMatchObject({ state: 'done', total: 0 });
+  });
+
+  it('leaves a transient failure to SQS: the message comes back and the job goes on', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.chunkQueue.failNext = new Error('1 of 2 messages not sent');
+    await expect(handleSplitMessage(d, first as RangeMessage, FIRST)).rejects.toThrow('not sent');
+    expect((await d.ledger.getJob('m'))?.state).toBe('queued');
+    await handleSplitMessage(d, first as RangeMessage, FIRST);
+    expect(d.chunkQueue.sent.length).toBeGreaterThan(0);
+  });
+
+  it('fails the job with the reason when a transient failure persists to the last receive', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.chunkQueue.failNext = new Error('1 of 2 messages not sent');
+    await handleSplitMessage(d, first as RangeMessage, LAST);
+    expect(await d.ledger.getJob('m')).toMatchObject({
+      state: 'failed',
+      reason: 'Failed splitting manifest range 0 on the last delivery SQS allows: 1 of 2 messages not sent',
+    });
+  });
+
+  it('fails the job when the manifest changes between the plan and a range, and reads nothing of the new version', async () => {
+    const d = await setup(text, 64);
+    await handleSplitMessage(d, { kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: {} }, FIRST);
+    const [first] = d.splitQueue.bodies<RangeMessage>();
+    d.manifests.put('b', 'urls.txt', 'http://127.0.0.1/changed\n'.repeat(40));
+    await handleSplitMessage(d, first as RangeMessage, FIRST);
+    expect(d.chunkQueue.sent).toHaveLength(0);
+    expect(await d.ledger.getJob('m')).toMatchObject({
+      state: 'failed',
+      reason: 'Failed splitting manifest range 0: Manifest s3://b/urls.txt changed while it was being split',
+    });
+  });
+});

@@ -1,0 +1,52 @@
+import { estimateCost, NO_USAGE, PRICES, sqsUnits } from '../../../../src/jobs/cost/job-cost';
+import { UsageMeter } from '../../../../src/jobs/cost/usage-meter';
+import { jobReport } from '../../../../src/report/job-report';
+import { memoryConsumer } from '../../api/consumer-harness';
+import { lambdaContext, sqsEvent } from '../../api/events';
+import { FakeEngine, MemoryQueue, MemoryResults } from '../fakes';
+
+const NOW = Date.UTC(2026, 10, 30);
+
+describe('estimateCost', () => {
+  it('prices each kind of usage and adds them up', () => {
+    const cost = estimateCost({ ...NO_USAGE, lambdaGbSeconds: 100, sqsRequests: 1_000_000, dynamoWriteUnits: 2_000_000 });
+    expect(cost.total).toBeCloseTo(100 * PRICES.lambdaGbSeconds + 0.4 + 1.25, 10);
+    expect(cost.items.find((i) => i.label === 'SQS requests')).toMatchObject({ amount: 0.4 });
+    expect(cost.basis).toContain('us-east-1');
+  });
+
+  it('counts a message as one SQS request per 64 KiB started', () => {
+    expect([sqsUnits(10), sqsUnits(64 * 1024), sqsUnits(64 * 1024 + 1)]).toEqual([1, 1, 2]);
+  });
+});
+
+describe('UsageMeter', () => {
+  it('counts the calls of the ports it wraps as one job\'s usage, and forgets them once taken', async () => {
+    const meter = new UsageMeter();
+    const queue = meter.metered(new MemoryQueue(), 'chunkQueue', 'j');
+    const results = meter.metered(new MemoryResults(), 'results', 'j');
+    await queue.sendAll([{ id: 'a', body: 'x'.repeat(70 * 1024) }, { id: 'b', body: 'y' }]);
+    await results.putDeliveryResults('j', 'c-000000', 'd', []);
+    meter.add('j', 'dynamoWriteUnits', 3);
+    expect(meter.take('j')).toMatchObject({ sqsRequests: 3, s3Puts: 1, dynamoWriteUnits: 3 });
+    expect(meter.take('j')).toEqual(NO_USAGE);
+  });
+});
+
+describe('a consumer with a meter', () => {
+  it('adds each delivery\'s usage to its job: the calls, and its share of the invocation', async () => {
+    const meter = new UsageMeter();
+    const { handler, ledger, results } = await memoryConsumer(new FakeEngine(), { job: { chunks: 2, urls: 3 } }, { now: NOW, meter });
+    const body = (index: number, lines: number[]) =>
+      JSON.stringify({ kind: 'chunk', jobId: 'job', group: 'c', index, generation: 0, options: {}, urls: lines.map((line) => ({ url: `http://127.0.0.1/${line}`, line })) });
+    await handler(sqsEvent([body(0, [1, 2]), body(1, [3])]), lambdaContext());
+    const usage = await ledger.usage('job');
+    expect(usage).toMatchObject({ s3Puts: 2, invocations: 1, sqsRequests: 2, events: 1 });
+    expect(usage?.lambdaGbSeconds).toBeGreaterThan(0);
+    const status = await ledger.getJob('job');
+    expect(status?.cost?.total).toBeGreaterThan(0);
+    // The job's report carries the same estimate.
+    const report = await jobReport(ledger, results, 'job', { records: 10 });
+    expect(report?.cost).toEqual(status?.cost);
+  });
+});
