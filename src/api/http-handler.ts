@@ -21,7 +21,11 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
 function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
   if (reply.contentType !== undefined && typeof reply.body === 'string') {
     // nosniff: a browser must take the answer as the type we name, never guess script.
-    return { statusCode: reply.statusCode, headers: { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff' }, body: reply.body };
+    return {
+      statusCode: reply.statusCode,
+      headers: { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff' },
+      body: reply.body,
+    };
   }
   return {
     statusCode: reply.statusCode,

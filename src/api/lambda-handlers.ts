@@ -143,7 +143,13 @@ function metered<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, meter: Usa
  * the invocation (one of `share` records: that share of the invocation, of its GB-seconds,
  * and of the batch's receive and delete). Best effort: metering never fails a delivery.
  */
-async function recordUsage(deps: DeliverySettings & { readonly ledger: ConsumeDeps['ledger'] }, jobId: string, elapsedMs: number, share: number, log: Logger): Promise<void> {
+async function recordUsage(
+  deps: DeliverySettings & { readonly ledger: ConsumeDeps['ledger'] },
+  jobId: string,
+  elapsedMs: number,
+  share: number,
+  log: Logger,
+): Promise<void> {
   if (deps.meter === undefined) return;
   const usage = deps.meter.take(jobId);
   const gb = (deps.functionMemoryMb ?? 1024) / 1024;

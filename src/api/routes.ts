@@ -114,7 +114,10 @@ async function postRedrive(deps: RouteDeps, parentId: string, req: ApiRequest): 
   const codes = redriveCodes((body as Record<string, unknown>)['codes']);
   const jobId = (deps.newJobId ?? randomUUID)();
   const outcome = await redriveJob({ ...deps.submit, results: deps.results }, parentId, jobId, codes);
-  return { statusCode: 202, body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) } };
+  return {
+    statusCode: 202,
+    body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) },
+  };
 }
 
 async function getReport(deps: RouteDeps, jobId: string, req: ApiRequest): Promise<HttpReply> {

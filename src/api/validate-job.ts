@@ -10,7 +10,6 @@ export const MAX_INLINE_URLS = 10_000;
 /** Details listed at most in one 400, so a million bad entries do not make a huge answer. */
 const MAX_DETAILS = 20;
 
-
 function checkUrls(value: unknown, details: ValidationDetail[]): string[] {
   if (!Array.isArray(value)) {
     details.push({ field: 'urls', reason: 'must be an array of URL strings' });

@@ -6,7 +6,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  */
 export function conditionFailed(error: unknown): boolean {
   return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+    error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
   );
 }

@@ -41,7 +41,10 @@ import { LimitContendedError } from '../jobs/errors';
 import { checkSlotRequest, planSlots, planStarts, type FleetLimitStore, type SlotLease, type StartGrant } from '../jobs/fleet/fleet-limits';
 
 type Item = Record<string, AttributeValue>;
-type Update = Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+type Update = Pick<
+  UpdateItemCommandInput,
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
 
 /** Attempts of one call's conditional write before it gives up. */
 const MAX_ATTEMPTS = 10;
@@ -179,7 +182,12 @@ async function backoff(attempt: number): Promise<void> {
  * lease are still what was read (so the literal new `used` is right).
  */
 function rewrite(item: Item | undefined, lease: SlotLease, reclaim: readonly SlotLease[], granted: number): Update {
-  const names: Record<string, string> = { '#used': 'used', '#count': COUNT + lease.holder, '#until': UNTIL + lease.holder, '#ttl': 'expiresAt' };
+  const names: Record<string, string> = {
+    '#used': 'used',
+    '#count': COUNT + lease.holder,
+    '#until': UNTIL + lease.holder,
+    '#ttl': 'expiresAt',
+  };
   const values: Item = { ':count': num(lease.count), ':until': num(lease.expiresAt), ':ttl': ttl(lease.expiresAt) };
   const used = Number(item?.['used']?.N ?? 0);
   values[':used'] = num(used - reclaim.reduce((sum, l) => sum + l.count, 0) + granted);

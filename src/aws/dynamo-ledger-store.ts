@@ -178,8 +178,7 @@ export class DynamoLedgerStore implements LedgerStore {
     // Every key character sorts below U+FFFF, so [from, prefix + U+FFFF] is the prefix's tail.
     const low = options.from ?? prefix;
     const listed: ListedItem[] = [];
-    let start: Item | undefined =
-      options.after === undefined ? undefined : { pk: pk(jobId), sk: { S: options.after } };
+    let start: Item | undefined = options.after === undefined ? undefined : { pk: pk(jobId), sk: { S: options.after } };
     // A Query answers at most 1 MB: go on until `limit` items or the end.
     do {
       const out = await this.client.send(
@@ -211,8 +210,7 @@ export class DynamoLedgerStore implements LedgerStore {
   /** Runs a conditional write; false when its condition did not hold. */
   private async conditional(jobId: string, command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
     try {
-      const out =
-        command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
+      const out = command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
       this.report(out.ConsumedCapacity, jobId, 'write');
       return true;
     } catch (error) {

@@ -71,7 +71,10 @@ export function createPipeline(
       config.table,
       meter === undefined
         ? {}
-        : { onCapacity: (units, key, kind) => meter.add(jobOfLimitKey(key), kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units) },
+        : {
+            onCapacity: (units, key, kind) =>
+              meter.add(jobOfLimitKey(key), kind === 'read' ? 'dynamoReadUnits' : 'dynamoWriteUnits', units),
+          },
     ),
     results: new S3ResultStore(clients.s3, config.bucket),
     manifests: new S3ManifestReader(clients.s3),

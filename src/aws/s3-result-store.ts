@@ -50,8 +50,6 @@ export class S3ResultStore implements ResultStore {
   }
 
   async putBody(sha256: string, body: Buffer): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: bodyKey(sha256), Body: body, ContentLength: body.length }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: bodyKey(sha256), Body: body, ContentLength: body.length }));
   }
 }

@@ -96,7 +96,11 @@ export class SqsQueuePublisher implements QueuePublisher {
         const out = await this.client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: pending.map((p) => ({ Id: p.entryId, MessageBody: p.message.body, ...(p.message.delaySeconds ? { DelaySeconds: p.message.delaySeconds } : {}) })),
+            Entries: pending.map((p) => ({
+              Id: p.entryId,
+              MessageBody: p.message.body,
+              ...(p.message.delaySeconds ? { DelaySeconds: p.message.delaySeconds } : {}),
+            })),
           }),
         );
         const failedIds = new Set((out.Failed ?? []).map((f) => f.Id));

@@ -118,7 +118,13 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const stopListening = abortOnStopSignals(stop);
   const cpuBefore = process.cpuUsage();
   let bytes = 0;
-  log.info('run started', { input: inputPath, concurrency: config.concurrency, perHost: config.perHost, retries: config.retries, timeoutMs: config.timeoutMs });
+  log.info('run started', {
+    input: inputPath,
+    concurrency: config.concurrency,
+    perHost: config.perHost,
+    retries: config.retries,
+    timeoutMs: config.timeoutMs,
+  });
   try {
     const summary = await engine.run(previous === null ? pending : withConditions(pending, previous), {
       signal: stop.signal,
@@ -184,7 +190,9 @@ function parseFetchArgs(argv: readonly string[]) {
       allowNegative: true,
       strict: true,
       options: {
-        ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(RATE_FLAGS)].map((flag) => [flag, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          [...Object.keys(NUMBER_FLAGS), ...Object.keys(RATE_FLAGS)].map((flag) => [flag, { type: 'string' as const }]),
+        ),
         'max-host-wait': { type: 'string' },
         robots: { type: 'boolean' },
         'allow-net': { type: 'string', multiple: true },

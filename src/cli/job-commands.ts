@@ -33,7 +33,10 @@ export function createRedriveCommand(deps: ApiCommandDeps = {}): Command {
     );
     const [jobId, ...extra] = positionals;
     if (jobId === undefined || extra.length > 0) throw new UsageError(REDRIVE_USAGE);
-    const codes = values.codes?.split(',').map((code) => code.trim()).filter((code) => code !== '');
+    const codes = values.codes
+      ?.split(',')
+      .map((code) => code.trim())
+      .filter((code) => code !== '');
     const reply = await clientFrom(values, io, deps.fetch).redriveJob(jobId, codes).catch(usageOnClientError);
     io.stdout.write(`${JSON.stringify(reply)}\n`);
     return 0;

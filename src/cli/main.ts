@@ -57,7 +57,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stderr.write(`fanout: ${err.message}\n`);
       return 1;
     }
-    const detail = err instanceof FanoutError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const detail =
+      err instanceof FanoutError ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr.write(`fanout: internal error: ${detail}\n`);
     return 1;
   }

@@ -12,7 +12,8 @@ import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-o
 import type { CliIo, Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
 
-const USAGE = 'Usage: fanout report <results.jsonl|-> [--out FILE] [--open] | fanout report --job <jobId> [--out FILE] [--open] [--endpoint URL] [--api-key K]';
+const USAGE =
+  'Usage: fanout report <results.jsonl|-> [--out FILE] [--open] | fanout report --job <jobId> [--out FILE] [--open] [--endpoint URL] [--api-key K]';
 
 /** What a job id looks like to the hint below: no path separator, no file extension. */
 const LOOKS_LIKE_JOB_ID = /^[A-Za-z0-9_-]{8,128}$/;

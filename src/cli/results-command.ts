@@ -74,7 +74,9 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
       io.stderr.write(`${count} results${where} (partial: ${jobId} is ${state})\n`);
       return 0;
     }
-    io.stderr.write(`fanout: ${jobId} is not complete yet (state ${state}): ${count} results${where} so far; run again when it is done, or pass --partial\n`);
+    io.stderr.write(
+      `fanout: ${jobId} is not complete yet (state ${state}): ${count} results${where} so far; run again when it is done, or pass --partial\n`,
+    );
     return 1;
   };
 }

@@ -30,7 +30,10 @@ export async function readPrevious(path: string): Promise<ReadonlyMap<string, Pr
 }
 
 /** The input, each URL with the validators of its previous body as conditional request headers. */
-export async function* withConditions(urls: AsyncIterable<UrlInput>, previous: ReadonlyMap<string, PreviousBody>): AsyncGenerator<UrlInput> {
+export async function* withConditions(
+  urls: AsyncIterable<UrlInput>,
+  previous: ReadonlyMap<string, PreviousBody>,
+): AsyncGenerator<UrlInput> {
   for await (const input of urls) {
     const headers = conditionalHeaders(previous.get(input.url));
     yield headers === undefined ? input : { ...input, headers };

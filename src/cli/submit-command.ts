@@ -40,7 +40,13 @@ const PLAIN_EVERY_MS = 10_000;
  * Polls until the job is done or failed. On a terminal, a bar redrawn in place;
  * elsewhere a line when the state changes and at most one every 10 s otherwise.
  */
-async function waitFor(client: FanoutClient, jobId: string, io: CliIo, intervalMs: number, sleep: (ms: number) => Promise<void>): Promise<JobStatus> {
+async function waitFor(
+  client: FanoutClient,
+  jobId: string,
+  io: CliIo,
+  intervalMs: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<JobStatus> {
   const tty = io.stderr.isTTY === true;
   let lastState = '';
   let lastLineAt = 0;
@@ -48,7 +54,9 @@ async function waitFor(client: FanoutClient, jobId: string, io: CliIo, intervalM
     const status = await client.getJob(jobId);
     const ended = status.state === 'done' || status.state === 'failed';
     if (tty) {
-      io.stderr.write(`\r\x1b[2K${bar(status.succeeded + status.failed, status.total > 0 ? status.total : null)}${progressLine(status)}${ended ? '\n' : ''}`);
+      io.stderr.write(
+        `\r\x1b[2K${bar(status.succeeded + status.failed, status.total > 0 ? status.total : null)}${progressLine(status)}${ended ? '\n' : ''}`,
+      );
     } else if (status.state !== lastState || ended || Date.now() - lastLineAt >= PLAIN_EVERY_MS) {
       io.stderr.write(`${progressLine(status)}\n`);
       lastLineAt = Date.now();

@@ -42,7 +42,9 @@ export interface RedriveReply extends SubmitReply {
 
 /** The fanout HTTP API, as the CLI uses it. */
 export interface FanoutClient {
-  submitJob(body: ({ urls: readonly string[] } | { manifest: string }) & { options?: Readonly<Record<string, unknown>> }): Promise<SubmitReply>;
+  submitJob(
+    body: ({ urls: readonly string[] } | { manifest: string }) & { options?: Readonly<Record<string, unknown>> },
+  ): Promise<SubmitReply>;
   getJob(jobId: string): Promise<JobStatus>;
   getResults(jobId: string, cursor?: string): Promise<ResultsReply>;
   cancelJob(jobId: string): Promise<JobStatus>;
@@ -88,7 +90,9 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
     });
     const text = await res.text();
     if (!res.ok) {
-      const error = (parseOrUndefined(text) as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } })?.error;
+      const error = (
+        parseOrUndefined(text) as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } }
+      )?.error;
       const suffix = error?.requestId === undefined ? '' : ` (request id ${error.requestId})`;
       throw new ApiError(res.status, error?.code ?? 'HTTP', `${error?.message ?? `HTTP ${res.status}`}${suffix}`, error?.details ?? []);
     }

@@ -119,9 +119,7 @@ function integer(min: number, max: number): Check {
   return (value, label) => {
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(
-        `Expected \`${label}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``,
-      );
+      throw new ConfigError(`Expected \`${label}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
     }
     return n;
   };

@@ -46,7 +46,16 @@ export function maxFailureRateOf(options: JobOptions): number | undefined {
 }
 
 /** The integer options: bounded by the engine's bounds and the deployment's values. */
-export const INTEGER_OPTIONS = ['concurrency', 'perHost', 'timeoutMs', 'retries', 'maxBytes', 'hostBurst', 'maxHostWaitMs', 'maxHostErrors'] as const;
+export const INTEGER_OPTIONS = [
+  'concurrency',
+  'perHost',
+  'timeoutMs',
+  'retries',
+  'maxBytes',
+  'hostBurst',
+  'maxHostWaitMs',
+  'maxHostErrors',
+] as const;
 
 /** The rate options: a rate string (`50/s`, `30/m`, `2/h`) or a number per second; stored as a number per second. */
 export const RATE_OPTIONS = ['hostRate', 'rate'] as const;
@@ -132,12 +141,13 @@ function checkOption(name: string, value: unknown, limits: JobLimits): Checked {
   if (name === 'storeBodies') return typeof value === 'boolean' ? { value } : { reason: 'must be true or false' };
   if (name === 'robots') {
     if (typeof value !== 'boolean') return { reason: 'must be true or false' };
-    return tighter(name, value, limits.engine.robots) === value ? { value } : { reason: "must be true: this deployment obeys robots.txt" };
+    return tighter(name, value, limits.engine.robots) === value ? { value } : { reason: 'must be true: this deployment obeys robots.txt' };
   }
   if ((RATE_OPTIONS as readonly string[]).includes(name)) return checkRate(name as (typeof RATE_OPTIONS)[number], value, limits);
   const integer = name as (typeof INTEGER_OPTIONS)[number];
   const [min, max] = optionRange(integer, limits);
-  const fits = typeof value === 'number' && Number.isInteger(value) && value >= ENGINE_BOUNDS[integer][0] && value <= ENGINE_BOUNDS[integer][1];
+  const fits =
+    typeof value === 'number' && Number.isInteger(value) && value >= ENGINE_BOUNDS[integer][0] && value <= ENGINE_BOUNDS[integer][1];
   if (fits && tighter(integer, value, limits.engine[integer]) === value) return { value };
   return { reason: `must be an integer from ${min} to ${max} (this deployment's limit)` };
 }
@@ -222,7 +232,8 @@ export const MAX_WEBHOOK_CHARS = 2048;
  */
 export function webhookReason(value: unknown, limits: JobLimits, guard: { checkUrl(url: URL): void }): string | undefined {
   if (!limits.webhooks) return 'this deployment has no webhook signing secret (FANOUT_WEBHOOK_SECRET_PARAM)';
-  if (typeof value !== 'string' || value.length > MAX_WEBHOOK_CHARS) return `must be an http(s) URL of at most ${MAX_WEBHOOK_CHARS} characters`;
+  if (typeof value !== 'string' || value.length > MAX_WEBHOOK_CHARS)
+    return `must be an http(s) URL of at most ${MAX_WEBHOOK_CHARS} characters`;
   let url: URL;
   try {
     url = new URL(value);

@@ -40,9 +40,7 @@ export function localClients(endpoints: EmulatorEndpoints): LocalClients {
 }
 
 async function createQueueWithDlq(sqs: SQSClient, settings: QueueSettings): Promise<{ url: string; dlqUrl: string }> {
-  const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: settings.dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }),
-  );
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: settings.dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }));
   const dlqUrl = dlq.QueueUrl ?? '';
   const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
   const queue = await sqs.send(

@@ -165,7 +165,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let offline: OfflineProcess = await startOffline(offlineOptions);
     cleanups.push(() => offline.stop());
     const consumerSource = eventSource(settings.consumer, settings.chunkQueue, clients, resources.queueUrl, offline.lambdaEndpoint, log);
-    const splitterSource = eventSource(settings.splitter, settings.splitQueue, clients, resources.splitQueueUrl, offline.lambdaEndpoint, log);
+    const splitterSource = eventSource(
+      settings.splitter,
+      settings.splitQueue,
+      clients,
+      resources.splitQueueUrl,
+      offline.lambdaEndpoint,
+      log,
+    );
     await Promise.all([consumerSource.warm(), splitterSource.warm()]);
     await consumerSource.start();
     cleanups.push(() => consumerSource.stop());

@@ -114,8 +114,6 @@ export async function waitForLine<T>(
     };
     if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
     if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
-    void managed.exited.then((code) =>
-      finish(() => reject(new Error(`${managed.name} exited (${String(code)}) before it was ready`))),
-    );
+    void managed.exited.then((code) => finish(() => reject(new Error(`${managed.name} exited (${String(code)}) before it was ready`))));
   });
 }

@@ -56,10 +56,14 @@ const FAILURE_BACKOFF_MS = 500;
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -287,9 +291,7 @@ export class SqsEventSource {
       if (response.FunctionError !== undefined) {
         throw new Error(`function error ${response.FunctionError}: ${text.slice(0, 500)}`);
       }
-      failedIds = this.#options.reportBatchItemFailures
-        ? failedItemIds(text, new Set(messages.map((m) => m.MessageId ?? '')))
-        : new Set();
+      failedIds = this.#options.reportBatchItemFailures ? failedItemIds(text, new Set(messages.map((m) => m.MessageId ?? ''))) : new Set();
     } catch (error) {
       this.#stats.failedInvocations += 1;
       this.#stats.invokeMs += Date.now() - started;

@@ -73,8 +73,18 @@ async function main(): Promise<void> {
     },
   });
   // FANOUT_FAULTS=random:0.2 (or a JSON list of rules): faults on purpose (src/local/fault-injector.ts).
-  faultsFromEnv(process.env.FANOUT_FAULTS, stack.consumerSource.faults, RANDOM_PROFILES.consumer, stack.settings.chunkQueue.maxReceiveCount);
-  faultsFromEnv(process.env.FANOUT_FAULTS, stack.splitterSource.faults, RANDOM_PROFILES.splitter, stack.settings.splitQueue.maxReceiveCount);
+  faultsFromEnv(
+    process.env.FANOUT_FAULTS,
+    stack.consumerSource.faults,
+    RANDOM_PROFILES.consumer,
+    stack.settings.chunkQueue.maxReceiveCount,
+  );
+  faultsFromEnv(
+    process.env.FANOUT_FAULTS,
+    stack.splitterSource.faults,
+    RANDOM_PROFILES.splitter,
+    stack.settings.splitQueue.maxReceiveCount,
+  );
   process.stdout.write(
     [
       '',

@@ -44,7 +44,13 @@ export function conditionalHeaders(previous: PreviousBody | undefined): Record<s
 export function withChange(result: FetchResult, previous: PreviousBody | undefined): FetchResult {
   if (result.ok && result.status === 304 && previous !== undefined) {
     // A 304 carries no body: the record stands for the previous one, validators refreshed.
-    return { ...result, headers: { ...previous.headers, ...result.headers }, bytes: previous.bytes, sha256: previous.sha256, change: 'unchanged' };
+    return {
+      ...result,
+      headers: { ...previous.headers, ...result.headers },
+      bytes: previous.bytes,
+      sha256: previous.sha256,
+      change: 'unchanged',
+    };
   }
   return { ...result, change: changeOf(result, previous) };
 }

@@ -55,11 +55,7 @@ interface DialSettings {
 }
 
 /** Dials `addresses` one after another until one connects, under one timer. */
-function dialInTurn(
-  addresses: readonly ResolvedAddress[],
-  settings: DialSettings,
-  callback: buildConnector.Callback,
-): void {
+function dialInTurn(addresses: readonly ResolvedAddress[], settings: DialSettings, callback: buildConnector.Callback): void {
   const { port, protocol, hostname, connectTimeoutMs } = settings;
   let settled = false;
   let socket: Socket | undefined;

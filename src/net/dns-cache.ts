@@ -5,8 +5,7 @@ import { parseIpLiteral } from './ip';
 
 /** The addresses to dial for a host and port, every one passed by the guard, or why there are none. */
 export type NameAnswer =
-  | { readonly ok: true; readonly addresses: readonly ResolvedAddress[] }
-  | { readonly ok: false; readonly error: FetchError };
+  { readonly ok: true; readonly addresses: readonly ResolvedAddress[] } | { readonly ok: false; readonly error: FetchError };
 
 /** What one lookup of a name gave, as the cache keeps it. */
 interface Entry {

@@ -77,11 +77,7 @@ function parseAllowlist(allowNet: readonly string[]): Map<string, PortRule> {
 function isLocalhostName(hostname: string): boolean {
   const end = hostname.endsWith('.') ? hostname.length - 1 : hostname.length;
   const start = end - 'localhost'.length;
-  return (
-    start >= 0 &&
-    hostname.startsWith('localhost', start) &&
-    (start === 0 || hostname.charCodeAt(start - 1) === 46)
-  );
+  return start >= 0 && hostname.startsWith('localhost', start) && (start === 0 || hostname.charCodeAt(start - 1) === 46);
 }
 
 function defaultPort(protocol: string): number {
@@ -133,9 +129,7 @@ export function createNetworkGuard(allowNet: readonly string[]): NetworkGuard {
     const reason = blockedRange(ip.address, ip.family);
     if (reason === null) return;
     const shown = ip.family === 6 ? `[${ip.address}]` : ip.address;
-    throw new BlockedAddressError(
-      shown === hostname ? `${hostname} is ${reason}` : `${hostname} (${shown}) is ${reason}`,
-    );
+    throw new BlockedAddressError(shown === hostname ? `${hostname} is ${reason}` : `${hostname} (${shown}) is ${reason}`);
   }
 
   return { checkUrl, isAllowed, checkAddress, addressRefusal };

@@ -98,7 +98,11 @@ export class ConsumerMetrics {
     for (const ms of this.#durations) metrics.addMetric(M.chunkDuration, MetricUnit.Milliseconds, ms);
     metrics.publishStoredMetrics();
     for (const [code, n] of this.#errors) {
-      metrics.singleMetric().addDimension('function_name', functionName).addDimension('errorCode', code).addMetric(M.urlsFailed, MetricUnit.Count, n);
+      metrics
+        .singleMetric()
+        .addDimension('function_name', functionName)
+        .addDimension('errorCode', code)
+        .addMetric(M.urlsFailed, MetricUnit.Count, n);
     }
   }
 }

@@ -50,7 +50,10 @@ export async function jobReport(
       truncated = 'the time to answer ran out before every result was read';
       break;
     }
-    const page = await readResults(ledger, results, jobId, cursor, { items: Math.min(PAGE.items, budget.records - read), bytes: PAGE.bytes });
+    const page = await readResults(ledger, results, jobId, cursor, {
+      items: Math.min(PAGE.items, budget.records - read),
+      bytes: PAGE.bytes,
+    });
     // The job was read above: a page is undefined only if it vanished since.
     for (const record of page?.items ?? []) aggregator.add(record);
     read += page?.items.length ?? 0;

@@ -100,7 +100,10 @@ function errorsCard(summary: ReportSummary): SafeHtml {
 <td class="num"><span class="meter" style="width:${Math.max(2, Math.round((count / top) * 80))}px"></span><span data-metric="code-${code}">${formatCount(count)}</span></td>
 <td class="num muted">${formatPercent(count, failed)}</td></tr>`,
   );
-  const body = rows.length === 0 ? html`<p class="empty">No failures.</p>` : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of failed</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const body =
+    rows.length === 0
+      ? html`<p class="empty">No failures.</p>`
+      : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of failed</th></tr></thead><tbody>${rows}</tbody></table>`;
   return html`<div class="card"><h2>Failures by error code</h2>${body}</div>`;
 }
 
@@ -128,14 +131,18 @@ function hostsCard(title: string, rows: readonly HostRow[], key: string, columns
       ? html`<p class="empty">None.</p>`
       : html`<table><thead><tr><th>host</th>${columns.map(([heading]) => html`<th class="num">${heading}</th>`)}</tr></thead><tbody>
 ${rows.map((r) => html`<tr data-host-list="${key}"><td class="text host">${r.host}</td>${columns.map(([, cell]) => html`<td class="num">${cell(r)}</td>`)}</tr>`)}</tbody></table>`;
-  const note = summary.hosts.approximate ? html`<div class="note">More hosts than the report tracks: these rows are approximate.</div>` : '';
+  const note = summary.hosts.approximate
+    ? html`<div class="note">More hosts than the report tracks: these rows are approximate.</div>`
+    : '';
   return html`<div class="card"><h2>${title}</h2>${body}${note}</div>`;
 }
 
 function failuresCard(summary: ReportSummary): SafeHtml {
   if (summary.firstFailures.length === 0) return html``;
   const rows = summary.firstFailures.map(
-    (f) => html`<tr data-failure-line="${f.line}"><td class="num">${f.line}</td><td class="text">${f.url}</td><td><code>${f.code}</code></td>
+    (
+      f,
+    ) => html`<tr data-failure-line="${f.line}"><td class="num">${f.line}</td><td class="text">${f.url}</td><td><code>${f.code}</code></td>
 <td class="num">${f.status ?? '–'}</td><td class="text muted">${f.message}</td></tr>`,
   );
   return html`<div class="card"><h2>First failures (up to ${MAX_LISTED_FAILURES})</h2>
@@ -152,9 +159,11 @@ function changesCard(summary: ReportSummary): SafeHtml {
 }
 
 function costCard(cost: CostEstimate | undefined): SafeHtml {
-  if (cost === undefined) return html`<div class="card"><h2>Cost estimate</h2><p class="empty" data-metric="cost-total">Not estimated for this report.</p></div>`;
+  if (cost === undefined)
+    return html`<div class="card"><h2>Cost estimate</h2><p class="empty" data-metric="cost-total">Not estimated for this report.</p></div>`;
   const items = (cost.items ?? []).map(
-    (item) => html`<tr><td>${item.label}</td><td class="muted">${item.detail ?? ''}</td><td class="num">${formatMoney(item.amount, cost.currency)}</td></tr>`,
+    (item) =>
+      html`<tr><td>${item.label}</td><td class="muted">${item.detail ?? ''}</td><td class="num">${formatMoney(item.amount, cost.currency)}</td></tr>`,
   );
   return html`<div class="card"><h2>Cost estimate</h2><div class="stat" style="border:0;padding:0"><div class="value" data-metric="cost-total">${formatMoney(cost.total, cost.currency)}</div></div>
 ${items.length === 0 ? '' : html`<table><tbody>${items}</tbody></table>`}

@@ -141,7 +141,9 @@ export class ReportAggregator {
       records: this.records,
       outcomes: { ...this.outcomes },
       statusClasses: { ...this.statusClasses },
-      errorCodes: [...this.codes].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+      errorCodes: [...this.codes]
+        .map(([code, count]) => ({ code, count }))
+        .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
       retried: this.retried,
       ...(this.monitored ? { changes: { ...this.changes } } : {}),
       bytes: this.bytes,

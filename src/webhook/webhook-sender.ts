@@ -15,14 +15,23 @@ import type { EngineDeps } from '../fetch/types';
  * const sender = createWebhookSender(config.engine); // module scope
  * await sender.post('https://hooks.example.com/fanout', body, headers, 5000);
  */
-export function createWebhookSender(config: EngineConfig, deps: Pick<EngineDeps, 'dial' | 'resolve'> = {}): WebhookSender & { close(): Promise<void> } {
+export function createWebhookSender(
+  config: EngineConfig,
+  deps: Pick<EngineDeps, 'dial' | 'resolve'> = {},
+): WebhookSender & { close(): Promise<void> } {
   const network = createGuardedNetwork(config, deps);
   const { guard, connect } = network;
   const dispatcher = new Agent({ connect });
   return {
     async post(url, body, headers, timeoutMs) {
       guard.checkUrl(new URL(url));
-      const response = await request(url, { method: 'POST', body, headers: { ...headers, 'user-agent': config.userAgent }, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await request(url, {
+        method: 'POST',
+        body,
+        headers: { ...headers, 'user-agent': config.userAgent },
+        dispatcher,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       // Read to the end so the connection can be reused; the answer's body says nothing we need.
       await response.body.dump();
       return { status: response.statusCode };

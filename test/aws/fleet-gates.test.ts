@@ -47,7 +47,10 @@ describe('fleet gates: a job’s limits across consumers', () => {
         const deadline = Date.now() + options.deadlineInMs;
         const fleet = new FleetGates({ store, jobId: options.jobId, deadline, leaseUntil: deadline + 1000 });
         try {
-          const urls = Array.from({ length: urlsEach }, (_, i) => ({ url: probe.url('big.test', `/c${c}/${i}`), line: c * urlsEach + i + 1 }));
+          const urls = Array.from({ length: urlsEach }, (_, i) => ({
+            url: probe.url('big.test', `/c${c}/${i}`),
+            line: c * urlsEach + i + 1,
+          }));
           return await engine.run(urls, {
             config,
             deadline,

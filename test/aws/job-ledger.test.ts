@@ -78,7 +78,13 @@ describe.each([
     await ledger.countChunk(jobId, root(0), { succeeded: 3, failed: 1 }, T0 + 20);
     expect(await ledger.isCounted(jobId, root(0))).toBe(true);
     expect(await ledger.isCounted(jobId, root(1))).toBe(false);
-    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'running', total: 7, succeeded: 3, failed: 1, chunks: { total: 2, done: 1 } });
+    expect(await ledger.getJob(jobId)).toMatchObject({
+      state: 'running',
+      total: 7,
+      succeeded: 3,
+      failed: 1,
+      chunks: { total: 2, done: 1 },
+    });
   });
 
   it('turns done when the last chunk is counted, and not while a registered child is pending', async () => {
@@ -105,7 +111,12 @@ describe.each([
     const chunks = CHUNKS_PER_BUCKET * 2 + 5;
     await inlineJob(chunks, chunks * 2);
     for (let i = 0; i < chunks; i += 1) await ledger.countChunk(jobId, root(i), { succeeded: 2, failed: 0 }, T0 + i);
-    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'done', total: chunks * 2, succeeded: chunks * 2, chunks: { total: chunks, done: chunks } });
+    expect(await ledger.getJob(jobId)).toMatchObject({
+      state: 'done',
+      total: chunks * 2,
+      succeeded: chunks * 2,
+      chunks: { total: chunks, done: chunks },
+    });
   });
 
   it('waits for every split of a manifest job, and closes an empty one at once', async () => {

@@ -142,7 +142,11 @@ describe('pipeline on the emulators', () => {
     expect(status.body).toMatchObject({ state: 'done', total: 11, succeeded: 9, failed: 2, chunks: { total: 3, done: 3 } });
     // One "Job Ended" event, through the real EventBridge client.
     expect(bus.events().filter((e) => (e.detail as { jobId?: string }).jobId === jobId)).toEqual([
-      expect.objectContaining({ source: 'fanout', detailType: 'Job Ended', detail: expect.objectContaining({ id: `${jobId}:done`, succeeded: 9, failed: 2 }) }),
+      expect.objectContaining({
+        source: 'fanout',
+        detailType: 'Job Ended',
+        detail: expect.objectContaining({ id: `${jobId}:done`, succeeded: 9, failed: 2 }),
+      }),
     ]);
 
     const again = await consumer(first.event, lambdaContext(30_000));
@@ -169,9 +173,7 @@ describe('pipeline on the emulators', () => {
     await drain(queueUrl, consumer);
     expect((await call('GET', `/jobs/${jobId}`)).body).toMatchObject({ state: 'done', total: 14, succeeded: 14, failed: 0 });
     const results = await allResults(jobId);
-    expect(results.map((r) => [r.line, r.url])).toEqual(
-      lines.map((url, i) => [i + 1, url] as const).filter(([, url]) => url !== ''),
-    );
+    expect(results.map((r) => [r.line, r.url])).toEqual(lines.map((url, i) => [i + 1, url] as const).filter(([, url]) => url !== ''));
   });
 
   it('starts one job per schedule tick, however often the tick is delivered', async () => {
@@ -180,6 +182,11 @@ describe('pipeline on the emulators', () => {
     expect(a.jobId).toBe(b.jobId);
     expect([a.created, b.created].sort()).toEqual([false, true]);
     await drain(queueUrl, consumer);
-    expect((await call('GET', `/jobs/${a.jobId}`)).body).toMatchObject({ state: 'done', total: 2, succeeded: 2, chunks: { total: 1, done: 1 } });
+    expect((await call('GET', `/jobs/${a.jobId}`)).body).toMatchObject({
+      state: 'done',
+      total: 2,
+      succeeded: 2,
+      chunks: { total: 1, done: 1 },
+    });
   });
 });

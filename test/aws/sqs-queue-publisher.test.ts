@@ -98,7 +98,12 @@ describe('SqsQueuePublisher', () => {
     expect((error as QueuePublishError).failedIds).toEqual(['m4']);
     expect(sleeps).toEqual([10, 20]);
     const bodies = await drain(clients, queueUrl, 10);
-    expect(bodies.sort()).toEqual(messages.filter((m) => m.id !== 'm4').map((m) => m.body).sort());
+    expect(bodies.sort()).toEqual(
+      messages
+        .filter((m) => m.id !== 'm4')
+        .map((m) => m.body)
+        .sort(),
+    );
   });
 });
 

@@ -57,7 +57,11 @@ function lookupVia(server: string | undefined) {
     }
     resolver.resolve4(hostname).then(
       (addresses) => {
-        if (options.all === true) callback(null, addresses.map((address) => ({ address, family: 4 })));
+        if (options.all === true)
+          callback(
+            null,
+            addresses.map((address) => ({ address, family: 4 })),
+          );
         else callback(null, addresses[0] ?? '', 4);
       },
       (error: Error) => callback(error, []),

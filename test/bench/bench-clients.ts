@@ -33,9 +33,7 @@ const REQUIRED_FIELDS: readonly (keyof ClientSummary)[] = [
 ];
 
 /** One client run: its summary, or why there is none. */
-export type ClientRun =
-  | { readonly ok: true; readonly summary: ClientSummary }
-  | { readonly ok: false; readonly reason: string };
+export type ClientRun = { readonly ok: true; readonly summary: ClientSummary } | { readonly ok: false; readonly reason: string };
 
 /** Where the repository's pieces are, relative to the checkout. */
 export interface ClientPaths {
@@ -157,12 +155,10 @@ export async function runClient(
   const args = argsFor(kind, scenario, run);
   const fdLimit = scenario.manyHosts?.fdLimit;
   // Under the scenario's `ulimit -n` (bash execs the client, so the limit is the client's own).
-  const prefix =
-    fdLimit === undefined ? run.prefix : [...run.prefix, 'bash', '-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`];
+  const prefix = fdLimit === undefined ? run.prefix : [...run.prefix, 'bash', '-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`];
   // The engine runs as users run it: the bin itself, whose shebang carries its V8
   // flags (`node` on PATH is the pinned Node 24 under `npm run`).
-  const [command, commandArgs] =
-    kind === CLIENT_KINDS.BASELINE ? [process.execPath, args] : [args[0] as string, args.slice(1)];
+  const [command, commandArgs] = kind === CLIENT_KINDS.BASELINE ? [process.execPath, args] : [args[0] as string, args.slice(1)];
   const outcome = await runChild(prefix, command, commandArgs, run.limitMs, run.paths.root);
   const tail = outcome.stderr.trim().split('\n').slice(-5).join('\n    ');
   if (outcome.timedOut) {

@@ -108,6 +108,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     scenarios = SCENARIOS.filter((s) => !s.optIn || withOptIn);
   }
   const skipped = values.only === undefined ? SCENARIOS.filter((s) => !scenarios.includes(s)) : [];
-  const startup = values.only === undefined || values.only.toUpperCase().split(',').some((id) => id.trim() === STARTUP_ID);
+  const startup =
+    values.only === undefined ||
+    values.only
+      .toUpperCase()
+      .split(',')
+      .some((id) => id.trim() === STARTUP_ID);
   return { runs, scale, jitter, hostBurst, diagnose: values.diagnose, scenarios, startup, skipped, help: values.help };
 }

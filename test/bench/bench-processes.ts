@@ -151,11 +151,7 @@ export interface TargetServer {
 }
 
 /** Starts `target-server.ts` under the server's pinning and waits for its port. */
-export function startTargetServer(
-  prefix: readonly string[],
-  options: TargetOptions,
-  cwd: string,
-): Promise<TargetServer> {
+export function startTargetServer(prefix: readonly string[], options: TargetOptions, cwd: string): Promise<TargetServer> {
   const script = join(__dirname, 'target-server.ts');
   const [file, argv] = withPrefix(prefix, process.execPath, [
     '--import',

@@ -93,7 +93,12 @@ function medianOf(runs: ClientRuns | undefined, value: (s: ClientSummary) => num
 export function renderTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   return rows
-    .map((row) => row.map((text, col) => text.padEnd(widths[col]!)).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((text, col) => text.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

@@ -76,14 +76,28 @@ async function main(): Promise<void> {
     },
   });
   try {
-    faultsFromEnv(`random:${RATE}:${values.seed}`, stack.consumerSource.faults, RANDOM_PROFILES.consumer, stack.settings.chunkQueue.maxReceiveCount);
-    faultsFromEnv(`random:${RATE}:${Number(values.seed) + 1}`, stack.splitterSource.faults, RANDOM_PROFILES.splitter, stack.settings.splitQueue.maxReceiveCount);
+    faultsFromEnv(
+      `random:${RATE}:${values.seed}`,
+      stack.consumerSource.faults,
+      RANDOM_PROFILES.consumer,
+      stack.settings.chunkQueue.maxReceiveCount,
+    );
+    faultsFromEnv(
+      `random:${RATE}:${Number(values.seed) + 1}`,
+      stack.splitterSource.faults,
+      RANDOM_PROFILES.splitter,
+      stack.settings.splitQueue.maxReceiveCount,
+    );
     const started = Date.now();
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, async (_, j) => {
         // A mix: answers that differ per request, slow ones that leave leftovers, plain ones.
         const urls = Array.from({ length: URLS }, (_, i) =>
-          i % 3 === 0 ? `${target.origin}/flip/chaos-${j}/${i}` : i % 3 === 1 ? `${target.origin}/slow/300/chaos-${j}/${i}` : `${target.origin}/ok/chaos-${j}/${i}`,
+          i % 3 === 0
+            ? `${target.origin}/flip/chaos-${j}/${i}`
+            : i % 3 === 1
+              ? `${target.origin}/slow/300/chaos-${j}/${i}`
+              : `${target.origin}/ok/chaos-${j}/${i}`,
         );
         const options = { concurrency: 4, perHost: 4, retries: 0, timeoutMs: 1500 };
         const t0 = Date.now();
@@ -91,7 +105,8 @@ async function main(): Promise<void> {
         if (j % 2 === 1) {
           const key = `manifests/chaos-${started}-${j}.txt`;
           await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.resources.bucket, Key: key, Body: `${urls.join('\n')}\n` }));
-          jobId = (await call<{ jobId: string }>(stack, 'POST', '/jobs', { manifest: `s3://${stack.resources.bucket}/${key}`, options })).jobId;
+          jobId = (await call<{ jobId: string }>(stack, 'POST', '/jobs', { manifest: `s3://${stack.resources.bucket}/${key}`, options }))
+            .jobId;
         } else {
           jobId = (await call<{ jobId: string }>(stack, 'POST', '/jobs', { urls, options })).jobId;
         }
@@ -117,15 +132,24 @@ async function main(): Promise<void> {
         };
       }),
     );
-    const fired = { consumer: Object.fromEntries(stack.consumerSource.faults.fired), splitter: Object.fromEntries(stack.splitterSource.faults.fired) };
+    const fired = {
+      consumer: Object.fromEntries(stack.consumerSource.faults.fired),
+      splitter: Object.fromEntries(stack.splitterSource.faults.fired),
+    };
     process.stdout.write(`chaos: ${JOBS} jobs of ${URLS} URLs, random faults on ${RATE * 100}% of deliveries (seed ${values.seed})\n`);
-    process.stdout.write('| job | state | URLs | records | lost | extra | miscounted | time to done |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+    process.stdout.write(
+      '| job | state | URLs | records | lost | extra | miscounted | time to done |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+    );
     for (const r of jobs) {
-      process.stdout.write(`| ${r.job} | ${r.state} | ${r.total} | ${r.records} | ${r.lost} | ${r.extra} | ${r.miscounted} | ${r.seconds.toFixed(1)} s |\n`);
+      process.stdout.write(
+        `| ${r.job} | ${r.state} | ${r.total} | ${r.records} | ${r.lost} | ${r.extra} | ${r.miscounted} | ${r.seconds.toFixed(1)} s |\n`,
+      );
     }
     process.stdout.write(`faults fired: ${JSON.stringify(fired)}\n`);
     const bad = jobs.filter((r) => r.state !== 'done' || r.lost + r.extra + r.miscounted > 0);
-    process.stdout.write(bad.length === 0 ? 'every job done, every URL exactly once, counters equal to records\n' : `${bad.length} job(s) broke the promise\n`);
+    process.stdout.write(
+      bad.length === 0 ? 'every job done, every URL exactly once, counters equal to records\n' : `${bad.length} job(s) broke the promise\n`,
+    );
     process.exitCode = bad.length === 0 ? 0 : 1;
   } finally {
     await stack.stop();

@@ -63,7 +63,9 @@ function describeScenario(scenario: Scenario, count: number, runs: number, scale
   const ideal = idealRequestsPerSecond(scenario, count);
   const idealText =
     scenario.rateLimited !== undefined
-      ? `hosts ${scaledHostUrls(scenario.rateLimited, scale).map((n) => n.toLocaleString('en-US')).join(' + ')} URLs, ` +
+      ? `hosts ${scaledHostUrls(scenario.rateLimited, scale)
+          .map((n) => n.toLocaleString('en-US'))
+          .join(' + ')} URLs, ` +
         `interleaved; ideal ${(rateIdealMs(scenario.rateLimited, scale) / 1000).toFixed(2)} s rate-limited (the slowest host's (n − 1)/rate)`
       : ideal === null
         ? 'no latency: the client CPU is the limit'
@@ -211,7 +213,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (hasEngine) buildCli();
   log(`fanout engine benchmark — ${new Date().toISOString()}, node ${process.version}`);
   log(`nproc ${availableParallelism()}; loadavg at start ${loadLine()}; ${pinning.description}`);
-  log(`runs ${options.runs}, scale ${options.scale}, latency jitter ±${options.jitter * 100}%${options.hostBurst === null ? '' : `, R with --host-burst ${options.hostBurst}`}; scenarios ${options.scenarios.map((s) => s.id).join(',')}`);
+  log(
+    `runs ${options.runs}, scale ${options.scale}, latency jitter ±${options.jitter * 100}%${options.hostBurst === null ? '' : `, R with --host-burst ${options.hostBurst}`}; scenarios ${options.scenarios.map((s) => s.id).join(',')}`,
+  );
   if (!hasEngine) log('engine CLI not found (src/cli/main.ts): engine columns are skipped, baseline only');
   log();
 

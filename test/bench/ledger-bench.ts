@@ -49,7 +49,14 @@ async function measure(chunks: number, table: string, dynamodb: ReturnType<typeo
     await ledger.completion(jobId);
     reads += units;
     units = 0;
-    await ledger.claim(jobId, id, { deliveryId: 'd', objectKey: `results/${jobId}/${id}/d.jsonl`, succeeded: 90, failed: 10, leftovers: leftovers ? 'AQ' : '', claimedAt: 0 });
+    await ledger.claim(jobId, id, {
+      deliveryId: 'd',
+      objectKey: `results/${jobId}/${id}/d.jsonl`,
+      succeeded: 90,
+      failed: 10,
+      leftovers: leftovers ? 'AQ' : '',
+      claimedAt: 0,
+    });
     if (leftovers) await ledger.registerChild(jobId, ref, 0);
     await ledger.countChunk(jobId, ref, { succeeded: 90, failed: 10 }, 0);
     // The delivery's usage, for the job's cost estimate (one unconditional add).
@@ -68,7 +75,12 @@ async function measure(chunks: number, table: string, dynamodb: ReturnType<typeo
   units = 0;
   const status = await ledger.getJob(jobId);
   if (status?.state !== 'done') throw new Error(`job not done: ${JSON.stringify(status)}`);
-  return { chunks: delivered, register: register / chunks, perChunk: { read: reads / delivered, write: writes / delivered }, status: units };
+  return {
+    chunks: delivered,
+    register: register / chunks,
+    perChunk: { read: reads / delivered, write: writes / delivered },
+    status: units,
+  };
 }
 
 async function main(): Promise<void> {
@@ -80,9 +92,13 @@ async function main(): Promise<void> {
     for (const chunks of [1_000, 10_000]) rows.push(await measure(chunks, 'ledger-bench', clients.dynamodb));
     const f = (n: number): string => n.toFixed(3);
     process.stdout.write('job ledger: DynamoDB capacity units per chunk (deliveries incl. re-queued children)\n');
-    process.stdout.write('root chunks | deliveries | register units/root | claim-read units/delivery | claim+count units/delivery | status units when done\n');
+    process.stdout.write(
+      'root chunks | deliveries | register units/root | claim-read units/delivery | claim+count units/delivery | status units when done\n',
+    );
     for (const [i, r] of rows.entries()) {
-      process.stdout.write(`${[1_000, 10_000][i]} | ${r.chunks} | ${f(r.register)} | ${f(r.perChunk.read)} | ${f(r.perChunk.write)} | ${f(r.status)}\n`);
+      process.stdout.write(
+        `${[1_000, 10_000][i]} | ${r.chunks} | ${f(r.register)} | ${f(r.perChunk.read)} | ${f(r.perChunk.write)} | ${f(r.status)}\n`,
+      );
     }
     const [small, large] = rows as [Figures, Figures];
     process.stdout.write(

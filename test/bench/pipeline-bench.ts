@@ -133,7 +133,8 @@ async function main(): Promise<void> {
     });
     const accepted = performance.now() - t0;
     const body = (await response.json()) as { jobId?: string };
-    if (response.status !== 202 || body.jobId === undefined) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`);
+    if (response.status !== 202 || body.jobId === undefined)
+      throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`);
 
     let status = await getStatus(stack, body.jobId);
     let firstChunkDone: number | undefined;

@@ -136,10 +136,7 @@ function judgeRates(scenario: Scenario, runs: readonly RateRun[]): Verdict {
  * CPU per request and their ratio. Whether the slow host held up the fast ones is
  * the fast hosts' finish against their ideal.
  */
-export function reportRateScenario(
-  scenario: Scenario,
-  results: ReadonlyMap<string, ClientRuns>,
-): { text: string; verdict: Verdict } {
+export function reportRateScenario(scenario: Scenario, results: ReadonlyMap<string, ClientRuns>): { text: string; verdict: Verdict } {
   const rateLimited = scenario.rateLimited!;
   const limited = results.get(CLIENT_KINDS.ENGINE_RATE_LIMITED);
   const unlimited = results.get(CLIENT_KINDS.ENGINE);
@@ -148,7 +145,18 @@ export function reportRateScenario(
   const lines: string[] = [];
 
   const hostRows: string[][] = [
-    ['host', 'configured', 'requests seen', 'achieved req/s', 'error %', 'mean gap ms', 'max in any 1 s', 'last start s', 'ideal s', 'late s'],
+    [
+      'host',
+      'configured',
+      'requests seen',
+      'achieved req/s',
+      'error %',
+      'mean gap ms',
+      'max in any 1 s',
+      'last start s',
+      'ideal s',
+      'late s',
+    ],
   ];
   rateLimited.hosts.forEach((_, i) => {
     const of = (pick: (h: HostRateFigures) => number): number[] => runs.map((r) => pick(r.hosts[i]!));
@@ -157,12 +165,18 @@ export function reportRateScenario(
       rateSource(rateLimited, i),
       cell(spread(of((h) => h.requests)), 0),
       cell(spread(of((h) => h.achieved)), 3),
-      signedCell(of((h) => h.errorPct), 2),
+      signedCell(
+        of((h) => h.errorPct),
+        2,
+      ),
       cell(spread(of((h) => 1000 / h.achieved)), 2),
       cell(spread(of((h) => h.maxIn1s)), 0),
       cell(spread(of((h) => h.finishS)), 2),
       cell(spread(of((h) => h.idealFinishS)), 2),
-      signedCell(of((h) => h.finishS - h.idealFinishS), 2),
+      signedCell(
+        of((h) => h.finishS - h.idealFinishS),
+        2,
+      ),
     ]);
   });
   lines.push(renderTable(hostRows));
@@ -189,11 +203,18 @@ export function reportRateScenario(
     );
   }
 
-  const clientRows: string[][] = [['figure', `${CLIENT_KINDS.ENGINE_RATE_LIMITED} (median [min–max])`, `${CLIENT_KINDS.ENGINE} unlimited`, 'limited/unlimited']];
+  const clientRows: string[][] = [
+    ['figure', `${CLIENT_KINDS.ENGINE_RATE_LIMITED} (median [min–max])`, `${CLIENT_KINDS.ENGINE} unlimited`, 'limited/unlimited'],
+  ];
   const figure = (label: string, value: (r: ClientRuns) => number[], digits: number): void => {
     const a = spread(limited === undefined ? [] : value(limited));
     const b = spread(unlimited === undefined ? [] : value(unlimited));
-    clientRows.push([label, cell(a, digits), cell(b, digits), a === null || b === null || b.median === 0 ? '—' : num(a.median / b.median, 2)]);
+    clientRows.push([
+      label,
+      cell(a, digits),
+      cell(b, digits),
+      a === null || b === null || b.median === 0 ? '—' : num(a.median / b.median, 2),
+    ]);
   };
   figure('elapsed s', (r) => r.summaries.map((s) => s.elapsed_s), 2);
   figure('throughput req/s', (r) => r.summaries.map((s) => s.requests_per_s), 0);

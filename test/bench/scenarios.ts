@@ -185,10 +185,7 @@ export const SCENARIOS: readonly Scenario[] = [
     optIn: false,
     rateLimited: {
       hostRate: 50,
-      hosts: [
-        ...Array.from({ length: 5 }, () => ({ urls: 1960, crawlDelayS: null })),
-        { urls: 200, crawlDelayS: 0.2 },
-      ],
+      hosts: [...Array.from({ length: 5 }, () => ({ urls: 1960, crawlDelayS: null })), { urls: 200, crawlDelayS: 0.2 }],
     },
   },
   {

@@ -82,7 +82,11 @@ function show(values: readonly number[]): string {
  * Runs scenario S and returns its report lines and verdict. `root` is the checkout
  * (the bin must be built: the harness builds it first).
  */
-export async function runStartupScenario(env: { root: string; tmp: string; pinning: Pinning }): Promise<{ text: string; verdict: Verdict }> {
+export async function runStartupScenario(env: {
+  root: string;
+  tmp: string;
+  pinning: Pinning;
+}): Promise<{ text: string; verdict: Verdict }> {
   const server = await startTargetServer(env.pinning.server, { latencyMs: 0, jitterMs: 0, bodyBytes: 64 }, env.root);
   const samples = new Map<string, Sample[]>(CLIENTS.map((c) => [c.label, []]));
   const failures: string[] = [];

@@ -86,8 +86,7 @@ const recordsArrivals = values['record-arrivals'];
 // The whole response, allocated once: answering costs one write.
 const RESPONSE = Buffer.concat([
   Buffer.from(
-    'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n' +
-      `content-length: ${bodyBytes}\r\nconnection: keep-alive\r\n\r\n`,
+    'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n' + `content-length: ${bodyBytes}\r\nconnection: keep-alive\r\n\r\n`,
     'latin1',
   ),
   Buffer.alloc(bodyBytes, 0x61),

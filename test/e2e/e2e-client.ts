@@ -46,7 +46,10 @@ export interface JobStatus {
 }
 
 /** Submits a job and returns the 202 body; fails the test on any other status. */
-export async function submit(urls: readonly string[], options?: Record<string, unknown>): Promise<{ jobId: string; total: number; chunks: number }> {
+export async function submit(
+  urls: readonly string[],
+  options?: Record<string, unknown>,
+): Promise<{ jobId: string; total: number; chunks: number }> {
   const response = await api('POST', '/jobs', { body: JSON.stringify({ urls, ...(options ? { options } : {}) }) });
   if (response.status !== 202) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
@@ -87,9 +90,7 @@ export async function invokeFunction(name: string, event: unknown): Promise<{ fu
     maxAttempts: 1,
   });
   try {
-    const response = await lambda.send(
-      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
-    );
+    const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
     const text = response.Payload === undefined ? '' : Buffer.from(response.Payload).toString('utf8');
     return { functionError: response.FunctionError, payload: text === '' ? null : JSON.parse(text) };
   } finally {

@@ -42,7 +42,11 @@ async function expectExactlyOnce(jobId: string, n: number): Promise<{ status: Jo
     lines: Array.from({ length: n }, (_, i) => i + 1),
     twice: 0,
   });
-  expect({ total: status.total, succeeded: status.succeeded, failed: status.failed }).toEqual({ total: n, succeeded: ok, failed: items.length - ok });
+  expect({ total: status.total, succeeded: status.succeeded, failed: status.failed }).toEqual({
+    total: n,
+    succeeded: ok,
+    failed: items.length - ok,
+  });
   expect(status.chunks.done).toBe(status.chunks.total);
   return { status, items };
 }
@@ -54,26 +58,34 @@ function slowUrls(token: string, n: number): string[] {
 const SLOW_OPTIONS = { concurrency: 1, perHost: 1, retries: 0, timeoutMs: 1500 };
 
 describe('pipeline under injected faults', () => {
-  it.concurrent('keeps one outcome when a chunk is delivered twice at once and the two fetches disagree', async () => {
-    const token = `conc-${randomUUID()}`;
-    const urls = Array.from({ length: 6 }, (_, i) => `${target.origin}/flip/${token}/${i}`);
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'concurrent' }, times: 1 }] });
-    const job = await submit(urls, { retries: 0 });
-    const { items, status } = await expectExactlyOnce(job.jobId, 6);
-    expect((await fired()).consumer['concurrent']).toBeGreaterThanOrEqual(1);
-    // Whichever delivery's claim won, records and counters agree (a 200 or a 404 per URL).
-    expect(items.filter((i) => i.status === 200)).toHaveLength(status.succeeded);
-  }, 160_000);
+  it.concurrent(
+    'keeps one outcome when a chunk is delivered twice at once and the two fetches disagree',
+    async () => {
+      const token = `conc-${randomUUID()}`;
+      const urls = Array.from({ length: 6 }, (_, i) => `${target.origin}/flip/${token}/${i}`);
+      await addFaults({ consumer: [{ match: token, fault: { kind: 'concurrent' }, times: 1 }] });
+      const job = await submit(urls, { retries: 0 });
+      const { items, status } = await expectExactlyOnce(job.jobId, 6);
+      expect((await fired()).consumer['concurrent']).toBeGreaterThanOrEqual(1);
+      // Whichever delivery's claim won, records and counters agree (a 200 or a 404 per URL).
+      expect(items.filter((i) => i.status === 200)).toHaveLength(status.succeeded);
+    },
+    160_000,
+  );
 
-  it.concurrent('changes nothing when a chunk is delivered again after it finished', async () => {
-    const token = `dup-${randomUUID()}`;
-    const urls = Array.from({ length: 4 }, (_, i) => `${target.origin}/flip/${token}/${i}`);
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'duplicate' }, times: 1 }] });
-    const job = await submit(urls, { retries: 0 });
-    const { items } = await expectExactlyOnce(job.jobId, 4);
-    // The second delivery found the chunk claimed and fetched nothing: all first answers (200).
-    expect(items.every((i) => i.ok)).toBe(true);
-  }, 160_000);
+  it.concurrent(
+    'changes nothing when a chunk is delivered again after it finished',
+    async () => {
+      const token = `dup-${randomUUID()}`;
+      const urls = Array.from({ length: 4 }, (_, i) => `${target.origin}/flip/${token}/${i}`);
+      await addFaults({ consumer: [{ match: token, fault: { kind: 'duplicate' }, times: 1 }] });
+      const job = await submit(urls, { retries: 0 });
+      const { items } = await expectExactlyOnce(job.jobId, 4);
+      // The second delivery found the chunk claimed and fetched nothing: all first answers (200).
+      expect(items.every((i) => i.ok)).toBe(true);
+    },
+    160_000,
+  );
 
   /** A job of slow URLs (so a child chunk is on the path) whose first matching delivery suffers `fault`; ends checked exactly once. */
   async function slowJobUnder(fault: FaultRule['fault'], label: string): Promise<JobStatus> {
@@ -86,43 +98,65 @@ describe('pipeline under injected faults', () => {
     return status;
   }
 
-  it.concurrent.each(CONSUME_STEPS)('loses nothing and counts nothing twice when the consumer dies at %s', async (step) => {
-    await slowJobUnder({ kind: 'kill', step }, `kill-${step}`);
-    expect((await fired()).consumer[`kill:${step}`]).toBeGreaterThanOrEqual(1);
-  }, 160_000);
+  it.concurrent.each(CONSUME_STEPS)(
+    'loses nothing and counts nothing twice when the consumer dies at %s',
+    async (step) => {
+      await slowJobUnder({ kind: 'kill', step }, `kill-${step}`);
+      expect((await fired()).consumer[`kill:${step}`]).toBeGreaterThanOrEqual(1);
+    },
+    160_000,
+  );
 
-  it.concurrent.each(CONSUMER_STORE_CALLS)('loses nothing and counts nothing twice when %s fails once', async (call) => {
-    await slowJobUnder({ kind: 'fail-call', call }, `fail-${call}`);
-    expect((await fired()).consumer[`fail-call:${call}`]).toBe(1);
-  }, 160_000);
+  it.concurrent.each(CONSUMER_STORE_CALLS)(
+    'loses nothing and counts nothing twice when %s fails once',
+    async (call) => {
+      await slowJobUnder({ kind: 'fail-call', call }, `fail-${call}`);
+      expect((await fired()).consumer[`fail-call:${call}`]).toBe(1);
+    },
+    160_000,
+  );
 
-  it.concurrent('finishes a job whose chunk is held past its visibility timeout (two deliveries overlap)', async () => {
-    const token = `hold-${randomUUID()}`;
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'hold' }, times: 1 }] });
-    const job = await submit(Array.from({ length: 3 }, (_, i) => `${target.origin}/ok/${token}/${i}`));
-    await expectExactlyOnce(job.jobId, 3);
-  }, 160_000);
+  it.concurrent(
+    'finishes a job whose chunk is held past its visibility timeout (two deliveries overlap)',
+    async () => {
+      const token = `hold-${randomUUID()}`;
+      await addFaults({ consumer: [{ match: token, fault: { kind: 'hold' }, times: 1 }] });
+      const job = await submit(Array.from({ length: 3 }, (_, i) => `${target.origin}/ok/${token}/${i}`));
+      await expectExactlyOnce(job.jobId, 3);
+    },
+    160_000,
+  );
 
-  it.concurrent('records a poison chunk\'s URLs as DELIVERY_LIMIT on its last receive, and the job ends', async () => {
-    const token = `poison-${randomUUID()}`;
-    await addFaults({ consumer: [{ match: token, fault: { kind: 'kill', step: 'before-fetch' }, times: 10 }] });
-    const job = await submit(Array.from({ length: 3 }, (_, i) => `${target.origin}/ok/${token}/${i}`));
-    const { items } = await expectExactlyOnce(job.jobId, 3);
-    expect(items.map((i) => i.error?.code)).toEqual(['DELIVERY_LIMIT', 'DELIVERY_LIMIT', 'DELIVERY_LIMIT']);
-    expect((await fired()).consumer['kill:before-fetch']).toBeGreaterThanOrEqual(2);
-  }, 160_000);
+  it.concurrent(
+    "records a poison chunk's URLs as DELIVERY_LIMIT on its last receive, and the job ends",
+    async () => {
+      const token = `poison-${randomUUID()}`;
+      await addFaults({ consumer: [{ match: token, fault: { kind: 'kill', step: 'before-fetch' }, times: 10 }] });
+      const job = await submit(Array.from({ length: 3 }, (_, i) => `${target.origin}/ok/${token}/${i}`));
+      const { items } = await expectExactlyOnce(job.jobId, 3);
+      expect(items.map((i) => i.error?.code)).toEqual(['DELIVERY_LIMIT', 'DELIVERY_LIMIT', 'DELIVERY_LIMIT']);
+      expect((await fired()).consumer['kill:before-fetch']).toBeGreaterThanOrEqual(2);
+    },
+    160_000,
+  );
 
-  it.concurrent('retries a manifest range through the queue after a transient failure instead of failing the job', async () => {
-    const token = `split-${randomUUID()}`;
-    const s3 = new S3Client({ endpoint: e2eEnv('FANOUT_E2E_S3_ENDPOINT'), forcePathStyle: true, region: 'us-east-1' });
-    const key = `manifests/${token}.txt`;
-    const urls = Array.from({ length: 7 }, (_, i) => `${target.origin}/ok/${token}/${i}`);
-    await s3.send(new PutObjectCommand({ Bucket: e2eEnv('FANOUT_E2E_BUCKET'), Key: key, Body: `${urls.join('\n')}\n` }));
-    s3.destroy();
-    await addFaults({ splitter: [{ match: `${token}.txt","options":{},"index"`, fault: { kind: 'fail-call', call: 'chunkQueue.sendAll' }, times: 1 }] });
-    const res = await api('POST', '/jobs', { body: JSON.stringify({ manifest: `s3://${e2eEnv('FANOUT_E2E_BUCKET')}/${key}` }) });
-    expect(res.status).toBe(202);
-    await expectExactlyOnce(res.body.jobId, 7);
-    expect((await fired()).splitter['fail-call:chunkQueue.sendAll']).toBe(1);
-  }, 160_000);
+  it.concurrent(
+    'retries a manifest range through the queue after a transient failure instead of failing the job',
+    async () => {
+      const token = `split-${randomUUID()}`;
+      const s3 = new S3Client({ endpoint: e2eEnv('FANOUT_E2E_S3_ENDPOINT'), forcePathStyle: true, region: 'us-east-1' });
+      const key = `manifests/${token}.txt`;
+      const urls = Array.from({ length: 7 }, (_, i) => `${target.origin}/ok/${token}/${i}`);
+      await s3.send(new PutObjectCommand({ Bucket: e2eEnv('FANOUT_E2E_BUCKET'), Key: key, Body: `${urls.join('\n')}\n` }));
+      s3.destroy();
+      await addFaults({
+        splitter: [{ match: `${token}.txt","options":{},"index"`, fault: { kind: 'fail-call', call: 'chunkQueue.sendAll' }, times: 1 }],
+      });
+      const res = await api('POST', '/jobs', { body: JSON.stringify({ manifest: `s3://${e2eEnv('FANOUT_E2E_BUCKET')}/${key}` }) });
+      expect(res.status).toBe(202);
+      await expectExactlyOnce(res.body.jobId, 7);
+      expect((await fired()).splitter['fail-call:chunkQueue.sendAll']).toBe(1);
+    },
+    160_000,
+  );
 });

@@ -19,7 +19,9 @@ type Behaviour = (event: SQSEvent) => Promise<{ payload?: unknown; error?: strin
  * A loopback server speaking the Lambda Invoke API (what serverless-offline's Lambda
  * endpoint speaks), so the event source's semantics can be checked without it.
  */
-async function fakeLambda(behaviour: Behaviour): Promise<{ endpoint: string; events: SQSEvent[]; maxActive: () => number; close: () => Promise<void> }> {
+async function fakeLambda(
+  behaviour: Behaviour,
+): Promise<{ endpoint: string; events: SQSEvent[]; maxActive: () => number; close: () => Promise<void> }> {
   const events: SQSEvent[] = [];
   let active = 0;
   let maxActive = 0;
@@ -90,7 +92,9 @@ async function send(url: string, bodies: readonly string[]): Promise<void> {
   }
 }
 
-async function start(options: Partial<SqsEventSourceOptions> & Pick<SqsEventSourceOptions, 'queueUrl' | 'lambdaEndpoint'>): Promise<SqsEventSource> {
+async function start(
+  options: Partial<SqsEventSourceOptions> & Pick<SqsEventSourceOptions, 'queueUrl' | 'lambdaEndpoint'>,
+): Promise<SqsEventSource> {
   const source = new SqsEventSource({
     sqs,
     functionName: 'fanout-test-fn',
@@ -191,7 +195,13 @@ describe('SqsEventSource', () => {
     running.push({ stop: lambda.close });
     await send(url, ['once']);
     // A 2 s window on a queue with a 1 s visibility timeout: the message is received twice.
-    const source = await start({ queueUrl: url, lambdaEndpoint: lambda.endpoint, maximumConcurrency: 1, batchSize: 10, maximumBatchingWindowS: 2 });
+    const source = await start({
+      queueUrl: url,
+      lambdaEndpoint: lambda.endpoint,
+      maximumConcurrency: 1,
+      batchSize: 10,
+      maximumBatchingWindowS: 2,
+    });
     await eventually(() => source.stats().messagesDeleted === 1, 10_000);
 
     expect(lambda.events).toHaveLength(1);
@@ -206,7 +216,10 @@ describe('SqsEventSource', () => {
       return { payload: null };
     });
     running.push({ stop: lambda.close });
-    await send(url, Array.from({ length: 30 }, (_, i) => `c${i}`));
+    await send(
+      url,
+      Array.from({ length: 30 }, (_, i) => `c${i}`),
+    );
     const source = await start({ queueUrl: url, lambdaEndpoint: lambda.endpoint, batchSize: 1, maximumConcurrency: 3 });
     await eventually(() => source.stats().messagesDeleted === 30, 15_000);
 

@@ -35,9 +35,7 @@ beforeAll(async () => {
     },
     maxBuffer: 16 * 1024 * 1024,
   });
-  template = JSON.parse(
-    await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
+  template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 180_000);
 
 afterAll(async () => {
@@ -95,9 +93,7 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('maps the chunk queue to the consumer with ReportBatchItemFailures and a maximum concurrency within reserved concurrency', () => {
-    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(
-      ([, r]) => getAttTarget(r.Properties.EventSourceArn) === 'ChunkQueue',
-    );
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => getAttTarget(r.Properties.EventSourceArn) === 'ChunkQueue');
     expect(mapping).toBeDefined();
     const [id, r] = mapping!;
     expect(r.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -114,9 +110,7 @@ describe('serverless package (CloudFormation template)', () => {
   });
 
   it('maps the split queue to the splitter with ReportBatchItemFailures', () => {
-    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(
-      ([, r]) => getAttTarget(r.Properties.EventSourceArn) === 'SplitQueue',
-    );
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => getAttTarget(r.Properties.EventSourceArn) === 'SplitQueue');
     expect(mapping).toBeDefined();
     expect(mapping![1].Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(functionFor(mapping![0]).Properties.FunctionName).toBe('fanout-dev-splitter');
@@ -125,7 +119,7 @@ describe('serverless package (CloudFormation template)', () => {
   it.each([
     ['ChunkDeadLetterQueue', 'ChunkQueue', 'consumer', 'FANOUT_CHUNK_MAX_RECEIVE_COUNT'],
     ['SplitDeadLetterQueue', 'SplitQueue', 'splitter', 'FANOUT_SPLIT_MAX_RECEIVE_COUNT'],
-  ])('alarms when %s holds a message, and tells the %s\'s function its maxReceiveCount', (dlqId, queueId, fn, envKey) => {
+  ])("alarms when %s holds a message, and tells the %s's function its maxReceiveCount", (dlqId, queueId, fn, envKey) => {
     const alarm = ofType('AWS::CloudWatch::Alarm').find(([, r]) => {
       const dimensions = r.Properties.Dimensions as { Name: string; Value: unknown }[];
       return dimensions.some((d) => d.Name === 'QueueName' && getAttTarget(d.Value) === dlqId);
@@ -139,7 +133,9 @@ describe('serverless package (CloudFormation template)', () => {
     });
     expect((alarm![1].Properties.AlarmActions as unknown[]).length).toBe(1);
     const maxReceiveCount = (resource(queueId).Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount;
-    const env = (resource(`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = (
+      resource(`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`).Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
     expect(Number(env[envKey])).toBe(maxReceiveCount);
   });
 

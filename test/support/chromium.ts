@@ -35,9 +35,14 @@ const SAFE_FLAGS = [
  */
 export function ensureChromium(): string | undefined {
   if (existsSync(CHROMIUM_PATH)) return undefined;
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return `${CHROMIUM_PATH} is missing and apt-get cannot run here (not root, or not Debian)`;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get'))
+    return `${CHROMIUM_PATH} is missing and apt-get cannot run here (not root, or not Debian)`;
   const apt = (args: string[]): void => {
-    execFileSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   };
   try {
     process.stderr.write('integration setup: installing chromium (apt-get install -y chromium) for the report page test\n');

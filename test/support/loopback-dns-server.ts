@@ -53,8 +53,7 @@ export async function startLoopbackDnsServer(answer: DnsAnswerer): Promise<Loopb
     const typeName = question.type === TYPE_A ? 'A' : question.type === TYPE_AAAA ? 'AAAA' : String(question.type);
     const key = `${typeName} ${question.name}`;
     queries.set(key, (queries.get(key) ?? 0) + 1);
-    const reply: DnsReply =
-      typeName === 'A' || typeName === 'AAAA' ? answer(question.name, typeName) : { addresses: [] };
+    const reply: DnsReply = typeName === 'A' || typeName === 'AAAA' ? answer(question.name, typeName) : { addresses: [] };
     if (reply === 'drop') return;
     const packet = buildReply(query, question.end, question.type, reply);
     const delay = typeof reply === 'object' ? (reply.delayMs ?? 0) : 0;

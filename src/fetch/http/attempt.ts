@@ -322,7 +322,9 @@ class Hop implements Dispatcher.DispatchHandler {
     );
     if (decoders.length === 0 && declared > config.maxBytes) {
       // Refuse before reading a byte: the server said how big it is.
-      this.#attempt.fail(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `content-length ${declared} exceeds the limit of ${config.maxBytes} bytes`));
+      this.#attempt.fail(
+        new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `content-length ${declared} exceeds the limit of ${config.maxBytes} bytes`),
+      );
     }
   }
 

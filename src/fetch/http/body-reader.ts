@@ -97,9 +97,7 @@ export class BodyReader {
     if (this.#finished) return;
     const next = this.bytes + chunk.length;
     if (next > this.#limits.maxBytes) {
-      this.#finish(
-        new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body exceeds the limit of ${this.#limits.maxBytes} bytes`),
-      );
+      this.#finish(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body exceeds the limit of ${this.#limits.maxBytes} bytes`));
       return;
     }
     this.bytes = next;

@@ -179,8 +179,7 @@ export class OriginPool extends SettlingDispatcher implements BudgetMember<Conne
   protected override closeNow(): Promise<void> {
     this.#closed = true;
     // Requests already accepted still go out; then every connection closes once idle.
-    const noneWaiting =
-      this.#waiting.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#onNoneWaiting = resolve));
+    const noneWaiting = this.#waiting.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#onNoneWaiting = resolve));
     return noneWaiting.then(() => this.#forEachConnection((c) => c.close()));
   }
 

@@ -58,13 +58,7 @@ export class PooledRequest implements Dispatcher.DispatchHandler {
   #responded = false;
   #settled = false;
 
-  constructor(
-    pool: PoolHooks,
-    connection: Connection,
-    opts: Dispatcher.DispatchOptions,
-    handler: Dispatcher.DispatchHandler,
-    sent: Sent,
-  ) {
+  constructor(pool: PoolHooks, connection: Connection, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, sent: Sent) {
     this.#pool = pool;
     this.#connection = connection;
     this.#opts = opts;

@@ -60,10 +60,19 @@ export class RobotsFetcher {
         const delay =
           code === null
             ? null
-            : nextRetryDelay({ attempts, code, status: result.status, retryAfter: result.retryAfter }, this.#ctx.config, Date.now(), Number.POSITIVE_INFINITY, this.#random);
+            : nextRetryDelay(
+                { attempts, code, status: result.status, retryAfter: result.retryAfter },
+                this.#ctx.config,
+                Date.now(),
+                Number.POSITIVE_INFINITY,
+                this.#random,
+              );
         if (delay === null) {
           this.#pending.delete(job);
-          const policy = robotsPolicyFrom({ url: robotsUrl.href, status: result.status, body: result.body?.toString('utf8') ?? null }, this.#ctx.config.userAgent);
+          const policy = robotsPolicyFrom(
+            { url: robotsUrl.href, status: result.status, body: result.body?.toString('utf8') ?? null },
+            this.#ctx.config.userAgent,
+          );
           // A run that stopped (a cut attempt) learnt nothing worth keeping for the next.
           if (result.error?.code !== FETCH_ERROR_CODES.DEADLINE) this.#cache.set(robotsUrl.href, policy);
           this.#apply(gate, policy);

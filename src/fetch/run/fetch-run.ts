@@ -163,7 +163,10 @@ export class FetchRun implements LaneOwner<Task> {
     this.#queued--;
     if (error === null) {
       this.#resumeAt = Math.min(this.#resumeAt, notBefore);
-      this.#done(task, notAttempted(`not started: ${task.host} could take it only after the run's deadline (${new Date(notBefore).toISOString()})`));
+      this.#done(
+        task,
+        notAttempted(`not started: ${task.host} could take it only after the run's deadline (${new Date(notBefore).toISOString()})`),
+      );
     } else {
       this.#done(task, error);
     }
@@ -192,15 +195,25 @@ export class FetchRun implements LaneOwner<Task> {
       url = parseInputUrl(text, this.#ctx.config.maxUrlLength);
       this.#ctx.guard.checkUrl(url);
     } catch (err) {
-      const error =
-        err instanceof FetchError ? err : new FetchError(FETCH_ERROR_CODES.BAD_URL, `not a valid absolute URL`);
+      const error = err instanceof FetchError ? err : new FetchError(FETCH_ERROR_CODES.BAD_URL, `not a valid absolute URL`);
       this.#sink.report({ input, last: null, attempts: 0, totalMs: 0, dnsMs: null, error });
       return;
     }
     this.#outstanding++;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
     const task: Task = {
-      input, url, host: url.host, port, attempts: 0, throttled: 0, startedAt: 0, dnsMs: null, waitingSince: 0, queuedMs: 0, last: null, attempt: undefined,
+      input,
+      url,
+      host: url.host,
+      port,
+      attempts: 0,
+      throttled: 0,
+      startedAt: 0,
+      dnsMs: null,
+      waitingSince: 0,
+      queuedMs: 0,
+      last: null,
+      attempt: undefined,
     };
     this.#admit(task);
   }

@@ -29,7 +29,13 @@ export function buildResult(outcome: Outcome): FetchResult {
     bytes: last?.bytes ?? 0,
     sha256: last?.sha256 ?? null,
     attempts: outcome.attempts,
-    timings: { dns: outcome.dnsMs, connect: last?.connectMs ?? null, ttfb: last?.ttfbMs ?? null, total: outcome.totalMs, queued: Math.round((outcome.queuedMs ?? 0) * 10) / 10 },
+    timings: {
+      dns: outcome.dnsMs,
+      connect: last?.connectMs ?? null,
+      ttfb: last?.ttfbMs ?? null,
+      total: outcome.totalMs,
+      queued: Math.round((outcome.queuedMs ?? 0) * 10) / 10,
+    },
     error: error === null ? null : { code: error.code, message: error.message },
   };
 }

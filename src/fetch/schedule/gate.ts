@@ -77,7 +77,15 @@ export class Gate {
 
   /** True when the gate remembers nothing worth keeping: dropping it and making a new one later changes nothing. */
   isBlank(now: number): boolean {
-    return this.active === 0 && this.#holds === 0 && this.closed === null && this.pausedUntil <= now && this.#capacityWaiters.length === 0 && this.#timeWaiters.size === 0 && (this.bucket === null || this.bucket.readyAt(now) <= now);
+    return (
+      this.active === 0 &&
+      this.#holds === 0 &&
+      this.closed === null &&
+      this.pausedUntil <= now &&
+      this.#capacityWaiters.length === 0 &&
+      this.#timeWaiters.size === 0 &&
+      (this.bucket === null || this.bucket.readyAt(now) <= now)
+    );
   }
 
   /** A request ended: its slot frees and the first waiter for a slot is woken. */

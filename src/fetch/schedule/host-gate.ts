@@ -35,7 +35,6 @@ export interface HostLimits {
   readonly retryMaxDelayMs: number;
 }
 
-
 /**
  * The gate of one host (`hostname[:port]`): `perHost` in flight, `hostRate` as a token
  * bucket, and what the host's answers teach us.
@@ -143,7 +142,10 @@ export class HostGate extends Gate {
     const max = this.#limits.maxHostErrors;
     if (max > 0 && this.#errorsInARow >= max) {
       this.close(
-        new FetchError(FETCH_ERROR_CODES.HOST_UNAVAILABLE, `not tried: ${this.host} failed ${this.#errorsInARow} times in a row at the connection level (last: ${code})`),
+        new FetchError(
+          FETCH_ERROR_CODES.HOST_UNAVAILABLE,
+          `not tried: ${this.host} failed ${this.#errorsInARow} times in a row at the connection level (last: ${code})`,
+        ),
       );
     }
   }
@@ -156,7 +158,10 @@ export class HostGate extends Gate {
     this.pausedUntil = until;
     if (this.#pausedMs > this.#limits.maxHostWaitMs) {
       this.close(
-        new FetchError(FETCH_ERROR_CODES.HOST_THROTTLED, `not fetched: ${this.host} kept throttling (429/503/Retry-After) for ${Math.round(this.#pausedMs / 1000)} s, past maxHostWaitMs`),
+        new FetchError(
+          FETCH_ERROR_CODES.HOST_THROTTLED,
+          `not fetched: ${this.host} kept throttling (429/503/Retry-After) for ${Math.round(this.#pausedMs / 1000)} s, past maxHostWaitMs`,
+        ),
       );
     }
   }

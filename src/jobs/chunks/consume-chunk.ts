@@ -150,8 +150,11 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   if (leftovers.length > 0 && (claimed || !(await deps.ledger.isCounted(msg.jobId, msg)))) {
     await deps.ledger.registerChild(msg.jobId, msg, deps.now());
     const child = childMessage(msg, leftovers, decodePositions(claim.cuts ?? ''));
-    const delaySeconds = claim.resumeAt === undefined ? 0 : Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((claim.resumeAt - deps.now()) / 1000)));
-    await deps.chunkQueue.sendAll([{ id: chunkMessageId(child), body: JSON.stringify(child), ...(delaySeconds > 0 ? { delaySeconds } : {}) }]);
+    const delaySeconds =
+      claim.resumeAt === undefined ? 0 : Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((claim.resumeAt - deps.now()) / 1000)));
+    await deps.chunkQueue.sendAll([
+      { id: chunkMessageId(child), body: JSON.stringify(child), ...(delaySeconds > 0 ? { delaySeconds } : {}) },
+    ]);
   }
   step('after-child-send');
   const ended = await deps.ledger.countChunk(msg.jobId, msg, claimCounts(claim), deps.now());

@@ -32,7 +32,13 @@ export const CONSUMER_STORE_CALLS = [
 ] as const;
 
 /** The store calls a manifest split makes. */
-export const SPLITTER_STORE_CALLS = ['manifests.head', 'manifests.readRange', 'ledger.registerGroup', 'chunkQueue.sendAll', 'splitQueue.sendAll'] as const;
+export const SPLITTER_STORE_CALLS = [
+  'manifests.head',
+  'manifests.readRange',
+  'ledger.registerGroup',
+  'chunkQueue.sendAll',
+  'splitQueue.sendAll',
+] as const;
 
 /** What to do to one delivery. */
 export interface FaultPlan {

@@ -1,12 +1,5 @@
 import { cutChunks, groupByHost, type ChunkLimits } from './chunking';
-import {
-  countNewlines,
-  firstLines,
-  MANIFEST_RANGE_BYTES,
-  planRanges,
-  readRangeUrls,
-  type ManifestReader,
-} from './manifest';
+import { countNewlines, firstLines, MANIFEST_RANGE_BYTES, planRanges, readRangeUrls, type ManifestReader } from './manifest';
 import { announceEnd } from '../lifecycle/announce';
 import { rangeGroup } from '../ledger/chunk-ref';
 import { ManifestError } from '../errors';

@@ -37,7 +37,8 @@ export const NO_USAGE: JobUsage = Object.freeze({
 export const USAGE_FIELDS = Object.keys(NO_USAGE) as readonly (keyof JobUsage)[];
 
 /** When and where {@link PRICES} were read. */
-export const PRICES_BASIS = 'us-east-1 list prices (USD) as of 2026-11: Lambda arm64, SQS standard, S3 Standard, DynamoDB on-demand, EventBridge custom events';
+export const PRICES_BASIS =
+  'us-east-1 list prices (USD) as of 2026-11: Lambda arm64, SQS standard, S3 Standard, DynamoDB on-demand, EventBridge custom events';
 
 /** USD per unit of each usage field. */
 export const PRICES: { readonly [K in keyof JobUsage]: number } = Object.freeze({

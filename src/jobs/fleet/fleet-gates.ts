@@ -161,21 +161,24 @@ class ReservedStarts {
   #ask(now: number): void {
     this.#asking = true;
     const count = Math.min(MAX_RESERVED, Math.max(1, Math.ceil(this.#perSecond * RESERVE_SECONDS)));
-    this.#ctx.store.reserveStarts(this.#key, this.#perSecond, this.#burst, count, now, this.#ctx.deadline).then(
-      (grant) => {
-        this.#grant = grant;
-        this.#used = 0;
-        // Nothing granted before the deadline: `first` is when a start could be.
-        if (grant.count === 0) this.#notBefore = grant.first;
-      },
-      (error: unknown) => {
-        this.#ctx.onError?.(error);
-        this.#notBefore = now + RETRY_MS;
-      },
-    ).finally(() => {
-      this.#asking = false;
-      this.changed();
-    });
+    this.#ctx.store
+      .reserveStarts(this.#key, this.#perSecond, this.#burst, count, now, this.#ctx.deadline)
+      .then(
+        (grant) => {
+          this.#grant = grant;
+          this.#used = 0;
+          // Nothing granted before the deadline: `first` is when a start could be.
+          if (grant.count === 0) this.#notBefore = grant.first;
+        },
+        (error: unknown) => {
+          this.#ctx.onError?.(error);
+          this.#notBefore = now + RETRY_MS;
+        },
+      )
+      .finally(() => {
+        this.#asking = false;
+        this.changed();
+      });
   }
 }
 
@@ -214,7 +217,14 @@ class FleetHostGate extends HostGate {
   /** Acquisitions in a row that got nothing while nothing was held. */
   #refusals = 0;
 
-  constructor(host: string, config: EngineConfig, ctx: FleetGateContext, key: string, holder: string, track: (release: Promise<void>) => void) {
+  constructor(
+    host: string,
+    config: EngineConfig,
+    ctx: FleetGateContext,
+    key: string,
+    holder: string,
+    track: (release: Promise<void>) => void,
+  ) {
     super(host, config);
     this.#ctx = ctx;
     this.#key = key;
@@ -255,12 +265,20 @@ class FleetHostGate extends HostGate {
    * A throttled host pauses the whole fleet: with a rate, the pause is reserved from the
    * store as one long start, so no consumer is granted a start before it ends.
    */
-  override observe(status: number | null, code: FetchErrorCode | null, retryAfter: string | undefined, now: number, random: () => number): boolean {
+  override observe(
+    status: number | null,
+    code: FetchErrorCode | null,
+    retryAfter: string | undefined,
+    now: number,
+    random: () => number,
+  ): boolean {
     const before = this.pausedUntil;
     const throttled = super.observe(status, code, retryAfter, now, random);
     if (this.#starts !== null && this.pausedUntil > Math.max(before, now)) {
       const pauseMs = this.pausedUntil - now;
-      this.#ctx.store.reserveStarts(this.#key, 1000 / pauseMs, 1, 1, now, Number.POSITIVE_INFINITY).catch((error: unknown) => this.#ctx.onError?.(error));
+      this.#ctx.store
+        .reserveStarts(this.#key, 1000 / pauseMs, 1, 1, now, Number.POSITIVE_INFINITY)
+        .catch((error: unknown) => this.#ctx.onError?.(error));
     }
     return throttled;
   }
@@ -277,27 +295,31 @@ class FleetHostGate extends HostGate {
   #lease(now: number): void {
     if (this.#givenBack || this.#leasing || this.#held >= this.#cap || now < this.#retryAt) return;
     this.#leasing = true;
-    this.#ctx.store.acquireSlots(this.#key, this.#holder, 1, this.#cap, this.#ctx.leaseUntil, now).then(
-      (got) => {
-        this.#held += got;
-        if (this.#givenBack && got > 0) {
-          // Given back while this lease was on its way: it goes back too.
-          this.#held = 0;
-          this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
-        }
-        // The fleet has none to spare: ask again later, backing off while nothing is held,
-        // so a consumer whose host is busy elsewhere soon hands its URLs back (the retry
-        // time passes its deadline) instead of waiting out its invocation.
-        this.#refusals = got === 0 && this.#held === 0 ? this.#refusals + 1 : 0;
-        if (got === 0) this.#retryAt = (this.#ctx.now ?? Date.now)() + Math.min(MAX_SLOT_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.#refusals - 1));
-      },
-      (error: unknown) => {
-        this.#ctx.onError?.(error);
-        this.#retryAt = (this.#ctx.now ?? Date.now)() + RETRY_MS;
-      },
-    ).finally(() => {
-      this.#leasing = false;
-      this.wakeAll();
-    });
+    this.#ctx.store
+      .acquireSlots(this.#key, this.#holder, 1, this.#cap, this.#ctx.leaseUntil, now)
+      .then(
+        (got) => {
+          this.#held += got;
+          if (this.#givenBack && got > 0) {
+            // Given back while this lease was on its way: it goes back too.
+            this.#held = 0;
+            this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
+          }
+          // The fleet has none to spare: ask again later, backing off while nothing is held,
+          // so a consumer whose host is busy elsewhere soon hands its URLs back (the retry
+          // time passes its deadline) instead of waiting out its invocation.
+          this.#refusals = got === 0 && this.#held === 0 ? this.#refusals + 1 : 0;
+          if (got === 0)
+            this.#retryAt = (this.#ctx.now ?? Date.now)() + Math.min(MAX_SLOT_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.#refusals - 1));
+        },
+        (error: unknown) => {
+          this.#ctx.onError?.(error);
+          this.#retryAt = (this.#ctx.now ?? Date.now)() + RETRY_MS;
+        },
+      )
+      .finally(() => {
+        this.#leasing = false;
+        this.wakeAll();
+      });
   }
 }

@@ -40,14 +40,7 @@
  * and none can still be added. Closes roll totals upward, so a done job's totals are on
  * its JOB item alone.
  */
-import {
-  bucketMember,
-  bucketOf,
-  bucketsFor,
-  childOf,
-  rootsInBucket,
-  type ChunkRef,
-} from './chunk-ref';
+import { bucketMember, bucketOf, bucketsFor, childOf, rootsInBucket, type ChunkRef } from './chunk-ref';
 import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
 import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from '../cost/job-cost';
@@ -205,7 +198,12 @@ export class JobLedger extends LedgerReader {
     if (runs.last === undefined) {
       if (await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId })) return;
     } else {
-      const moved = await this.store.setWhen(scheduleKey(name), SCHEDULE_ITEM, { jobId, previousJobId: runs.last }, { field: 'jobId', equals: runs.last });
+      const moved = await this.store.setWhen(
+        scheduleKey(name),
+        SCHEDULE_ITEM,
+        { jobId, previousJobId: runs.last },
+        { field: 'jobId', equals: runs.last },
+      );
       if (moved) return;
     }
     // Another tick moved it meanwhile: the newest run stands.
@@ -244,19 +242,33 @@ export class JobLedger extends LedgerReader {
 
   /** Closes a complete bucket into its group; true when that ended the job. */
   private async closeBucket(jobId: string, group: string, bucket: number, item: LedgerItem, now: number): Promise<boolean> {
-    const { item: groupItem } = await this.store.addOnce(jobId, groupKey(group), 'closed', String(bucket), {
-      ...rolledUp(item),
-      chunksDone: members(item, 'closed').length,
-    }, now);
+    const { item: groupItem } = await this.store.addOnce(
+      jobId,
+      groupKey(group),
+      'closed',
+      String(bucket),
+      {
+        ...rolledUp(item),
+        chunksDone: members(item, 'closed').length,
+      },
+      now,
+    );
     return isClosed(groupItem) ? this.closeGroup(jobId, group, now, groupItem) : false;
   }
 
   private async closeGroup(jobId: string, group: string, now: number, item?: LedgerItem): Promise<boolean> {
     const groupItem = item ?? (await this.store.get(jobId, groupKey(group)));
-    await this.store.addOnce(jobId, JOB, 'closed', group, {
-      ...rolledUp(groupItem ?? {}),
-      chunksDone: numberField(groupItem, 'chunksDone'),
-    }, now);
+    await this.store.addOnce(
+      jobId,
+      JOB,
+      'closed',
+      group,
+      {
+        ...rolledUp(groupItem ?? {}),
+        chunksDone: numberField(groupItem, 'chunksDone'),
+      },
+      now,
+    );
     return this.finishIfComplete(jobId);
   }
 
@@ -269,5 +281,4 @@ export class JobLedger extends LedgerReader {
     if (end !== undefined) await this.store.setWhen(jobId, JOB, { state: end }, { field: 'state', equals: stored });
     return true;
   }
-
 }

@@ -35,12 +35,7 @@ export function stateOf(job: LedgerItem): JobState {
 }
 
 /** States in which a chunk's URLs are not fetched any more (they get CANCELLED records): the job was stopped. */
-const STOPPED_STATES: ReadonlySet<JobState> = new Set([
-  JOB_STATES.CANCELLING,
-  JOB_STATES.CANCELLED,
-  JOB_STATES.FAILING,
-  JOB_STATES.FAILED,
-]);
+const STOPPED_STATES: ReadonlySet<JobState> = new Set([JOB_STATES.CANCELLING, JOB_STATES.CANCELLED, JOB_STATES.FAILING, JOB_STATES.FAILED]);
 
 /** True when the job was stopped (cancelled, failed, or failing by its failure rate). */
 export function isStopped(state: JobState): boolean {

@@ -18,8 +18,7 @@ export interface JobProgress {
  * is done or failed; it reads as `running` once a chunk has been counted.
  */
 export function jobStatus(jobId: string, progress: JobProgress): JobStatus {
-  const state =
-    progress.state === JOB_STATES.QUEUED && progress.chunksDone > 0 ? JOB_STATES.RUNNING : progress.state;
+  const state = progress.state === JOB_STATES.QUEUED && progress.chunksDone > 0 ? JOB_STATES.RUNNING : progress.state;
   return {
     jobId,
     state,

@@ -212,4 +212,3 @@ function claimFrom(item: LedgerItem): ChunkClaim {
     claimedAt: numberField(item, 'claimedAt'),
   };
 }
-

@@ -18,5 +18,9 @@ export async function checkFailureRate(
   const total = tally.succeeded + tally.failed;
   if (total < FAILURE_RATE_MIN_RESULTS || tally.failed / total <= maxFailureRate) return false;
   const rate = (tally.failed / total).toFixed(3);
-  return ledger.requestStop(jobId, `Stopped: ${tally.failed} of ${total} results failed (${rate}), above maxFailureRate ${maxFailureRate}`, now);
+  return ledger.requestStop(
+    jobId,
+    `Stopped: ${tally.failed} of ${total} results failed (${rate}), above maxFailureRate ${maxFailureRate}`,
+    now,
+  );
 }

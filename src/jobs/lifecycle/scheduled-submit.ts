@@ -10,7 +10,10 @@ import { submitInputs, submitJob, type JobSubmission, type SubmitDeps, type Subm
  * tail (the run key may hold characters a job id may not).
  */
 export function scheduledJobId(name: string, runKey: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 40);
   const hash = createHash('sha256').update(`${name}\n${runKey}`).digest('hex').slice(0, 20);
   return `sched-${slug}-${hash}`;
 }

@@ -91,10 +91,22 @@ export async function submitInputs(
     now: deps.now(),
   });
   const hosts = groupByHost(job.inputs);
-  const chunkJob = { jobId: job.jobId, options: job.options, group: INLINE_GROUP, wholeJob: true, ...(job.monitor === true ? { monitor: true } : {}) };
+  const chunkJob = {
+    jobId: job.jobId,
+    options: job.options,
+    group: INLINE_GROUP,
+    wholeJob: true,
+    ...(job.monitor === true ? { monitor: true } : {}),
+  };
   const chunks = [...cutChunks(hosts, chunkJob, deps.limits)];
   const warning = slowHostsWarning(hosts, jobEngineConfig(deps.jobLimits.engine, job.options, deps.jobLimits.bodyMemoryBytes));
-  const outcome = { jobId: job.jobId, total: job.inputs.length, chunks: chunks.length, created, ...(warning === undefined ? {} : { warnings: [warning] }) };
+  const outcome = {
+    jobId: job.jobId,
+    total: job.inputs.length,
+    chunks: chunks.length,
+    created,
+    ...(warning === undefined ? {} : { warnings: [warning] }),
+  };
   if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   await queueing(deps, job.jobId, async () => {
     await deps.ledger.registerGroup(job.jobId, { group: INLINE_GROUP, chunks: chunks.length, urls: job.inputs.length }, deps.now());

@@ -38,7 +38,10 @@ describe('fanout fetch', () => {
     await writeFile(input, lines.join('\n'));
     const run = await fanout(['fetch', input, '--allow-net', `127.0.0.1:${server.port}`, '--out', out, '--json', '--no-progress']);
     expect(run.code).toBe(0);
-    const records = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const records = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records).toHaveLength(7);
     const byLine = Object.fromEntries(records.map((r) => [r.line, r.error?.code ?? 'OK']));
     expect(byLine).toEqual({ 2: 'OK', 4: 'BAD_URL', 5: 'BAD_URL', 6: 'HTTP_STATUS', 7: 'BAD_URL', 8: 'BLOCKED_ADDRESS', 9: 'OK' });
@@ -52,7 +55,10 @@ describe('fanout fetch', () => {
     await writeFile(input, `${server.origin}/one\r${server.origin}/x\ty\r${server.origin}/two\r`);
     const run = await fanout(['fetch', input, '--allow-net', `127.0.0.1:${server.port}`, '--no-progress']);
     expect(run.code).toBe(0);
-    const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const byLine = Object.fromEntries(records.map((r) => [r.line, r.error ?? 'OK']));
     expect(byLine).toEqual({
       1: 'OK',
@@ -62,9 +68,17 @@ describe('fanout fetch', () => {
   });
 
   it('reads URLs from stdin with - and writes records to stdout', async () => {
-    const run = await fanout(['fetch', '-', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress'], `${server.origin}/a\n${server.origin}/b\n`);
+    const run = await fanout(
+      ['fetch', '-', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress'],
+      `${server.origin}/a\n${server.origin}/b\n`,
+    );
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').map((l) => JSON.parse(l).ok)).toEqual([true, true]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).ok),
+    ).toEqual([true, true]);
   });
 
   it('prints sparse plain progress lines on a non-terminal stderr', async () => {

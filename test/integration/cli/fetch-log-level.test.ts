@@ -22,10 +22,22 @@ describe('fanout fetch --log-level', () => {
     const input = `${server.origin}/ok\n${server.origin}/gone\n`;
     const run = await fanout(['fetch', '-', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress', '--log-level', 'debug'], input);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { ok: boolean }).ok)).toEqual([true, false]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { ok: boolean }).ok),
+    ).toEqual([true, false]);
     const lines = jsonLines(run.stderr);
     expect(lines.map((l) => l['message'])).toEqual(['run started', 'url failed', 'run finished']);
-    expect(lines[1]).toMatchObject({ level: 'DEBUG', service: 'fanout', url: `${server.origin}/gone`, line: 2, code: 'HTTP_STATUS', status: 410 });
+    expect(lines[1]).toMatchObject({
+      level: 'DEBUG',
+      service: 'fanout',
+      url: `${server.origin}/gone`,
+      line: 2,
+      code: 'HTTP_STATUS',
+      status: 410,
+    });
     expect(lines[2]).toMatchObject({ level: 'INFO', total: 2, ok: 1, failed: 1 });
   });
 

@@ -16,7 +16,9 @@ describe('fanout fetch politeness flags', () => {
 
   beforeAll(async () => {
     probe = await startRateProbe();
-    dns = await startLoopbackDnsServer((name, type) => (type === 'A' && name.endsWith('.test') ? { addresses: ['127.0.0.1'] } : { addresses: [] }));
+    dns = await startLoopbackDnsServer((name, type) =>
+      type === 'A' && name.endsWith('.test') ? { addresses: ['127.0.0.1'] } : { addresses: [] },
+    );
   });
   afterAll(async () => {
     await probe.close();
@@ -36,10 +38,16 @@ describe('fanout fetch politeness flags', () => {
   async function fetch(urls: readonly string[], flags: readonly string[]) {
     const hosts = [...new Set(urls.map((u) => new URL(u).host))];
     const allow = hosts.flatMap((h) => ['--allow-net', h]);
-    const run = await runFanout(['fetch', '-', '--dns-server', dns.address, ...allow, '--json', '--no-progress', ...flags], urls.join('\n') + '\n');
+    const run = await runFanout(
+      ['fetch', '-', '--dns-server', dns.address, ...allow, '--json', '--no-progress', ...flags],
+      urls.join('\n') + '\n',
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const summary = lines.pop();
     const codes: Record<string, number> = {};
     for (const r of lines) codes[r.error?.code ?? 'OK'] = (codes[r.error?.code ?? 'OK'] ?? 0) + 1;
@@ -86,7 +94,16 @@ describe('fanout fetch politeness flags', () => {
     const port = await closedLoopbackPort();
     const down = Array.from({ length: 5 }, (_, i) => `http://${h.down}:${port}/p/${i}`);
     const urls = [...urlsOf(h.once, 1), ...urlsOf(h.always, 3), ...urlsOf(h.fine, 3), ...down];
-    const { codes, records, summary } = await fetch(urls, ['--retries', '0', '--per-host', '1', '--max-host-errors', '2', '--max-host-wait', '1500ms']);
+    const { codes, records, summary } = await fetch(urls, [
+      '--retries',
+      '0',
+      '--per-host',
+      '1',
+      '--max-host-errors',
+      '2',
+      '--max-host-wait',
+      '1500ms',
+    ]);
     expect(codes).toEqual({ OK: 4, HOST_THROTTLED: 3, CONNECT: 2, HOST_UNAVAILABLE: 3 });
     expect(records.filter((r) => r.error?.code === 'HOST_UNAVAILABLE').every((r) => r.attempts === 0)).toBe(true);
     // `once` paused 1 s; `always` 1 s, then 1 s more, past 1.5 s: given up.
@@ -99,7 +116,12 @@ describe('fanout fetch politeness flags', () => {
     probe.configure(a, { robots: 'User-agent: *\nDisallow: /private\n' });
     const { codes } = await fetch([...urlsOf(a, 3, '/public'), ...urlsOf(a, 3, '/private')], ['--robots']);
     expect(codes).toEqual({ OK: 3, ROBOTS_DISALLOWED: 3 });
-    expect(probe.requests(a).map((r) => r.path).sort()).toEqual(['/public/0', '/public/1', '/public/2', '/robots.txt']);
+    expect(
+      probe
+        .requests(a)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/public/0', '/public/1', '/public/2', '/robots.txt']);
   });
 
   it.each([

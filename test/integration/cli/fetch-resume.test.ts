@@ -90,7 +90,9 @@ describe('fanout fetch --resume', () => {
     expect(after.slice(0, 3)).toEqual(answered);
     expect(parse(after.slice(3)).every((r) => r.ok)).toBe(true);
     // Nothing answered is fetched again; cut and never-started URLs once each.
-    expect(Object.fromEntries(requests)).toEqual(Object.fromEntries(paths.filter((p) => p !== '/a' && p !== '/missing').map((p) => [p, 1])));
+    expect(Object.fromEntries(requests)).toEqual(
+      Object.fromEntries(paths.filter((p) => p !== '/a' && p !== '/missing').map((p) => [p, 1])),
+    );
   });
 
   it('resumes a resumed run that was stopped again: never two records for one line', async () => {

@@ -46,33 +46,46 @@ describe('fanout fetch, stopped by a signal', () => {
         if (++hangs === 2) resolve();
       };
     });
-    const run = startFanout(['fetch', input, '--out', out, '--concurrency', '2', '--allow-net', `127.0.0.1:${server.port}`, '--no-progress', ...extraArgs]);
+    const run = startFanout([
+      'fetch',
+      input,
+      '--out',
+      out,
+      '--concurrency',
+      '2',
+      '--allow-net',
+      `127.0.0.1:${server.port}`,
+      '--no-progress',
+      ...extraArgs,
+    ]);
     await bothHanging;
     return { ...run, out, lineCount: lines.length };
   }
 
   async function records(out: string): Promise<{ line: number; ok: boolean; error: { code: string } | null }[]> {
     const text = await readFile(out, 'utf8');
-    return text.trim() === '' ? [] : text.trim().split('\n').map((l) => JSON.parse(l));
+    return text.trim() === ''
+      ? []
+      : text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
   }
 
-  it.each(['SIGINT', 'SIGTERM'] as const)(
-    'on %s starts nothing more, writes a record for every line and exits 130',
-    async (signal) => {
-      const { child, ended, out, lineCount } = await startRun(signal);
-      child.kill(signal);
-      const run = await ended;
-      expect(run.code).toBe(130);
-      const written = await records(out);
-      expect(written.map((r) => r.line).sort((x, y) => x - y)).toEqual(Array.from({ length: lineCount }, (_, i) => i + 1));
-      const code = (line: number): string => written.find((r) => r.line === line)?.error?.code ?? 'OK';
-      expect([1, 2].map(code)).toEqual(['OK', 'OK']);
-      // In flight when the signal came: cut after the grace.
-      expect([3, 4].map(code)).toEqual(['DEADLINE', 'DEADLINE']);
-      expect(written.filter((r) => r.error?.code === 'NOT_ATTEMPTED')).toHaveLength(WAITING);
-      expect(run.stderr).toBe('');
-    },
-  );
+  it.each(['SIGINT', 'SIGTERM'] as const)('on %s starts nothing more, writes a record for every line and exits 130', async (signal) => {
+    const { child, ended, out, lineCount } = await startRun(signal);
+    child.kill(signal);
+    const run = await ended;
+    expect(run.code).toBe(130);
+    const written = await records(out);
+    expect(written.map((r) => r.line).sort((x, y) => x - y)).toEqual(Array.from({ length: lineCount }, (_, i) => i + 1));
+    const code = (line: number): string => written.find((r) => r.line === line)?.error?.code ?? 'OK';
+    expect([1, 2].map(code)).toEqual(['OK', 'OK']);
+    // In flight when the signal came: cut after the grace.
+    expect([3, 4].map(code)).toEqual(['DEADLINE', 'DEADLINE']);
+    expect(written.filter((r) => r.error?.code === 'NOT_ATTEMPTED')).toHaveLength(WAITING);
+    expect(run.stderr).toBe('');
+  });
 
   it('exits at once with 130 on a second signal, without waiting for the requests in flight', async () => {
     const { child, ended, out } = await startRun('twice');

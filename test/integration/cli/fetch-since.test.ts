@@ -40,11 +40,16 @@ describe('fanout fetch --since', () => {
       asked.set(path, { ...(inm !== undefined && { inm }), ...(ims !== undefined && { ims }) });
       if (path === '/moved') return void res.writeHead(301, { location: '/target' }).end();
       const page = pages.get(path) ?? { status: 404, body: 'no such page' };
-      const validators = { ...(page.etag !== undefined && { etag: page.etag }), ...(page.lastModified !== undefined && { 'last-modified': page.lastModified }) };
+      const validators = {
+        ...(page.etag !== undefined && { etag: page.etag }),
+        ...(page.lastModified !== undefined && { 'last-modified': page.lastModified }),
+      };
       // As RFC 9110 says: If-None-Match decides when present, else If-Modified-Since.
       const notModified =
         page.status === 200 &&
-        (inm !== undefined ? inm === page.etag : ims !== undefined && page.lastModified !== undefined && Date.parse(ims) >= Date.parse(page.lastModified));
+        (inm !== undefined
+          ? inm === page.etag
+          : ims !== undefined && page.lastModified !== undefined && Date.parse(ims) >= Date.parse(page.lastModified));
       if (notModified) res.writeHead(304, validators).end();
       else res.writeHead(page.status, validators).end(page.body);
     });
@@ -60,7 +65,10 @@ describe('fanout fetch --since', () => {
     await writeFile(input, paths.map((p) => `${server.origin}${p}\n`).join(''));
     asked.clear();
     const run = await runFanout(['fetch', input, '--out', out, '--json', ...extra, ...flags()]);
-    const records = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ResultLine);
+    const records = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ResultLine);
     const byPath = new Map(records.map((r) => [new URL(r.url).pathname, r]));
     return { run, out, byPath };
   }

@@ -74,7 +74,7 @@ describe('fanout report <file>', () => {
     expect(missing.stderr).toBe(`fanout: Cannot read ${join(dir, 'nope.jsonl')}: ENOENT\n`);
     const jobLike = await runFanout(['report', '2f0c1a7e-5b1d-4c3a-9e61-0a1b2c3d4e5f']);
     expect(jobLike.code).toBe(2);
-    expect(jobLike.stderr).toContain('(for a job\'s report: fanout report --job 2f0c1a7e-5b1d-4c3a-9e61-0a1b2c3d4e5f)');
+    expect(jobLike.stderr).toContain("(for a job's report: fanout report --job 2f0c1a7e-5b1d-4c3a-9e61-0a1b2c3d4e5f)");
     expect(jobLike.stderr.trim().split('\n')).toHaveLength(1);
     const folder = await runFanout(['report', dir]);
     expect(folder).toMatchObject({ code: 2, stderr: `fanout: Cannot read ${dir}: not a file\n` });

@@ -25,7 +25,9 @@ describe('engine: per-URL request headers and conditional requests', () => {
   afterAll(() => server.close());
 
   async function run(inputs: readonly UrlInput[]): Promise<FetchResult[]> {
-    const engine = createEngine(resolveEngineConfig({ allowNet: [`127.0.0.1:${server.port}`], retries: 0 }), { dial: loopbackOnlyDialer().dial });
+    const engine = createEngine(resolveEngineConfig({ allowNet: [`127.0.0.1:${server.port}`], retries: 0 }), {
+      dial: loopbackOnlyDialer().dial,
+    });
     const results: FetchResult[] = [];
     try {
       await engine.run(inputs, { onResult: (result) => void (results[result.line - 1] = result) });

@@ -49,9 +49,7 @@ describe('engine DNS', () => {
   });
 
   it('fails names whose DNS never answers with TIMEOUT_DNS, without holding up healthy hosts behind them', async () => {
-    const server1 = await withDns((name) =>
-      name.startsWith('dead') ? 'drop' : { addresses: ['127.0.0.1'], delayMs: 150 },
-    );
+    const server1 = await withDns((name) => (name.startsWith('dead') ? 'drop' : { addresses: ['127.0.0.1'], delayMs: 150 }));
     const dead = Array.from({ length: 6 }, (_, i) => `dead${i}.test`);
     const healthy = Array.from({ length: 30 }, (_, i) => `ok${i}.test`);
     const urls = [...dead, ...healthy].map((name) => `http://${name}:${server.port}/`);
@@ -105,9 +103,7 @@ describe('engine DNS', () => {
 
   it('tries the next address, of either family, when a connection fails', async () => {
     // 127.0.0.2 and ::1 have nothing listening on the port: refused at once.
-    const server1 = await withDns((_name, type) =>
-      type === 'A' ? { addresses: ['127.0.0.2', '127.0.0.1'] } : { addresses: ['::1'] },
-    );
+    const server1 = await withDns((_name, type) => (type === 'A' ? { addresses: ['127.0.0.2', '127.0.0.1'] } : { addresses: ['::1'] }));
     const { results, dialed } = await runEngine([`http://multi.test:${server.port}/`], {
       retries: 0,
       allowNet: allow(['multi.test']),

@@ -59,9 +59,13 @@ describe('engine network guard', () => {
   it.each(Object.keys(resolved).filter((name) => name !== 'loop.test'))(
     'checks what %s resolves to at connect time and refuses it',
     async (name) => {
-      const { results, refused } = await runEngine([`http://${name}:${server.port}/`], { retries: 0 }, {
-        resolve: fakeResolver(resolved),
-      });
+      const { results, refused } = await runEngine(
+        [`http://${name}:${server.port}/`],
+        { retries: 0 },
+        {
+          resolve: fakeResolver(resolved),
+        },
+      );
       expect(results[0]).toMatchObject({ ok: false, attempts: 1, error: { code: 'BLOCKED_ADDRESS' } });
       expect(refused).toEqual([]);
       expect(server.stats.requests).toBe(0);

@@ -42,7 +42,13 @@ describe('engine politeness', () => {
   }
 
   /** Runs the engine over `urls`, their `.test` names resolving to 127.0.0.1 and allowed unless `blocked`. */
-  function run(urls: readonly string[], config: EngineConfigInput, deps: EngineDeps = {}, blocked: readonly string[] = [], onStart?: (view: RunView) => void) {
+  function run(
+    urls: readonly string[],
+    config: EngineConfigInput,
+    deps: EngineDeps = {},
+    blocked: readonly string[] = [],
+    onStart?: (view: RunView) => void,
+  ) {
     const hostnames = [...new Set(urls.map((u) => new URL(u).hostname)), ...blocked];
     const allowNet = hostnames.filter((h) => !blocked.includes(h)).map((h) => probe.key(h));
     const resolve = fakeResolver(Object.fromEntries(hostnames.map((h) => [h, ['127.0.0.1']])));
@@ -82,7 +88,10 @@ describe('engine politeness', () => {
     it('keeps each of several hosts within perHost in flight, and reaches it', async () => {
       const h = names('a', 'b', 'c', 'd');
       for (const name of Object.values(h)) probe.configure(name, { delayMs: 150 });
-      const { summary } = await run(Object.values(h).flatMap((name) => urlsOf(name, 12)), { concurrency: 64, perHost: 3 });
+      const { summary } = await run(
+        Object.values(h).flatMap((name) => urlsOf(name, 12)),
+        { concurrency: 64, perHost: 3 },
+      );
       expect(summary.ok).toBe(48);
       for (const name of Object.values(h)) expect(probe.maxInFlight(name)).toBe(3);
     });
@@ -231,7 +240,12 @@ describe('engine politeness', () => {
       expect(codes(results.slice(5))).toEqual({ OK: 5 });
       // Pauses of 1 s each: the third 429 takes the total past 2 s, and nothing more is sent.
       expect(probe.requests(h.throttled)).toHaveLength(3);
-      expect(results.slice(0, 5).map((r) => r.attempts).sort()).toEqual([0, 0, 0, 0, 3]);
+      expect(
+        results
+          .slice(0, 5)
+          .map((r) => r.attempts)
+          .sort(),
+      ).toEqual([0, 0, 0, 0, 3]);
       expect(summary.hosts).toMatchObject({ throttled: 1, gaveUp: 1, unavailable: 0 });
     });
   });
@@ -256,7 +270,11 @@ describe('engine politeness', () => {
       const port = await closedLoopbackPort();
       const urls = Array.from({ length: 8 }, (_, i) => `http://${x}:${port}/p/${i}`);
       const resolve = fakeResolver({ [x]: ['127.0.0.1'] });
-      const { results, dialed } = await runEngine(urls, { allowNet: [`${x}:${port}`], retries: 0, perHost: 1, maxHostErrors: 3 }, { resolve });
+      const { results, dialed } = await runEngine(
+        urls,
+        { allowNet: [`${x}:${port}`], retries: 0, perHost: 1, maxHostErrors: 3 },
+        { resolve },
+      );
       expect(codes(results)).toEqual({ CONNECT: 3, HOST_UNAVAILABLE: 5 });
       expect(dialed.filter((d) => d.port === port)).toHaveLength(3);
     });
@@ -327,9 +345,18 @@ describe('engine politeness', () => {
         if (lookups <= 2) throw Object.assign(new Error(`queryA EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' });
         return answer(hostname);
       };
-      const { results } = await run([probe.url(h.a, '/private/1'), probe.url(h.a, '/public/1')], { robots: true, retries: 2, retryBaseMs: 10 }, { resolve: flaky });
+      const { results } = await run(
+        [probe.url(h.a, '/private/1'), probe.url(h.a, '/public/1')],
+        { robots: true, retries: 2, retryBaseMs: 10 },
+        { resolve: flaky },
+      );
       expect(results.map((r) => r.error?.code ?? 'OK')).toEqual(['ROBOTS_DISALLOWED', 'OK']);
-      expect(probe.requests(h.a).map((q) => q.path).filter((p) => p.startsWith('/private'))).toEqual([]);
+      expect(
+        probe
+          .requests(h.a)
+          .map((q) => q.path)
+          .filter((p) => p.startsWith('/private')),
+      ).toEqual([]);
     });
 
     it('caps the host at 5/s for Crawl-delay: 0.2', async () => {

@@ -64,11 +64,7 @@ describe('engine socket budget', () => {
   it('never holds more sockets than maxSockets across many hosts, closing idle ones for new hosts', async () => {
     const { names, allowNet, resolve } = hosts('h', 600, server.port);
     const urls = names.flatMap((name, i) => [`http://${name}:${server.port}/a${i}`, `http://${name}:${server.port}/b${i}`]);
-    const { summary, sockets } = await runEngine(
-      urls,
-      { concurrency: 100, perHost: 2, retries: 0, maxSockets: 40, allowNet },
-      { resolve },
-    );
+    const { summary, sockets } = await runEngine(urls, { concurrency: 100, perHost: 2, retries: 0, maxSockets: 40, allowNet }, { resolve });
     expect(summary.ok).toBe(1200);
     expect(sockets.maxOpen).toBeLessThanOrEqual(40);
     expect(sockets.maxOpen).toBeGreaterThanOrEqual(30);

@@ -13,7 +13,11 @@ describe('SqsEventSource logs', () => {
         res.end('{"message":"boom"}');
       }),
     );
-    const sqs = new SQSClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const lines: string[] = [];
     const source = new SqsEventSource({
       sqs,
@@ -37,7 +41,13 @@ describe('SqsEventSource logs', () => {
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed).toHaveLength(2);
     for (const line of parsed) {
-      expect(line).toMatchObject({ level: 'WARN', message: 'warm-up failed', service: 'fanout', eventSource: 'sqs', functionName: 'fanout-test-fn' });
+      expect(line).toMatchObject({
+        level: 'WARN',
+        message: 'warm-up failed',
+        service: 'fanout',
+        eventSource: 'sqs',
+        functionName: 'fanout-test-fn',
+      });
       expect(line['error']).toMatchObject({ message: expect.any(String) });
     }
   });

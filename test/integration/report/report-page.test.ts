@@ -28,7 +28,12 @@ function records(count: number): FetchResult[] {
   return Array.from({ length: count }, (_, i) => {
     const host = HOSTS[Math.floor(random() * HOSTS.length)] as string;
     const ttfb = Math.exp(random() * 5 + 1) * (host.startsWith('slow') ? 6 : 1);
-    const code = i === 6 ? 'HTTP_STATUS' : random() < (host.startsWith('flaky') ? 0.45 : 0.05) ? (CODES[Math.floor(random() * CODES.length)] as FetchErrorCode) : undefined;
+    const code =
+      i === 6
+        ? 'HTTP_STATUS'
+        : random() < (host.startsWith('flaky') ? 0.45 : 0.05)
+          ? (CODES[Math.floor(random() * CODES.length)] as FetchErrorCode)
+          : undefined;
     const url = i === 6 ? EVIL_URL : `https://${host}/page/${i + 1}`;
     const status = code === 'HTTP_STATUS' ? 503 : code === undefined ? 200 : null;
     const attempts = code === 'BLOCKED_ADDRESS' ? 0 : random() < 0.1 ? 3 : 1;
@@ -56,7 +61,9 @@ function metrics(dom: string): Map<string, string> {
 
 /** Bar counts of one histogram as the page shows them (an empty bar shows no number). */
 function bars(dom: string, name: string): number[] {
-  return [...dom.matchAll(new RegExp(`data-hist="${name}" data-bucket="(\\d+)">([^<]*)<`, 'g'))].map((m) => Number((m[2] as string).replaceAll(',', '') || 0));
+  return [...dom.matchAll(new RegExp(`data-hist="${name}" data-bucket="(\\d+)">([^<]*)<`, 'g'))].map((m) =>
+    Number((m[2] as string).replaceAll(',', '') || 0),
+  );
 }
 
 /** What the page should show, counted here without the report's code. */
@@ -64,8 +71,14 @@ function expected(list: readonly FetchResult[]) {
   const codes = new Map<string, number>();
   for (const r of list) if (r.error !== null) codes.set(r.error.code, (codes.get(r.error.code) ?? 0) + 1);
   const histogram = (values: number[]): number[] =>
-    Array.from({ length: LATENCY_BUCKETS_MS.length + 1 }, (_, i) =>
-      values.filter((v) => v >= (i === 0 ? 0 : (LATENCY_BUCKETS_MS[i - 1] as number)) && (i === LATENCY_BUCKETS_MS.length || v < (LATENCY_BUCKETS_MS[i] as number))).length,
+    Array.from(
+      { length: LATENCY_BUCKETS_MS.length + 1 },
+      (_, i) =>
+        values.filter(
+          (v) =>
+            v >= (i === 0 ? 0 : (LATENCY_BUCKETS_MS[i - 1] as number)) &&
+            (i === LATENCY_BUCKETS_MS.length || v < (LATENCY_BUCKETS_MS[i] as number)),
+        ).length,
     );
   return {
     ok: list.filter((r) => r.ok).length,
@@ -139,10 +152,26 @@ if (!haveChromium) {
     const objectKey = await results.putDeliveryResults('job-report', 'c-000000', 'd1', list.slice(0, 1_000));
     const first = list.slice(0, 1_000);
     const ok = first.filter((r) => r.ok).length;
-    await ledger.claim('job-report', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: ok, failed: 1_000 - ok, leftovers: '', claimedAt: now });
+    await ledger.claim('job-report', 'c-000000', {
+      deliveryId: 'd1',
+      objectKey,
+      succeeded: ok,
+      failed: 1_000 - ok,
+      leftovers: '',
+      claimedAt: now,
+    });
     await ledger.countChunk('job-report', { group: 'c', index: 0, generation: 0 }, { succeeded: ok, failed: 1_000 - ok }, now);
     const handler = createHttpHandler({
-      submit: { ledger, chunkQueue: new MemoryQueue(), splitQueue: new MemoryQueue(), events: new MemoryEvents(), manifests: new MemoryManifests(), limits: { urls: 100, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => now },
+      submit: {
+        ledger,
+        chunkQueue: new MemoryQueue(),
+        splitQueue: new MemoryQueue(),
+        events: new MemoryEvents(),
+        manifests: new MemoryManifests(),
+        limits: { urls: 100, bytes: 60_000 },
+        jobLimits: TEST_JOB_LIMITS,
+        now: () => now,
+      },
       ledger,
       results,
       apiKey: async () => 'k',

@@ -24,7 +24,12 @@ describe('rate probe', () => {
   it('tells hosts apart by the Host header and keys them hostname:port', async () => {
     await Promise.all([get('h1.test', '/a'), get('h1.test', '/b'), get('H2.test', '/c')]);
     expect(probe.hosts().sort()).toEqual([`h1.test:${probe.port}`, `h2.test:${probe.port}`]);
-    expect(probe.requests('h1.test').map((r) => r.path).sort()).toEqual(['/a', '/b']);
+    expect(
+      probe
+        .requests('h1.test')
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/a', '/b']);
     expect(probe.requests(`h2.test:${probe.port}`).map((r) => [r.path, r.outcome])).toEqual([['/c', 200]]);
     expect(probe.requests(ALL_HOSTS)).toHaveLength(3);
     expect(probe.url('h1.test', '/x')).toBe(`http://h1.test:${probe.port}/x`);

@@ -35,7 +35,9 @@ describe('loadAppConfig', () => {
       bodyMemoryBytes: 512 * 1024 * 1024,
       faultInjection: true,
     });
-    expect(() => loadAppConfig({ ...base, FANOUT_FAULT_INJECTION: 'yes' })).toThrow('Expected `FANOUT_FAULT_INJECTION` to be 1 or 0, got `yes`');
+    expect(() => loadAppConfig({ ...base, FANOUT_FAULT_INJECTION: 'yes' })).toThrow(
+      'Expected `FANOUT_FAULT_INJECTION` to be 1 or 0, got `yes`',
+    );
   });
 
   it('reads endpoints, key, engine settings and chunk limits', () => {
@@ -55,7 +57,13 @@ describe('loadAppConfig', () => {
     });
     expect(config.endpoints).toEqual({ sqs: 'http://127.0.0.1:4566', s3: 'http://127.0.0.1:4566', dynamodb: 'http://127.0.0.1:4567' });
     expect(config.engine).toMatchObject({ concurrency: 32, timeoutMs: 2000, allowNet: ['127.0.0.1:8080', 'localhost'] });
-    expect(config).toMatchObject({ apiKey: 'k', chunkUrls: 50, chunkBytes: 32000, deadlineMarginMs: 5000, publicUrl: 'http://127.0.0.1:3000' });
+    expect(config).toMatchObject({
+      apiKey: 'k',
+      chunkUrls: 50,
+      chunkBytes: 32000,
+      deadlineMarginMs: 5000,
+      publicUrl: 'http://127.0.0.1:3000',
+    });
   });
 
   it("reads the deployment's politeness limits, which jobs may tighten but not loosen", () => {

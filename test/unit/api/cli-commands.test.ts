@@ -158,8 +158,20 @@ describe('fanout submit / status / results', () => {
   async function jobWithResults(jobs: JobLedger, results: MemoryResults, lines: number[], finish: boolean): Promise<void> {
     await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
     await jobs.registerGroup('job-1', { group: 'c', chunks: 1, urls: lines.length }, NOW);
-    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', lines.map((line) => fakeResult({ url: 'u', line })));
-    await jobs.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: lines.length, failed: 0, leftovers: '', claimedAt: NOW });
+    const objectKey = await results.putDeliveryResults(
+      'job-1',
+      'c-000000',
+      'd1',
+      lines.map((line) => fakeResult({ url: 'u', line })),
+    );
+    await jobs.claim('job-1', 'c-000000', {
+      deliveryId: 'd1',
+      objectKey,
+      succeeded: lines.length,
+      failed: 0,
+      leftovers: '',
+      claimedAt: NOW,
+    });
     if (finish) await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: lines.length, failed: 0 }, NOW);
   }
 
@@ -170,7 +182,10 @@ describe('fanout submit / status / results', () => {
     const file = join(dir, 'results.jsonl');
     const cli = io();
     expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--out', file], cli)).toBe(0);
-    const written = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+    const written = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
     expect(written).toEqual(lines);
     expect(cli.err()).toBe(`2500 results written to ${file}\n`);
   });
@@ -182,7 +197,9 @@ describe('fanout submit / status / results', () => {
     expect(await createCancelCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(0);
     expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'cancelling' });
     // Running: a redrive is refused with the API's reason, as a one-line usage error.
-    await expect(createRedriveCommand({ fetch: fakeFetch })(['job-1', '--codes', 'HTTP_STATUS'], io())).rejects.toThrow(/cancelling; redrive it once it has ended/);
+    await expect(createRedriveCommand({ fetch: fakeFetch })(['job-1', '--codes', 'HTTP_STATUS'], io())).rejects.toThrow(
+      /cancelling; redrive it once it has ended/,
+    );
     await expect(createCancelCommand({ fetch: fakeFetch })([], io())).rejects.toBeInstanceOf(UsageError);
   });
 
@@ -197,7 +214,13 @@ describe('fanout submit / status / results', () => {
     await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: 4, failed: 0 }, NOW);
     const cli = io();
     expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--changed'], cli)).toBe(0);
-    expect(cli.out().trim().split('\n').map((l) => (JSON.parse(l) as { change: string }).change)).toEqual(['new', 'changed', 'gone']);
+    expect(
+      cli
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { change: string }).change),
+    ).toEqual(['new', 'changed', 'gone']);
   });
 
   it('says when the job is not complete: exit 1, unless --partial', async () => {
@@ -211,7 +234,7 @@ describe('fanout submit / status / results', () => {
     expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--partial'], partial)).toBe(0);
     expect(partial.err()).toContain('2 results (partial: job-1 is queued)');
   });
-  it('fetches a job\'s report with report --job and writes the page to --out', async () => {
+  it("fetches a job's report with report --job and writes the page to --out", async () => {
     const { fakeFetch, jobs, results } = stack();
     await jobWithResults(jobs, results, [1, 2, 3], true);
     const file = join(dir, 'report.html');

@@ -29,7 +29,9 @@ async function consumer(engine: FakeEngine, jobs: Record<string, { chunks: numbe
 }
 
 interface Emf {
-  readonly _aws: { readonly CloudWatchMetrics: readonly { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  readonly _aws: {
+    readonly CloudWatchMetrics: readonly { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
   readonly [key: string]: unknown;
 }
 
@@ -63,7 +65,8 @@ function metricsOf(emf: Emf): { dimensions: string[][]; metrics: Record<string, 
 function withReceiveCount(event: ReturnType<typeof sqsEvent>, count: string, plan?: string) {
   for (const record of event.Records) {
     record.attributes.ApproximateReceiveCount = count;
-    if (plan !== undefined) record.messageAttributes[FAULT_ATTRIBUTE] = { dataType: 'String', stringValue: plan, stringListValues: [], binaryListValues: [] };
+    if (plan !== undefined)
+      record.messageAttributes[FAULT_ATTRIBUTE] = { dataType: 'String', stringValue: plan, stringListValues: [], binaryListValues: [] };
   }
   return event;
 }
@@ -105,7 +108,12 @@ describe('consumer handler metrics', () => {
       [['service', 'function_name', 'errorCode']],
       [['service', 'function_name', 'errorCode']],
     ]);
-    expect(emf.slice(1).map((e) => [e['errorCode'], e['UrlsFailed']]).sort()).toEqual([
+    expect(
+      emf
+        .slice(1)
+        .map((e) => [e['errorCode'], e['UrlsFailed']])
+        .sort(),
+    ).toEqual([
       ['HTTP_STATUS', 2],
       ['TIMEOUT_TOTAL', 1],
     ]);

@@ -83,11 +83,17 @@ describe('API handler', () => {
     expect(fast.body).not.toHaveProperty('warnings');
   });
 
-  it('refuses a rate above the deployment\'s with a 400 naming the option and the limit', async () => {
+  it("refuses a rate above the deployment's with a 400 naming the option and the limit", async () => {
     const { call } = setup({}, { ...TEST_JOB_LIMITS, engine: resolveEngineConfig({ hostRate: '5/s' }) });
-    const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://a.test/'], options: { hostRate: '6/s' } }) });
+    const res = await call('POST', '/jobs', {
+      headers: auth,
+      body: JSON.stringify({ urls: ['http://a.test/'], options: { hostRate: '6/s' } }),
+    });
     expect(res.status).toBe(400);
-    expect(res.body['error']).toMatchObject({ code: 'VALIDATION', details: [{ field: 'options.hostRate', reason: "must be at most 5/s (this deployment's limit)" }] });
+    expect(res.body['error']).toMatchObject({
+      code: 'VALIDATION',
+      details: [{ field: 'options.hostRate', reason: "must be at most 5/s (this deployment's limit)" }],
+    });
   });
 
   it.each([
@@ -186,7 +192,12 @@ describe('API handler', () => {
   it('pages results with a cursor and refuses a bad cursor or limit with 400', async () => {
     const { call, results, ledger } = setup();
     await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
-    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', [1, 2, 3].map((line) => fakeResult({ url: 'u', line })));
+    const objectKey = await results.putDeliveryResults(
+      'job-1',
+      'c-000000',
+      'd1',
+      [1, 2, 3].map((line) => fakeResult({ url: 'u', line })),
+    );
     await ledger.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: 3, failed: 0, leftovers: '', claimedAt: NOW });
     // An object no claim points at (a losing delivery's) is never read.
     await results.putDeliveryResults('job-1', 'c-000000', 'd2', [fakeResult({ url: 'u', line: 1 })]);
@@ -210,14 +221,17 @@ describe('API handler', () => {
     expect((await call('GET', '/other', { headers: auth })).status).toBe(404);
   });
 
-  it.each(['/jobs/%E0%A4%A', '/jobs/%ZZ/results', '/%E0%A4%A'])('answers 400 with the usual error body to the malformed path %s', async (path) => {
-    const { call } = setup();
-    const res = await call('GET', path, { headers: auth });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({
-      error: { code: 'VALIDATION', message: 'Invalid path', details: [{ field: 'path', reason: 'not valid percent-encoded UTF-8' }] },
-    });
-  });
+  it.each(['/jobs/%E0%A4%A', '/jobs/%ZZ/results', '/%E0%A4%A'])(
+    'answers 400 with the usual error body to the malformed path %s',
+    async (path) => {
+      const { call } = setup();
+      const res = await call('GET', path, { headers: auth });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: { code: 'VALIDATION', message: 'Invalid path', details: [{ field: 'path', reason: 'not valid percent-encoded UTF-8' }] },
+      });
+    },
+  );
 
   it('answers 500 with a generic message and the request id, and logs the detail', async () => {
     const ledger = new JobLedger(new MemoryLedgerStore());
@@ -229,7 +243,9 @@ describe('API handler', () => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error', requestId: 'req-1' } });
     expect(JSON.stringify(res.body)).not.toContain('secret');
-    expect(logs).toEqual([expect.objectContaining({ requestId: 'req-1', error: expect.objectContaining({ message: 'DynamoDB said: secret internal detail' }) })]);
+    expect(logs).toEqual([
+      expect.objectContaining({ requestId: 'req-1', error: expect.objectContaining({ message: 'DynamoDB said: secret internal detail' }) }),
+    ]);
   });
 
   it('marks the job failed and answers 500 when its chunks cannot be queued', async () => {

@@ -25,7 +25,12 @@ function chunkBody(chunkId: string, lines: number[]): string {
 }
 
 async function consumerSetup(engine = new FakeEngine(), faultInjection = false) {
-  const { handler, ledger: jobs, results, logs } = await memoryConsumer(engine, { job: { chunks: 2, urls: 3 } }, { now: NOW, faultInjection });
+  const {
+    handler,
+    ledger: jobs,
+    results,
+    logs,
+  } = await memoryConsumer(engine, { job: { chunks: 2, urls: 3 } }, { now: NOW, faultInjection });
   return { handler, jobs, results, logs, engine };
 }
 
@@ -34,7 +39,8 @@ function eventWith(bodies: string[], receiveCount: string, plan?: string) {
   const event = sqsEvent(bodies);
   for (const record of event.Records) {
     record.attributes.ApproximateReceiveCount = receiveCount;
-    if (plan !== undefined) record.messageAttributes[FAULT_ATTRIBUTE] = { dataType: 'String', stringValue: plan, stringListValues: [], binaryListValues: [] };
+    if (plan !== undefined)
+      record.messageAttributes[FAULT_ATTRIBUTE] = { dataType: 'String', stringValue: plan, stringListValues: [], binaryListValues: [] };
   }
   return event;
 }
@@ -55,10 +61,7 @@ describe('consumer handler', () => {
   it('reports only the failed records: an unparseable message and a failed store write', async () => {
     const { handler, results, logs } = await consumerSetup();
     results.failNextPut = new Error('S3 write failed');
-    const res = await handler(
-      sqsEvent([chunkBody('c-000000', [1, 2]), 'not json', '{"kind":"chunk"}']),
-      lambdaContext(),
-    );
+    const res = await handler(sqsEvent([chunkBody('c-000000', [1, 2]), 'not json', '{"kind":"chunk"}']), lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }, { itemIdentifier: 'msg-1' }, { itemIdentifier: 'msg-2' }]);
     expect(logs.map((l) => (l['error'] as { code?: string }).code)).toEqual([undefined, 'BAD_MESSAGE', 'BAD_MESSAGE']);
   });
@@ -85,7 +88,9 @@ describe('consumer handler', () => {
     expect(engine.runs).toHaveLength(3);
     expect(most).toBe(3);
     // No slicing: the engine's one scheduler holds the job's limits for all three (test/integration/fetch/engine-limit-groups.test.ts).
-    expect(seen).toEqual(Array.from({ length: 3 }, () => ({ group: 'job', concurrency: ENGINE_CONFIG.concurrency, perHost: ENGINE_CONFIG.perHost })));
+    expect(seen).toEqual(
+      Array.from({ length: 3 }, () => ({ group: 'job', concurrency: ENGINE_CONFIG.concurrency, perHost: ENGINE_CONFIG.perHost })),
+    );
   });
 
   it('takes a receive at maxReceiveCount as the last: records DELIVERY_LIMIT instead of fetching', async () => {

@@ -7,7 +7,14 @@ import { MAX_INLINE_URLS, validateJob } from '../../../src/api/validate-job';
 import { ENGINE_BOUNDS, resolveEngineConfig } from '../../../src/config/engine-config';
 import { APP_ERROR_CODES, FanoutError, FETCH_ERROR_CODES, ValidationError } from '../../../src/errors';
 import { PIPELINE_ERROR_CODES } from '../../../src/jobs/errors';
-import { INTEGER_OPTIONS, JOB_ONLY_OPTIONS, JOB_OPTION_KEYS, MANIFEST_PREFIX, RATE_OPTIONS, type JobLimits } from '../../../src/jobs/job-options';
+import {
+  INTEGER_OPTIONS,
+  JOB_ONLY_OPTIONS,
+  JOB_OPTION_KEYS,
+  MANIFEST_PREFIX,
+  RATE_OPTIONS,
+  type JobLimits,
+} from '../../../src/jobs/job-options';
 import { JOB_WARNING_CODES, SLOW_HOSTS_LISTED } from '../../../src/jobs/chunks/slow-hosts';
 import { MAX_RATE_PER_S, MIN_RATE_PER_S } from '../../../src/config/rate';
 import { JOB_STATES } from '../../../src/jobs/ports';
@@ -49,7 +56,9 @@ const WIDEST: JobLimits = {
 };
 
 const operations = (): [string, string, Operation][] =>
-  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]));
+  Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]),
+  );
 
 function api() {
   const submit = { ...memoryJobDeps({ urls: 100, bytes: 60_000 }, Date.UTC(2026, 10, 30)), jobLimits: WIDEST };
@@ -64,7 +73,10 @@ function api() {
     log: capturedLogs().log,
   });
   return (method: string, path: string, body?: unknown) =>
-    handler(httpEvent(method, path, { headers: { 'x-api-key': key }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), lambdaContext());
+    handler(
+      httpEvent(method, path, { headers: { 'x-api-key': key }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+      lambdaContext(),
+    );
 }
 
 describe('the OpenAPI document (src/api/openapi.json)', () => {
@@ -87,7 +99,7 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
 
   it('describes what each operation answers: a status it lists, with a body its schema accepts', async () => {
     const call = api();
-    const example = (doc.paths['/jobs']?.['post']?.requestBody?.['content']['application/json'].examples.urls.value) as unknown;
+    const example = doc.paths['/jobs']?.['post']?.requestBody?.['content']['application/json'].examples.urls.value as unknown;
     for (const [method, path, op] of operations()) {
       const res = await call(method, path.replace('{jobId}', 'job-1'), method === 'POST' ? example : undefined);
       const status = String(res.statusCode);
@@ -113,7 +125,13 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     }
     for (const name of RATE_OPTIONS) {
       const [text, number] = options['properties'][name]['oneOf'] as Schema[];
-      expect([name, text?.['type'], number?.['type'], number?.['minimum'], number?.['maximum']]).toEqual([name, 'string', 'number', MIN_RATE_PER_S, MAX_RATE_PER_S]);
+      expect([name, text?.['type'], number?.['type'], number?.['minimum'], number?.['maximum']]).toEqual([
+        name,
+        'string',
+        'number',
+        MIN_RATE_PER_S,
+        MAX_RATE_PER_S,
+      ]);
     }
     for (const name of INTEGER_OPTIONS) {
       const property = options['properties'][name] as Schema;
@@ -171,7 +189,9 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
   it('lists exactly the error codes the API answers with, and their body', () => {
     const sources = [...Object.values(APP_ERROR_CODES), ...Object.values(PIPELINE_ERROR_CODES), ...Object.values(FETCH_ERROR_CODES)];
     const errors: unknown[] = [
-      ...sources.map((code) => (code === 'VALIDATION' ? new ValidationError('bad', [{ field: 'urls', reason: 'r' }]) : new FanoutError(code, 'm'))),
+      ...sources.map((code) =>
+        code === 'VALIDATION' ? new ValidationError('bad', [{ field: 'urls', reason: 'r' }]) : new FanoutError(code, 'm'),
+      ),
       new Error('a bug'),
     ];
     const answered = new Set<string>();
@@ -194,7 +214,7 @@ describe('the OpenAPI document (src/api/openapi.json)', () => {
     expect(valid('JobAccepted', body)).toBe(true);
   });
 
-  it("names every result error code and job state the code has", () => {
+  it('names every result error code and job state the code has', () => {
     expect(schemas['FetchErrorCode']?.['enum']).toEqual(Object.values(FETCH_ERROR_CODES));
     expect(schemas['JobState']?.['enum']).toEqual(Object.values(JOB_STATES));
   });

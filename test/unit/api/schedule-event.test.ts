@@ -27,7 +27,14 @@ describe('schedule handler', () => {
     const { handler, logs } = setup();
     const outcome = await handler({ name: 'nightly', urls: ['http://127.0.0.1/a'], time: 't1' }, lambdaContext(60_000, 'req-a'));
     expect(logs).toEqual([
-      expect.objectContaining({ message: 'scheduled job submitted', schedule: 'nightly', runKey: 'time:t1', jobId: outcome.jobId, created: true, function_request_id: 'req-a' }),
+      expect.objectContaining({
+        message: 'scheduled job submitted',
+        schedule: 'nightly',
+        runKey: 'time:t1',
+        jobId: outcome.jobId,
+        created: true,
+        function_request_id: 'req-a',
+      }),
     ]);
   });
 

@@ -4,7 +4,12 @@ import { ValidationError } from '../../../src/errors';
 import type { JobLimits } from '../../../src/jobs/job-options';
 
 /** A deployment whose engine allows at most 64 in flight, 8 per host, 30 s, 2 retries, 10 MiB. */
-const LIMITS: JobLimits = { engine: resolveEngineConfig({ allowNet: ['127.0.0.1:9000'] }), manifestBucket: 'bucket', bodyMemoryBytes: 1 << 28, webhooks: true };
+const LIMITS: JobLimits = {
+  engine: resolveEngineConfig({ allowNet: ['127.0.0.1:9000'] }),
+  manifestBucket: 'bucket',
+  bodyMemoryBytes: 1 << 28,
+  webhooks: true,
+};
 
 function details(body: unknown): { field: string; reason: string }[] {
   try {
@@ -19,10 +24,13 @@ function details(body: unknown): { field: string; reason: string }[] {
 describe('validateJob', () => {
   it('accepts URLs with allowed options, leaving URL syntax to the engine', () => {
     expect(
-      validateJob({
-        urls: ['http://127.0.0.1/', 'not a url'],
-        options: { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 0, maxBytes: 1024, storeBodies: true },
-      }, LIMITS),
+      validateJob(
+        {
+          urls: ['http://127.0.0.1/', 'not a url'],
+          options: { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 0, maxBytes: 1024, storeBodies: true },
+        },
+        LIMITS,
+      ),
     ).toEqual({
       kind: 'urls',
       urls: ['http://127.0.0.1/', 'not a url'],
@@ -48,13 +56,31 @@ describe('validateJob', () => {
     [{ manifest: 'https://bucket/k' }, [{ field: 'manifest', reason: 'must be an s3://bucket/key URL' }]],
     [{ urls: ['a'], options: [] }, [{ field: 'options', reason: 'must be an object' }]],
     [{ urls: ['a'], options: { storeBodies: 'yes' } }, [{ field: 'options.storeBodies', reason: 'must be true or false' }]],
-    [{ urls: ['a'], options: { retries: 1.5 } }, [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }]],
+    [
+      { urls: ['a'], options: { retries: 1.5 } },
+      [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }],
+    ],
     // A job may lower the deployment's limits, never raise them.
-    [{ urls: ['a'], options: { retries: 20 } }, [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }]],
-    [{ urls: ['a'], options: { concurrency: 65 } }, [{ field: 'options.concurrency', reason: "must be an integer from 1 to 64 (this deployment's limit)" }]],
-    [{ urls: ['a'], options: { timeoutMs: 900_000 } }, [{ field: 'options.timeoutMs', reason: "must be an integer from 1 to 30000 (this deployment's limit)" }]],
-    [{ urls: ['a'], options: { maxBytes: 2 ** 30 } }, [{ field: 'options.maxBytes', reason: "must be an integer from 0 to 10485760 (this deployment's limit)" }]],
-    [{ urls: ['a'], webhook: 'http://169.254.169.254/hook' }, [{ field: 'webhook', reason: '169.254.169.254 is link-local (cloud metadata)' }]],
+    [
+      { urls: ['a'], options: { retries: 20 } },
+      [{ field: 'options.retries', reason: "must be an integer from 0 to 2 (this deployment's limit)" }],
+    ],
+    [
+      { urls: ['a'], options: { concurrency: 65 } },
+      [{ field: 'options.concurrency', reason: "must be an integer from 1 to 64 (this deployment's limit)" }],
+    ],
+    [
+      { urls: ['a'], options: { timeoutMs: 900_000 } },
+      [{ field: 'options.timeoutMs', reason: "must be an integer from 1 to 30000 (this deployment's limit)" }],
+    ],
+    [
+      { urls: ['a'], options: { maxBytes: 2 ** 30 } },
+      [{ field: 'options.maxBytes', reason: "must be an integer from 0 to 10485760 (this deployment's limit)" }],
+    ],
+    [
+      { urls: ['a'], webhook: 'http://169.254.169.254/hook' },
+      [{ field: 'webhook', reason: '169.254.169.254 is link-local (cloud metadata)' }],
+    ],
     [{ urls: ['a'], webhook: 'ftp://127.0.0.1:9000/' }, [{ field: 'webhook', reason: expect.stringContaining('http') }]],
     [{ urls: ['a'], webhook: 'not a url' }, [{ field: 'webhook', reason: 'must be an absolute http(s) URL' }]],
     [{ manifest: 's3://other-bucket/manifests/k' }, [{ field: 'manifest', reason: 'must name an object under s3://bucket/manifests/' }]],
@@ -80,23 +106,38 @@ describe('validateJob', () => {
     };
 
     it('stores rates as numbers per second, so the consumer never parses one', () => {
-      const accepted = validateJob({ urls: ['a'], options: { hostRate: '30/m', rate: '2.5/s', hostBurst: 2, maxHostWaitMs: 0, maxHostErrors: 5, robots: true } }, POLITE);
+      const accepted = validateJob(
+        { urls: ['a'], options: { hostRate: '30/m', rate: '2.5/s', hostBurst: 2, maxHostWaitMs: 0, maxHostErrors: 5, robots: true } },
+        POLITE,
+      );
       expect(accepted.options).toEqual({ hostRate: 0.5, rate: 2.5, hostBurst: 2, maxHostWaitMs: 0, maxHostErrors: 5, robots: true });
       expect(validateJob({ urls: ['a'], options: { hostRate: 10 } }, POLITE).options).toEqual({ hostRate: 10 });
     });
 
     it('allows any valid rate where the deployment has none', () => {
-      expect(validateJob({ urls: ['a'], options: { hostRate: '100000/s', rate: '1/h' } }, LIMITS).options).toEqual({ hostRate: 100_000, rate: 1 / 3600 });
+      expect(validateJob({ urls: ['a'], options: { hostRate: '100000/s', rate: '1/h' } }, LIMITS).options).toEqual({
+        hostRate: 100_000,
+        rate: 1 / 3600,
+      });
     });
 
     it.each<[object, { field: string; reason: string }]>([
       [{ hostRate: '11/s' }, { field: 'options.hostRate', reason: "must be at most 10/s (this deployment's limit)" }],
       [{ rate: 101 }, { field: 'options.rate', reason: "must be at most 100/s (this deployment's limit)" }],
-      [{ hostRate: 'fast' }, { field: 'options.hostRate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 10/s' }],
-      [{ rate: 0 }, { field: 'options.rate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 100/s' }],
+      [
+        { hostRate: 'fast' },
+        { field: 'options.hostRate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 10/s' },
+      ],
+      [
+        { rate: 0 },
+        { field: 'options.rate', reason: 'must be a rate such as 50/s, 30/m or 2/h, or a number per second, from 1/day to 100/s' },
+      ],
       [{ rate: null }, { field: 'options.rate', reason: expect.stringContaining('must be a rate') }],
       [{ hostBurst: 5 }, { field: 'options.hostBurst', reason: "must be an integer from 1 to 4 (this deployment's limit)" }],
-      [{ maxHostWaitMs: 60_001 }, { field: 'options.maxHostWaitMs', reason: "must be an integer from 0 to 60000 (this deployment's limit)" }],
+      [
+        { maxHostWaitMs: 60_001 },
+        { field: 'options.maxHostWaitMs', reason: "must be an integer from 0 to 60000 (this deployment's limit)" },
+      ],
       [{ maxHostErrors: 31 }, { field: 'options.maxHostErrors', reason: "must be an integer from 1 to 30 (this deployment's limit)" }],
       // 0 turns the circuit breaker off: looser than the deployment's 30.
       [{ maxHostErrors: 0 }, { field: 'options.maxHostErrors', reason: "must be an integer from 1 to 30 (this deployment's limit)" }],
@@ -108,14 +149,23 @@ describe('validateJob', () => {
 
     it("lets a job turn the circuit breaker off, or robots.txt off, only where the deployment's is off", () => {
       const off: JobLimits = { ...LIMITS, engine: resolveEngineConfig({ maxHostErrors: 0 }) };
-      expect(validateJob({ urls: ['a'], options: { maxHostErrors: 0, robots: false } }, off).options).toEqual({ maxHostErrors: 0, robots: false });
-      expect(refusal({ maxHostErrors: 1_000_001 }, off)).toEqual([{ field: 'options.maxHostErrors', reason: "must be an integer from 0 to 1000000 (this deployment's limit)" }]);
+      expect(validateJob({ urls: ['a'], options: { maxHostErrors: 0, robots: false } }, off).options).toEqual({
+        maxHostErrors: 0,
+        robots: false,
+      });
+      expect(refusal({ maxHostErrors: 1_000_001 }, off)).toEqual([
+        { field: 'options.maxHostErrors', reason: "must be an integer from 0 to 1000000 (this deployment's limit)" },
+      ]);
     });
   });
 
   it('accepts a webhook the guard lets through, and only on a deployment that can sign it', () => {
-    expect(validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, LIMITS)).toMatchObject({ webhook: 'http://127.0.0.1:9000/hook' });
-    expect(() => validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, { ...LIMITS, webhooks: false })).toThrow(ValidationError);
+    expect(validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, LIMITS)).toMatchObject({
+      webhook: 'http://127.0.0.1:9000/hook',
+    });
+    expect(() => validateJob({ urls: ['a'], webhook: 'http://127.0.0.1:9000/hook' }, { ...LIMITS, webhooks: false })).toThrow(
+      ValidationError,
+    );
   });
 
   it('refuses a body that is not an object', () => {

@@ -76,7 +76,12 @@ describe('longestSilenceMs', () => {
   });
 
   it('ignores the tail after the first host has finished', () => {
-    expect(longestSilenceMs(0, [[10, 20, 30], [15, 25, 500]])).toBe(10);
+    expect(
+      longestSilenceMs(0, [
+        [10, 20, 30],
+        [15, 25, 500],
+      ]),
+    ).toBe(10);
   });
 });
 
@@ -112,11 +117,23 @@ describe('hostRateFigures', () => {
 
 describe('reportRateScenario', () => {
   const summary = (elapsed: number, cpuUs: number): ClientSummary => ({
-    total: 10_000, ok: 10_000, failed: 0, elapsed_s: elapsed, requests_per_s: 10_000 / elapsed,
-    cpu_ms: (cpuUs * 10_000) / 1000, cpu_us_per_request: cpuUs, max_rss_mib: 100, bytes: 640_000,
+    total: 10_000,
+    ok: 10_000,
+    failed: 0,
+    elapsed_s: elapsed,
+    requests_per_s: 10_000 / elapsed,
+    cpu_ms: (cpuUs * 10_000) / 1000,
+    cpu_us_per_request: cpuUs,
+    max_rss_mib: 100,
+    bytes: 640_000,
   });
   const runsOf = (summaries: ClientSummary[], rates: RateRun[]): ClientRuns => ({
-    summaries, connections: [], serverBusy: [], failures: [], dns: [], rates,
+    summaries,
+    connections: [],
+    serverBusy: [],
+    failures: [],
+    dns: [],
+    rates,
   });
   /** A run where every fast host has `gapMs` between starts and the slow one is exact. */
   const rateRun = (gapMs: number): RateRun =>
@@ -133,7 +150,10 @@ describe('reportRateScenario', () => {
     );
   const results = (gapMs: number): Map<string, ClientRuns> =>
     new Map([
-      [CLIENT_KINDS.ENGINE_RATE_LIMITED, runsOf([summary(40, 300), summary(40, 320), summary(41, 310)], [rateRun(gapMs), rateRun(gapMs), rateRun(gapMs)])],
+      [
+        CLIENT_KINDS.ENGINE_RATE_LIMITED,
+        runsOf([summary(40, 300), summary(40, 320), summary(41, 310)], [rateRun(gapMs), rateRun(gapMs), rateRun(gapMs)]),
+      ],
       [CLIENT_KINDS.ENGINE, runsOf([summary(4, 100), summary(4, 110), summary(4, 90)], [])],
     ]);
 

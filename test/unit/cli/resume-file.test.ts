@@ -21,7 +21,10 @@ describe('readResumeFile and prepareResumeFile', () => {
 
   it('keeps answered records, failures included, and drops NOT_ATTEMPTED, DEADLINE and a half-written last line', async () => {
     const kept = [record(1, null), record(2, 'HTTP_STATUS'), record(5, 'BAD_URL')];
-    const path = await file('mixed.jsonl', [record(3, 'NOT_ATTEMPTED'), kept[0], record(4, 'DEADLINE'), kept[1], kept[2], ''].join('\n') + record(6, null).slice(0, 30));
+    const path = await file(
+      'mixed.jsonl',
+      [record(3, 'NOT_ATTEMPTED'), kept[0], record(4, 'DEADLINE'), kept[1], kept[2], ''].join('\n') + record(6, null).slice(0, 30),
+    );
     const state = await readResumeFile(path);
     expect([...state.done].sort((a, b) => a - b)).toEqual([1, 2, 5]);
     expect([...state.urls.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);

@@ -38,11 +38,7 @@ describe('resolveEngineConfig', () => {
   });
 
   it('validates name servers as ip[:port]', () => {
-    expect(resolveEngineConfig({ dnsServers: '127.0.0.1:5353, ::1, [::1]:53' }).dnsServers).toEqual([
-      '127.0.0.1:5353',
-      '::1',
-      '[::1]:53',
-    ]);
+    expect(resolveEngineConfig({ dnsServers: '127.0.0.1:5353, ::1, [::1]:53' }).dnsServers).toEqual(['127.0.0.1:5353', '::1', '[::1]:53']);
     expect(() => resolveEngineConfig({ dnsServers: ['dns.example:53'] })).toThrow(
       'Expected `dnsServers` entries to be ip[:port], got `dns.example:53`',
     );

@@ -45,7 +45,15 @@ export class FakeEngine implements Engine {
       if (code === undefined) ok += 1;
       await options.onResult(fakeResult(u, code), code === undefined ? Buffer.from(`body ${u.line}`) : undefined);
     }
-    return { total: list.length, ok, failed: list.length - ok, notAttempted: 0, errors: {}, elapsedMs: 0, hosts: { throttled: 0, pausedMs: 0, unavailable: 0, gaveUp: 0 } };
+    return {
+      total: list.length,
+      ok,
+      failed: list.length - ok,
+      notAttempted: 0,
+      errors: {},
+      elapsedMs: 0,
+      hosts: { throttled: 0, pausedMs: 0, unavailable: 0, gaveUp: 0 },
+    };
   }
 
   async close(): Promise<void> {}
@@ -104,7 +112,10 @@ export class MemoryResults implements ResultStore {
     }
     const key = `results/${jobId}/${chunkId}/${deliveryId}.jsonl`;
     if (this.objects.has(key)) throw new Error(`${key} written twice`);
-    this.objects.set(key, results.map((r) => JSON.stringify(r)));
+    this.objects.set(
+      key,
+      results.map((r) => JSON.stringify(r)),
+    );
     return key;
   }
 

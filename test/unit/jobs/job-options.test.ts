@@ -23,7 +23,13 @@ describe('jobEngineConfig', () => {
 
   it('holds the politeness limits to the deployment, even in a message that never passed the API', () => {
     const polite = resolveEngineConfig({ hostRate: 10, rate: null, hostBurst: 4, maxHostWaitMs: 60_000, maxHostErrors: 30, robots: true });
-    expect(jobEngineConfig(polite, { hostRate: 100, rate: '30/m', hostBurst: 9, maxHostWaitMs: 600_000, maxHostErrors: 0, robots: false }, BODIES)).toMatchObject({
+    expect(
+      jobEngineConfig(
+        polite,
+        { hostRate: 100, rate: '30/m', hostBurst: 9, maxHostWaitMs: 600_000, maxHostErrors: 0, robots: false },
+        BODIES,
+      ),
+    ).toMatchObject({
       hostRate: 10,
       rate: 0.5,
       hostBurst: 4,
@@ -31,10 +37,18 @@ describe('jobEngineConfig', () => {
       maxHostErrors: 30,
       robots: true,
     });
-    expect(jobEngineConfig(polite, { hostRate: '2/s', hostBurst: 1, maxHostErrors: 3 }, BODIES)).toMatchObject({ hostRate: 2, hostBurst: 1, maxHostErrors: 3 });
+    expect(jobEngineConfig(polite, { hostRate: '2/s', hostBurst: 1, maxHostErrors: 3 }, BODIES)).toMatchObject({
+      hostRate: 2,
+      hostBurst: 1,
+      maxHostErrors: 3,
+    });
     expect(jobEngineConfig(polite, {}, BODIES)).toMatchObject({ hostRate: 10, rate: null, robots: true });
     const open = resolveEngineConfig({ maxHostErrors: 0 });
-    expect(jobEngineConfig(open, { hostRate: 5, maxHostErrors: 7, robots: true }, BODIES)).toMatchObject({ hostRate: 5, maxHostErrors: 7, robots: true });
+    expect(jobEngineConfig(open, { hostRate: 5, maxHostErrors: 7, robots: true }, BODIES)).toMatchObject({
+      hostRate: 5,
+      maxHostErrors: 7,
+      robots: true,
+    });
   });
 
   it('holds a storeBodies job within the body memory budget: maxBytes x concurrency <= budget', () => {

@@ -28,7 +28,11 @@ describe('FaultInjector', () => {
       { match: 'a', fault: { kind: 'hold' } },
       { match: 'b', fault: { kind: 'concurrent' } },
     ]);
-    expect(faults.plan([message('a'), message('b')])).toMatchObject({ hold: true, duplicate: 'concurrent', applied: ['hold', 'concurrent'] });
+    expect(faults.plan([message('a'), message('b')])).toMatchObject({
+      hold: true,
+      duplicate: 'concurrent',
+      applied: ['hold', 'concurrent'],
+    });
     expect(faults.plan([message('a')])).toMatchObject({ hold: false, duplicate: 'no', applied: [] });
   });
 

@@ -17,8 +17,20 @@ describe('readRecords', () => {
 
   it.each([
     ['a line that is not JSON', `${JSON.stringify(record(1, 'http://a.test/'))}\n{"url":\n`, 'NOT_JSON', 2, 'line 2 is not JSON'],
-    ['a JSON value that is not a record', `\n\n["http://a.test/"]\n`, 'NOT_A_RECORD', 3, 'line 3 is not a fanout result record (not a JSON object)'],
-    ['a record without timings', `${JSON.stringify({ ...record(1, 'http://a.test/'), timings: null })}\n`, 'NOT_A_RECORD', 1, 'no `timings.total`'],
+    [
+      'a JSON value that is not a record',
+      `\n\n["http://a.test/"]\n`,
+      'NOT_A_RECORD',
+      3,
+      'line 3 is not a fanout result record (not a JSON object)',
+    ],
+    [
+      'a record without timings',
+      `${JSON.stringify({ ...record(1, 'http://a.test/'), timings: null })}\n`,
+      'NOT_A_RECORD',
+      1,
+      'no `timings.total`',
+    ],
   ])('names the line of %s', async (_label, text, code, line, message) => {
     const error = await all(text).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecordsFileError);

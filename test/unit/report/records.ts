@@ -5,7 +5,15 @@ import type { FetchResult } from '../../../src/fetch/result';
 export function record(
   line: number,
   url: string,
-  options: { code?: FetchErrorCode; status?: number | null; ttfb?: number | null; total?: number; attempts?: number; bytes?: number; message?: string } = {},
+  options: {
+    code?: FetchErrorCode;
+    status?: number | null;
+    ttfb?: number | null;
+    total?: number;
+    attempts?: number;
+    bytes?: number;
+    message?: string;
+  } = {},
 ): FetchResult {
   const failed = options.code !== undefined;
   const attempts = options.attempts ?? 1;
@@ -19,7 +27,13 @@ export function record(
     bytes: options.bytes ?? 0,
     sha256: null,
     attempts,
-    timings: { dns: null, connect: null, ttfb: options.ttfb === undefined ? (failed ? null : 10) : options.ttfb, total: options.total ?? 12, queued: 0 },
+    timings: {
+      dns: null,
+      connect: null,
+      ttfb: options.ttfb === undefined ? (failed ? null : 10) : options.ttfb,
+      total: options.total ?? 12,
+      queued: 0,
+    },
     error: failed ? { code: options.code as FetchErrorCode, message: options.message ?? String(options.code) } : null,
   };
 }

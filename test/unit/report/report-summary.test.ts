@@ -76,7 +76,8 @@ describe('ReportAggregator', () => {
 describe('ReportAggregator with monitoring records', () => {
   it('counts each change kind when records say what changed, and shows them on the page', () => {
     const aggregator = new ReportAggregator();
-    for (const change of ['new', 'changed', 'changed', 'unchanged', 'gone', null] as const) aggregator.add({ ...record(1, 'https://a.test/x'), change });
+    for (const change of ['new', 'changed', 'changed', 'unchanged', 'gone', null] as const)
+      aggregator.add({ ...record(1, 'https://a.test/x'), change });
     const summary = aggregator.summary();
     expect(summary.changes).toEqual({ new: 1, changed: 2, unchanged: 1, gone: 1 });
     const page = renderReport({ summary, source: { kind: 'file', name: 'run.jsonl' }, generatedAt: new Date(0) });

@@ -6,11 +6,21 @@ import { deliverWebhook, signWebhook, WebhookError, type WebhookSender } from '.
 import { memoryJobDeps } from '../jobs/fakes';
 
 const NOW = Date.UTC(2026, 10, 30, 12);
-const EVENT: JobEndedEvent = { id: 'j:done', jobId: 'j', state: 'done', total: 1, succeeded: 1, failed: 0, endedAt: new Date(NOW).toISOString() };
+const EVENT: JobEndedEvent = {
+  id: 'j:done',
+  jobId: 'j',
+  state: 'done',
+  total: 1,
+  succeeded: 1,
+  failed: 0,
+  endedAt: new Date(NOW).toISOString(),
+};
 const NO_WAIT = { attempts: 3, baseDelayMs: 1, timeoutMs: 100, sleep: async () => undefined };
 
 /** A sender that answers the given statuses (or throws the given errors) in turn, recording every POST. */
-function sender(...answers: (number | Error)[]): WebhookSender & { posts: { url: string; body: string; headers: Record<string, string> }[] } {
+function sender(
+  ...answers: (number | Error)[]
+): WebhookSender & { posts: { url: string; body: string; headers: Record<string, string> }[] } {
   const posts: { url: string; body: string; headers: Record<string, string> }[] = [];
   return {
     posts,
@@ -79,13 +89,21 @@ describe('announceEnd with a webhook', () => {
     await expect(announceEnd({ ...d, webhooks: failing }, 'j')).rejects.toBeInstanceOf(WebhookError);
     expect((await d.ledger.getJob('j'))?.webhookError).toBeUndefined();
     await announceEnd({ ...d, webhooks: failing }, 'j', true);
-    expect(await d.ledger.getJob('j')).toMatchObject({ state: 'done', webhook: 'https://hooks.test/x', webhookError: expect.stringContaining('HTTP 500') });
+    expect(await d.ledger.getJob('j')).toMatchObject({
+      state: 'done',
+      webhook: 'https://hooks.test/x',
+      webhookError: expect.stringContaining('HTTP 500'),
+    });
     expect(await d.ledger.pendingAnnouncement('j', NOW)).toBeUndefined();
   });
 
   it('records a refused address on the job at once: the job is done, its message must not end in a DLQ', async () => {
     const d = await endedJob('https://hooks.test/x');
-    const refused = { sender: sender(new BlockedAddressError('hooks.test resolves to 10.0.0.1, private')), secret: async () => 'k', retry: NO_WAIT };
+    const refused = {
+      sender: sender(new BlockedAddressError('hooks.test resolves to 10.0.0.1, private')),
+      secret: async () => 'k',
+      retry: NO_WAIT,
+    };
     await announceEnd({ ...d, webhooks: refused }, 'j');
     expect((await d.ledger.getJob('j'))?.webhookError).toContain('10.0.0.1');
   });

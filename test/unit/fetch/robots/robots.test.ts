@@ -11,7 +11,8 @@ const UA = 'fanout/0.1 (+https://github.com/fanout)';
 const ROBOTS = 'https://h1.test/robots.txt';
 const url = (path: string): URL => new URL(path, 'https://h1.test');
 const fromBody = (body: string | null, userAgent = UA): RobotsPolicy => robotsPolicyFrom({ url: ROBOTS, status: 200, body }, userAgent);
-const fromStatus = (status: number | null): RobotsPolicy => robotsPolicyFrom({ url: ROBOTS, status, body: 'User-agent: *\nAllow: /\n' }, UA);
+const fromStatus = (status: number | null): RobotsPolicy =>
+  robotsPolicyFrom({ url: ROBOTS, status, body: 'User-agent: *\nAllow: /\n' }, UA);
 const allowed = (policy: RobotsPolicy, ...paths: string[]): boolean[] => paths.map((path) => policy.allows(url(path)));
 
 describe('robotsUrlOf', () => {
@@ -61,7 +62,9 @@ describe('robotsPolicyFrom, 2xx', () => {
   });
 
   it('lets the longest matching rule win, and Allow win a tie', () => {
-    const policy = fromBody('User-agent: *\nDisallow: /docs\nAllow: /docs/public\nDisallow: /docs/public/secret\nAllow: /same\nDisallow: /same\n');
+    const policy = fromBody(
+      'User-agent: *\nDisallow: /docs\nAllow: /docs/public\nDisallow: /docs/public/secret\nAllow: /same\nDisallow: /same\n',
+    );
     expect(allowed(policy, '/docs/x', '/docs/public/a', '/docs/public/secret/b', '/same')).toEqual([false, true, false, true]);
   });
 

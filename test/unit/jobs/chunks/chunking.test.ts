@@ -1,5 +1,13 @@
 import { chunkIdOf, childOf } from '../../../../src/jobs/ledger/chunk-ref';
-import { cutChunks, groupByHost, hostKey, MAX_URL_CHARS, NO_HOST, type ChunkJob, type ChunkLimits } from '../../../../src/jobs/chunks/chunking';
+import {
+  cutChunks,
+  groupByHost,
+  hostKey,
+  MAX_URL_CHARS,
+  NO_HOST,
+  type ChunkJob,
+  type ChunkLimits,
+} from '../../../../src/jobs/chunks/chunking';
 import type { UrlInput } from '../../../../src/fetch/types';
 import { chunkMessageId, parseChunkMessage, type ChunkMessage } from '../../../../src/jobs/chunks/messages';
 
@@ -7,7 +15,9 @@ const job = { jobId: 'job-1', options: { retries: 1 }, group: 'c' };
 const whole: ChunkJob = { ...job, wholeJob: true };
 const inputs = (n: number, url = (i: number) => `http://127.0.0.1/${i}`): UrlInput[] =>
   Array.from({ length: n }, (_, i) => ({ url: url(i), line: i + 1 }));
-const cut = (urls: readonly UrlInput[], limits: ChunkLimits, j: ChunkJob = job): ChunkMessage[] => [...cutChunks(groupByHost(urls), j, limits)];
+const cut = (urls: readonly UrlInput[], limits: ChunkLimits, j: ChunkJob = job): ChunkMessage[] => [
+  ...cutChunks(groupByHost(urls), j, limits),
+];
 const lines = (chunks: readonly ChunkMessage[]): number[][] => chunks.map((c) => c.urls.map((u) => u.line));
 
 /** A small seeded generator (mulberry32), so a failing case can be replayed. */
@@ -44,21 +54,29 @@ describe('cutChunks', () => {
   });
 
   it("puts a host's URLs together, hosts in order of first appearance, and bad URLs in a group of their own", () => {
-    const urls = ['http://a.test/1', 'nope', 'http://b.test/1', 'http://A.TEST/2', 'http://b.test/2', '::', 'http://a.test:81/'].map((url, i) => ({
-      url,
-      line: i + 1,
-    }));
+    const urls = ['http://a.test/1', 'nope', 'http://b.test/1', 'http://A.TEST/2', 'http://b.test/2', '::', 'http://a.test:81/'].map(
+      (url, i) => ({
+        url,
+        line: i + 1,
+      }),
+    );
     expect(lines(cut(urls, { urls: 3, bytes: 1_000_000 }, whole))).toEqual([[1, 4, 2], [6, 3, 5], [7]]);
     expect([...groupByHost(urls).keys()]).toEqual(['a.test', NO_HOST, 'b.test', 'a.test:81']);
   });
 
   it('says which hosts of a chunk other chunks have: the first and last, or one host larger than a chunk', () => {
-    const urls = [...inputs(3, (i) => `http://a.test/${i}`), ...inputs(7, (i) => `http://b.test/${i}`), ...inputs(2, (i) => `http://c.test/${i}`)].map(
-      (u, i) => ({ ...u, line: i + 1 }),
-    );
+    const urls = [
+      ...inputs(3, (i) => `http://a.test/${i}`),
+      ...inputs(7, (i) => `http://b.test/${i}`),
+      ...inputs(2, (i) => `http://c.test/${i}`),
+    ].map((u, i) => ({ ...u, line: i + 1 }));
     const chunks = cut(urls, { urls: 4, bytes: 1_000_000 }, whole);
     expect(chunks.map((c) => c.sharedHosts)).toEqual([['b.test'], ['b.test'], ['b.test']]);
-    expect(lines(chunks)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+    expect(lines(chunks)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ]);
     expect(cut(urls, { urls: 12, bytes: 1_000_000 }, whole).map((c) => c.sharedHosts)).toEqual([[]]);
   });
 
@@ -74,7 +92,11 @@ describe('cutChunks', () => {
     const limits = { urls: 1 + Math.floor(next() * 12), bytes: 700 + Math.floor(next() * 2500) };
     const chunks = cut(urls, limits, whole);
     // Every URL exactly once.
-    expect(lines(chunks).flat().sort((a, b) => a - b)).toEqual(urls.map((u) => u.line));
+    expect(
+      lines(chunks)
+        .flat()
+        .sort((a, b) => a - b),
+    ).toEqual(urls.map((u) => u.line));
     // Within the limits: a chunk over the byte limit holds one URL only.
     for (const chunk of chunks) {
       expect(chunk.urls.length).toBeLessThanOrEqual(limits.urls);
@@ -138,7 +160,8 @@ describe('cutChunks', () => {
 });
 
 describe('parseChunkMessage sharedHosts', () => {
-  const body = (extra: object): string => JSON.stringify({ kind: 'chunk', jobId: 'j', group: 'c', index: 0, generation: 0, options: {}, urls: [], ...extra });
+  const body = (extra: object): string =>
+    JSON.stringify({ kind: 'chunk', jobId: 'j', group: 'c', index: 0, generation: 0, options: {}, urls: [], ...extra });
 
   it('reads the list, and leaves it absent when the message has none', () => {
     expect(parseChunkMessage(body({ sharedHosts: ['a.test', 'b.test:8080'] })).sharedHosts).toEqual(['a.test', 'b.test:8080']);

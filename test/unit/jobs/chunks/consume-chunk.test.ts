@@ -3,7 +3,13 @@ import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../../src/errors';
 import type { FetchResult } from '../../../../src/fetch/result';
 import type { UrlInput } from '../../../../src/fetch/types';
 import { chunkIdOf } from '../../../../src/jobs/ledger/chunk-ref';
-import { consumeChunk, MAX_CUTS, MAX_WAITING_GENERATIONS, type ConsumeDeps, type Delivery } from '../../../../src/jobs/chunks/consume-chunk';
+import {
+  consumeChunk,
+  MAX_CUTS,
+  MAX_WAITING_GENERATIONS,
+  type ConsumeDeps,
+  type Delivery,
+} from '../../../../src/jobs/chunks/consume-chunk';
 import { checkpointFor, CONSUME_STEPS, CONSUMER_STORE_CALLS, failingOnce, type FaultPlan } from '../../../../src/jobs/chunks/faults';
 import { JobLedger } from '../../../../src/jobs/ledger/job-ledger';
 import { createJobConfigs } from '../../../../src/jobs/job-options';
@@ -40,7 +46,16 @@ async function pipeline(n: number, outcome: Outcome = () => undefined, chunkUrls
   const events = new MemoryEvents();
   const urls = Array.from({ length: n }, (_, i) => `http://127.0.0.1/${i + 1}`);
   await submitUrls(
-    { ledger, chunkQueue: queue, splitQueue: new MemoryQueue(), events, manifests: undefined as never, limits: { urls: chunkUrls, bytes: 60_000 }, jobLimits: TEST_JOB_LIMITS, now: () => NOW },
+    {
+      ledger,
+      chunkQueue: queue,
+      splitQueue: new MemoryQueue(),
+      events,
+      manifests: undefined as never,
+      limits: { urls: chunkUrls, bytes: 60_000 },
+      jobLimits: TEST_JOB_LIMITS,
+      now: () => NOW,
+    },
     { jobId: 'job', urls, options: {} },
   );
   const deps: ConsumeDeps = {
@@ -118,7 +133,11 @@ describe('consumeChunk', () => {
   });
 
   it('tallies bytes and failures by code for the delivery whose claim won, and none for one finishing it', async () => {
-    const codes: Record<number, FetchErrorCode> = { 2: FETCH_ERROR_CODES.TIMEOUT_TOTAL, 3: FETCH_ERROR_CODES.HTTP_STATUS, 4: FETCH_ERROR_CODES.NOT_ATTEMPTED };
+    const codes: Record<number, FetchErrorCode> = {
+      2: FETCH_ERROR_CODES.TIMEOUT_TOTAL,
+      3: FETCH_ERROR_CODES.HTTP_STATUS,
+      4: FETCH_ERROR_CODES.NOT_ATTEMPTED,
+    };
     const p = await pipeline(4);
     const deps = { ...p.deps, engine: new SizedEngine((u) => codes[u.line]) };
     const msg = p.messages()[0] as ChunkMessage;
@@ -156,7 +175,7 @@ describe('consumeChunk', () => {
     expect(p.results.recordsOf('job', chunkIdOf(msg))).toHaveLength(1);
   });
 
-  it('re-queues the deadline\'s leftovers as a child whose id the parent fixes, and sends it on every repeat', async () => {
+  it("re-queues the deadline's leftovers as a child whose id the parent fixes, and sends it on every repeat", async () => {
     // URLs 3 and 4 miss the deadline on the first run only.
     const p = await pipeline(4, (u, run) => (run === 1 && u.line > 2 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : undefined));
     const msg = p.messages()[0] as ChunkMessage;
@@ -182,25 +201,30 @@ describe('consumeChunk', () => {
   });
 
   it.each(CONSUME_STEPS)('loses nothing and counts nothing twice when a delivery dies at %s', async (step) => {
-    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : u.line === 5 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
+    const p = await pipeline(5, (u, run) =>
+      run === 1 && u.line === 3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : u.line === 5 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined,
+    );
     const [first] = p.messages();
     expect(await p.deliver(first as ChunkMessage, { kill: step })).toBe(false);
     await p.drain();
     await expectExactlyOnce(p);
   });
 
-  it.each(CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded'))('loses nothing and counts nothing twice when %s fails once', async (call) => {
-    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
-    const [first] = p.messages();
-    expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
-    await p.drain();
-    await expectExactlyOnce(p);
-  });
+  it.each(CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded'))(
+    'loses nothing and counts nothing twice when %s fails once',
+    async (call) => {
+      const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+      const [first] = p.messages();
+      expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
+      await p.drain();
+      await expectExactlyOnce(p);
+    },
+  );
 
   it.each([
     ['the bucket close', /^addOnce GROUP#/],
     ['the group close', /^addOnce JOB closed/],
-    ['the job\'s state flip', /^setWhen JOB/],
+    ["the job's state flip", /^setWhen JOB/],
   ])('finishes %s on the next delivery when it failed after the count', async (_what, call) => {
     const p = await pipeline(3, () => undefined, 10);
     const msg = p.messages()[0] as ChunkMessage;
@@ -303,7 +327,12 @@ describe('consumeChunk', () => {
         state = (state * 1103515245 + 12345) % 2 ** 31;
         return state / 2 ** 31;
       };
-      const p = await pipeline(23, (u, run) => (random() < 0.3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : (u.line + run) % 7 === 0 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined), 3);
+      const p = await pipeline(
+        23,
+        (u, run) =>
+          random() < 0.3 ? FETCH_ERROR_CODES.NOT_ATTEMPTED : (u.line + run) % 7 === 0 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined,
+        3,
+      );
       const plan = (): FaultPlan | undefined => {
         const r = random();
         if (r < 0.2) return { kill: CONSUME_STEPS[Math.floor(random() * CONSUME_STEPS.length)] as (typeof CONSUME_STEPS)[number] };

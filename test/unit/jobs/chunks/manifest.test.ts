@@ -22,9 +22,7 @@ async function viaRanges(text: string, rangeBytes: number): Promise<{ url: strin
   const lines = firstLines(stats);
   const out = [];
   for (const [i, r] of ranges.entries()) {
-    out.push(
-      ...(await readRangeUrls(reader, { bucket: 'b', key: 'k', ...r, size: buf.length, etag, firstLine: lines[i] as number })),
-    );
+    out.push(...(await readRangeUrls(reader, { bucket: 'b', key: 'k', ...r, size: buf.length, etag, firstLine: lines[i] as number })));
   }
   return out;
 }

@@ -3,11 +3,11 @@ import { SLOW_HOSTS_LISTED, SLOW_JOB_HORIZON_S, slowHostsWarning } from '../../.
 
 /** `counts[i]` URLs of host h{i}.test, plus two that have no host. */
 const groups = (counts: readonly number[]) =>
-  groupByHost([
-    ...counts.flatMap((n, h) => Array.from({ length: n }, (_, i) => `http://h${h}.test/${i}`)),
-    'not a url',
-    'mailto:x@h0.test',
-  ].map((url, i) => ({ url, line: i + 1 })));
+  groupByHost(
+    [...counts.flatMap((n, h) => Array.from({ length: n }, (_, i) => `http://h${h}.test/${i}`)), 'not a url', 'mailto:x@h0.test'].map(
+      (url, i) => ({ url, line: i + 1 }),
+    ),
+  );
 
 describe('slowHostsWarning', () => {
   it('says nothing without rates, or when the job fits in the horizon', () => {
@@ -27,7 +27,9 @@ describe('slowHostsWarning', () => {
       { host: 'h3.test', urls: 30, seconds: 30 },
     ]);
     expect(warning?.hosts).toHaveLength(SLOW_HOSTS_LISTED);
-    expect(warning?.message).toBe('This job needs at least 1 h by its rates (h1.test alone has 3601 URLs at 1/s), more than 1 h; the slowest hosts are listed');
+    expect(warning?.message).toBe(
+      'This job needs at least 1 h by its rates (h1.test alone has 3601 URLs at 1/s), more than 1 h; the slowest hosts are listed',
+    );
   });
 
   it("warns when the job's rate makes it slow though no host is, and counts no time for URLs without a host", () => {

@@ -42,7 +42,12 @@ describe('manifest splitting', () => {
     const mixed = `${Array.from({ length: 9 }, (_, i) => `http://h${i % 3}.test/${i}`).join('\n')}\n`;
     const d = await setup(mixed, 1 << 20);
     const chunks = await split(d);
-    expect(d.splitQueue.bodies<RangeMessage>().filter((m) => m.kind === 'range').every((m) => m.whole === true)).toBe(true);
+    expect(
+      d.splitQueue
+        .bodies<RangeMessage>()
+        .filter((m) => m.kind === 'range')
+        .every((m) => m.whole === true),
+    ).toBe(true);
     expect(chunks.every((c) => Array.isArray(c.sharedHosts))).toBe(true);
     // Host by host, 3 URLs a chunk: each host fills one chunk and shares none.
     expect(chunks.flatMap((c) => c.sharedHosts)).toEqual([]);

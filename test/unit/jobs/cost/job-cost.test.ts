@@ -21,11 +21,14 @@ describe('estimateCost', () => {
 });
 
 describe('UsageMeter', () => {
-  it('counts the calls of the ports it wraps as one job\'s usage, and forgets them once taken', async () => {
+  it("counts the calls of the ports it wraps as one job's usage, and forgets them once taken", async () => {
     const meter = new UsageMeter();
     const queue = meter.metered(new MemoryQueue(), 'chunkQueue', 'j');
     const results = meter.metered(new MemoryResults(), 'results', 'j');
-    await queue.sendAll([{ id: 'a', body: 'x'.repeat(70 * 1024) }, { id: 'b', body: 'y' }]);
+    await queue.sendAll([
+      { id: 'a', body: 'x'.repeat(70 * 1024) },
+      { id: 'b', body: 'y' },
+    ]);
     await results.putDeliveryResults('j', 'c-000000', 'd', []);
     meter.add('j', 'dynamoWriteUnits', 3);
     expect(meter.take('j')).toMatchObject({ sqsRequests: 3, s3Puts: 1, dynamoWriteUnits: 3 });
@@ -34,11 +37,19 @@ describe('UsageMeter', () => {
 });
 
 describe('a consumer with a meter', () => {
-  it('adds each delivery\'s usage to its job: the calls, and its share of the invocation', async () => {
+  it("adds each delivery's usage to its job: the calls, and its share of the invocation", async () => {
     const meter = new UsageMeter();
     const { handler, ledger, results } = await memoryConsumer(new FakeEngine(), { job: { chunks: 2, urls: 3 } }, { now: NOW, meter });
     const body = (index: number, lines: number[]) =>
-      JSON.stringify({ kind: 'chunk', jobId: 'job', group: 'c', index, generation: 0, options: {}, urls: lines.map((line) => ({ url: `http://127.0.0.1/${line}`, line })) });
+      JSON.stringify({
+        kind: 'chunk',
+        jobId: 'job',
+        group: 'c',
+        index,
+        generation: 0,
+        options: {},
+        urls: lines.map((line) => ({ url: `http://127.0.0.1/${line}`, line })),
+      });
     await handler(sqsEvent([body(0, [1, 2]), body(1, [3])]), lambdaContext());
     const usage = await ledger.usage('job');
     expect(usage).toMatchObject({ s3Puts: 2, invocations: 1, sqsRequests: 2, events: 1 });

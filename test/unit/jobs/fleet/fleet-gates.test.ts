@@ -43,7 +43,13 @@ describe('FleetGates', () => {
   it('keeps a host the chunk vouches is its own (not in sharedHosts) off the store', async () => {
     const { store, calls } = countingStore();
     const fleet = new FleetGates({ store, jobId: 'j', deadline: Date.now() + 60_000, leaseUntil: Date.now() + 61_000 });
-    fleet.admit({ urls: [{ url: 'http://a.test/1', line: 1 }, { url: 'http://b.test/1', line: 2 }], sharedHosts: ['a.test'] });
+    fleet.admit({
+      urls: [
+        { url: 'http://a.test/1', line: 1 },
+        { url: 'http://b.test/1', line: 2 },
+      ],
+      sharedHosts: ['a.test'],
+    });
     const solo = fleet.factories.host('b.test', config);
     expect(solo.block(Date.now())).toBeNull();
     await flush();

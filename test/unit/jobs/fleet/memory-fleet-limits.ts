@@ -1,4 +1,11 @@
-import { checkSlotRequest, planSlots, planStarts, type FleetLimitStore, type SlotLease, type StartGrant } from '../../../../src/jobs/fleet/fleet-limits';
+import {
+  checkSlotRequest,
+  planSlots,
+  planStarts,
+  type FleetLimitStore,
+  type SlotLease,
+  type StartGrant,
+} from '../../../../src/jobs/fleet/fleet-limits';
 
 /**
  * The fleet limit store in memory, under the same rules as the DynamoDB one (planStarts

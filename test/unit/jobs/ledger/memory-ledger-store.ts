@@ -1,4 +1,11 @@
-import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../../../../src/jobs/ledger/ledger-store';
+import type {
+  AddOnceResult,
+  LedgerItem,
+  LedgerStore,
+  LedgerValue,
+  ListedItem,
+  ListOptions,
+} from '../../../../src/jobs/ledger/ledger-store';
 
 /**
  * The ledger's storage primitives in memory, with DynamoDB's semantics: every write is
@@ -93,6 +100,7 @@ export class MemoryLedgerStore implements LedgerStore {
 /** DynamoDB refuses to ADD anything but a number (ValidationException): so does the fake. */
 function numbersOnly(deltas: Readonly<Record<string, unknown>>): void {
   for (const [name, delta] of Object.entries(deltas)) {
-    if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new Error(`ValidationException: ${name} is not a number: ${String(delta)}`);
+    if (typeof delta !== 'number' || !Number.isFinite(delta))
+      throw new Error(`ValidationException: ${name} is not a number: ${String(delta)}`);
   }
 }

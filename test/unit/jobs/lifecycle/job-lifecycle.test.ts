@@ -16,7 +16,15 @@ async function setup(n: number) {
   const d = memoryJobDeps({ urls: 2, bytes: 60_000 }, NOW);
   const results = new MemoryResults();
   const engine = new FakeEngine((u) => (u.line % 3 === 0 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
-  const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results, ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
+  const consume: ConsumeDeps = {
+    engine,
+    configFor: () => resolveEngineConfig({}),
+    results,
+    ledger: d.ledger,
+    chunkQueue: d.chunkQueue,
+    events: d.events,
+    now: d.now,
+  };
   await submitUrls(d, { jobId: 'j', urls: Array.from({ length: n }, (_, i) => `http://127.0.0.1/${i + 1}`), options: { retries: 1 } });
   let delivered = 0;
   const deliverNext = async (count = Number.POSITIVE_INFINITY): Promise<void> => {
@@ -25,7 +33,8 @@ async function setup(n: number) {
       await consumeChunk(consume, msg, { id: `d${delivered}`, lastReceive: false }, NOW + 60_000);
     }
   };
-  const records = async (jobId: string) => (await readResults(d.ledger, results, jobId, undefined, { items: 1000, bytes: 1 << 20 }))?.items ?? [];
+  const records = async (jobId: string) =>
+    (await readResults(d.ledger, results, jobId, undefined, { items: 1000, bytes: 1 << 20 }))?.items ?? [];
   return { d, results, engine, deliverNext, records };
 }
 
@@ -95,8 +104,20 @@ describe('maxFailureRate', () => {
     const d = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
     const results = new MemoryResults();
     const engine = new FakeEngine((u) => (u.line % 10 < 7 ? FETCH_ERROR_CODES.HTTP_STATUS : undefined));
-    const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results, ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
-    await submitUrls(d, { jobId: 'j', urls: Array.from({ length: 1500 }, (_, i) => `http://127.0.0.1/${i + 1}`), options: { maxFailureRate: 0.5 } });
+    const consume: ConsumeDeps = {
+      engine,
+      configFor: () => resolveEngineConfig({}),
+      results,
+      ledger: d.ledger,
+      chunkQueue: d.chunkQueue,
+      events: d.events,
+      now: d.now,
+    };
+    await submitUrls(d, {
+      jobId: 'j',
+      urls: Array.from({ length: 1500 }, (_, i) => `http://127.0.0.1/${i + 1}`),
+      options: { maxFailureRate: 0.5 },
+    });
     for (const [i, message] of d.chunkQueue.sent.entries()) {
       await consumeChunk(consume, parseChunkMessage(message.body), { id: `d${i}`, lastReceive: false }, NOW + 60_000);
     }
@@ -112,15 +133,33 @@ describe('maxFailureRate', () => {
     expect(items.map((r) => r.line)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
     expect(items.filter((r) => r.error?.code === 'CANCELLED')).toHaveLength(500);
     const status = await d.ledger.getJob('j');
-    expect(status).toMatchObject({ state: 'failed', total: 1500, succeeded: 300, failed: 1200, reason: expect.stringContaining('above maxFailureRate 0.5') });
+    expect(status).toMatchObject({
+      state: 'failed',
+      total: 1500,
+      succeeded: 300,
+      failed: 1200,
+      reason: expect.stringContaining('above maxFailureRate 0.5'),
+    });
     expect(d.events.published.map((e) => e.id)).toEqual(['j:failed']);
   });
 
   it('never stops a job below 1,000 results, however many fail', async () => {
     const d = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
     const engine = new FakeEngine(() => FETCH_ERROR_CODES.HTTP_STATUS);
-    const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results: new MemoryResults(), ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
-    await submitUrls(d, { jobId: 'j', urls: Array.from({ length: 999 }, (_, i) => `http://127.0.0.1/${i + 1}`), options: { maxFailureRate: 0 } });
+    const consume: ConsumeDeps = {
+      engine,
+      configFor: () => resolveEngineConfig({}),
+      results: new MemoryResults(),
+      ledger: d.ledger,
+      chunkQueue: d.chunkQueue,
+      events: d.events,
+      now: d.now,
+    };
+    await submitUrls(d, {
+      jobId: 'j',
+      urls: Array.from({ length: 999 }, (_, i) => `http://127.0.0.1/${i + 1}`),
+      options: { maxFailureRate: 0 },
+    });
     for (const [i, message] of d.chunkQueue.sent.entries()) {
       await consumeChunk(consume, parseChunkMessage(message.body), { id: `d${i}`, lastReceive: false }, NOW + 60_000);
     }

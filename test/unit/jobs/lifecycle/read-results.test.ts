@@ -12,8 +12,20 @@ async function job() {
   const results = new MemoryResults();
   await ledger.createJob({ jobId: 'j', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
   const claim = async (chunkId: string, lines: number[]): Promise<void> => {
-    const objectKey = await results.putDeliveryResults('j', chunkId, `d-${chunkId}`, lines.map((line) => fakeResult({ url: `http://127.0.0.1/${line}`, line })));
-    await ledger.claim('j', chunkId, { deliveryId: `d-${chunkId}`, objectKey, succeeded: lines.length, failed: 0, leftovers: '', claimedAt: NOW });
+    const objectKey = await results.putDeliveryResults(
+      'j',
+      chunkId,
+      `d-${chunkId}`,
+      lines.map((line) => fakeResult({ url: `http://127.0.0.1/${line}`, line })),
+    );
+    await ledger.claim('j', chunkId, {
+      deliveryId: `d-${chunkId}`,
+      objectKey,
+      succeeded: lines.length,
+      failed: 0,
+      leftovers: '',
+      claimedAt: NOW,
+    });
   };
   await claim('c-000001', [5, 6]);
   await claim('c-000000', [1, 2, 3, 4]);
@@ -36,7 +48,7 @@ async function walk(limits: { items: number; bytes: number }): Promise<{ pages: 
 }
 
 describe('readResults', () => {
-  it('walks the claimed objects in chunk order, children right after their parents, never a losing delivery\'s', async () => {
+  it("walks the claimed objects in chunk order, children right after their parents, never a losing delivery's", async () => {
     const { lines, pages } = await walk({ items: 1000, bytes: 1 << 20 });
     expect(lines).toEqual([1, 2, 3, 4, 7, 5, 6]);
     expect(pages).toHaveLength(1);
@@ -55,7 +67,7 @@ describe('readResults', () => {
     expect((await walk({ items: 1000, bytes: 1 })).pages).toHaveLength(7);
   });
 
-  it('reads past the ledger\'s page of claims', async () => {
+  it("reads past the ledger's page of claims", async () => {
     const ledger = new JobLedger(new MemoryLedgerStore());
     const results = new MemoryResults();
     await ledger.createJob({ jobId: 'big', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
@@ -76,7 +88,11 @@ describe('readResults', () => {
 
   it('refuses a cursor it did not issue, and answers undefined for an unknown job', async () => {
     const { ledger, results } = await job();
-    for (const bad of ['x', Buffer.from('{"c":"../etc","o":0}').toString('base64url'), Buffer.from('{"c":"c-000000","o":-1}').toString('base64url')]) {
+    for (const bad of [
+      'x',
+      Buffer.from('{"c":"../etc","o":0}').toString('base64url'),
+      Buffer.from('{"c":"c-000000","o":-1}').toString('base64url'),
+    ]) {
       await expect(readResults(ledger, results, 'j', bad, { items: 10, bytes: 1000 })).rejects.toBeInstanceOf(BadCursorError);
     }
     expect(await readResults(ledger, results, 'nope', undefined, { items: 10, bytes: 1000 })).toBeUndefined();

@@ -55,7 +55,15 @@ describe('a monitored schedule', () => {
         await options.onResult(this.answer(input), undefined);
         total += 1;
       }
-      return { total, ok: total, failed: 0, notAttempted: 0, errors: {}, elapsedMs: 0, hosts: { throttled: 0, pausedMs: 0, unavailable: 0, gaveUp: 0 } };
+      return {
+        total,
+        ok: total,
+        failed: 0,
+        notAttempted: 0,
+        errors: {},
+        elapsedMs: 0,
+        hosts: { throttled: 0, pausedMs: 0, unavailable: 0, gaveUp: 0 },
+      };
     }
     async close(): Promise<void> {}
   }
@@ -72,7 +80,15 @@ describe('a monitored schedule', () => {
   it('asks each URL conditionally with what the previous run stored, and counts what changed', async () => {
     const d = memoryJobDeps({ urls: 100, bytes: 60_000 }, NOW);
     const engine = new PageEngine((input) => page(input, 200, `v1-${input.url}`));
-    const consume: ConsumeDeps = { engine, configFor: () => resolveEngineConfig({}), results: d.results, ledger: d.ledger, chunkQueue: d.chunkQueue, events: d.events, now: d.now };
+    const consume: ConsumeDeps = {
+      engine,
+      configFor: () => resolveEngineConfig({}),
+      results: d.results,
+      ledger: d.ledger,
+      chunkQueue: d.chunkQueue,
+      events: d.events,
+      now: d.now,
+    };
     const drain = async (from: number): Promise<void> => {
       for (const [i, message] of d.chunkQueue.sent.slice(from).entries()) {
         await consumeChunk(consume, parseChunkMessage(message.body), { id: `d${from + i}`, lastReceive: false }, NOW + 60_000);
@@ -85,10 +101,20 @@ describe('a monitored schedule', () => {
 
     // The second run: a unchanged (304), b changed, c gone, d new.
     engine.answer = (input) =>
-      input.url.endsWith('/a') ? page(input, 304, '') : input.url.endsWith('/b') ? page(input, 200, 'v2') : input.url.endsWith('/c') ? page(input, 404, '') : page(input, 200, 'd');
+      input.url.endsWith('/a')
+        ? page(input, 304, '')
+        : input.url.endsWith('/b')
+          ? page(input, 200, 'v2')
+          : input.url.endsWith('/c')
+            ? page(input, 404, '')
+            : page(input, 200, 'd');
     engine.asked.length = 0;
     const sent = d.chunkQueue.sent.length;
-    const second = await submitScheduled(d, { name: 'pages', runKey: 'time:2', submission: { kind: 'urls', urls: [...urls, 'http://127.0.0.1/d'], options: {} } });
+    const second = await submitScheduled(d, {
+      name: 'pages',
+      runKey: 'time:2',
+      submission: { kind: 'urls', urls: [...urls, 'http://127.0.0.1/d'], options: {} },
+    });
     await drain(sent);
     expect(engine.asked.find((a) => a.url.endsWith('/a'))?.headers).toEqual({ 'if-none-match': '"v1-http://127.0.0.1/a"' });
     expect(engine.asked.find((a) => a.url.endsWith('/d'))?.headers).toBeUndefined();
@@ -102,6 +128,11 @@ describe('a monitored schedule', () => {
     // The 304 stands for the body the previous run stored.
     expect(records[0]?.sha256).toBe('sha-of-v1-http://127.0.0.1/a');
     expect((await d.ledger.getJob(second.jobId))?.changes).toEqual({ new: 1, changed: 1, unchanged: 1, gone: 1 });
-    expect(d.events.published.find((e: { jobId: string }) => e.jobId === second.jobId)?.changes).toEqual({ new: 1, changed: 1, unchanged: 1, gone: 1 });
+    expect(d.events.published.find((e: { jobId: string }) => e.jobId === second.jobId)?.changes).toEqual({
+      new: 1,
+      changed: 1,
+      unchanged: 1,
+      gone: 1,
+    });
   });
 });
