@@ -3,7 +3,7 @@ import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import type { UsageMeter } from '../../../src/jobs/cost/usage-meter';
 import type { Metrics } from '../../../src/observability/metrics';
-import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { type FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 
