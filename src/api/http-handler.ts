@@ -49,10 +49,12 @@ export function createHttpHandler(deps: ApiDeps): HttpHandler {
     try {
       const method = event.requestContext?.http?.method ?? 'GET';
       const path = event.rawPath ?? '/';
-      if (!isPublicRoute(method, path)) await checkApiKey(lowerCaseKeys(event.headers ?? {}), deps.apiKey);
+      const headers = lowerCaseKeys(event.headers ?? {});
+      if (!isPublicRoute(method, path)) await checkApiKey(headers, deps.apiKey);
       const reply = await route(deps, {
         method,
         path,
+        headers,
         query: event.queryStringParameters ?? {},
         json: () => parseJsonBody(event.body, event.isBase64Encoded === true),
         hasBody: event.body !== undefined && event.body !== '',

@@ -88,7 +88,13 @@ export class JobLedger extends LedgerReader {
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
       ...(job.parent === undefined ? {} : { parent: job.parent }),
       ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
+      ...(job.requestHash === undefined ? {} : { requestHash: job.requestHash }),
     });
+  }
+
+  /** The fingerprint of the request that created the job under an idempotency key, if any. */
+  async requestHashOf(jobId: string): Promise<string | undefined> {
+    return stringField(await this.store.get(jobId, JOB), 'requestHash');
   }
 
   /** Sets how many groups the job has, once known (manifest jobs: its ranges). */
