@@ -10,7 +10,7 @@ import type { HttpReply } from './http-errors';
 import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
 import { renderReport } from '../report/render-report';
 import OPENAPI_DOCUMENT from './openapi.json';
-import { validateJob } from './validate-job';
+import { checkWebhookSigning, validateJob } from './validate-job';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -59,6 +59,7 @@ function warningsOf(outcome: SubmitOutcome): { warnings?: SubmitOutcome['warning
 
 async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
   const submission = validateJob(req.json(), deps.submit.jobLimits);
+  await checkWebhookSigning(submission, deps.submit.webhooks);
   const jobId = (deps.newJobId ?? randomUUID)();
   const outcome = await submitJob(deps.submit, jobId, submission);
   return {

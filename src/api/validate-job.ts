@@ -3,6 +3,7 @@ import { manifestReason, validateJobOptions, webhookReason, type JobLimits } fro
 import { createNetworkGuard } from '../net/guard';
 import { parseS3Url } from '../jobs/chunks/manifest';
 import type { JobSubmission } from '../jobs/lifecycle/submit-job';
+import { signingSecret, WebhookError, type WebhookDelivery } from '../webhook/webhook';
 
 /** URLs one inline job may carry; bigger jobs go through a manifest. */
 export const MAX_INLINE_URLS = 10_000;
@@ -62,4 +63,22 @@ export function validateJob(body: unknown, limits: JobLimits): JobSubmission {
   // Every way of leaving no submission recorded a detail, so there is one here.
   const accepted = submission as JobSubmission;
   return typeof webhook === 'string' ? { ...accepted, webhook } : accepted;
+}
+
+/**
+ * The submit-time half of webhook validation, which needs I/O: a job that asks for a
+ * webhook on a deployment whose signing secret is missing or unreadable is refused now
+ * (400) rather than accepted and left unannounced. A read that may pass later
+ * (throttling) lets the job through: its announcement tries again, and records why if
+ * it cannot.
+ */
+export async function checkWebhookSigning(submission: JobSubmission, webhooks: WebhookDelivery | undefined): Promise<void> {
+  if (submission.webhook === undefined || webhooks === undefined) return;
+  const problem = await signingSecret(webhooks).then(
+    () => undefined,
+    (error: unknown) => (error instanceof WebhookError && !error.retryable ? error.message : undefined),
+  );
+  if (problem !== undefined) {
+    throw new ValidationError('Invalid job: 1 problem(s)', [{ field: 'webhook', reason: `cannot be signed: ${problem}` }]);
+  }
 }
