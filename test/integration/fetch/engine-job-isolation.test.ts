@@ -70,26 +70,64 @@ describe('engine: one job cannot change what another sees', () => {
     expect(robotsAsked).toHaveLength(1);
   });
 
-  it('a job whose host gates closed (breaker, backoff) leaves another job’s view of the host alone', async () => {
-    let failing = true;
+  it('a job paused by its host (503, Retry-After) leaves another job running at the same time unpaused', async () => {
+    let firstFailure: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (firstFailure = resolve));
+    handler = (req, res) => {
+      if (req.url === '/robots.txt') {
+        res.statusCode = 404;
+        res.end();
+      } else if (req.url === '/a/slow') {
+        // Keeps the first job running while the second starts.
+        setTimeout(() => res.end('page'), 300);
+      } else if (req.url?.startsWith('/a/')) {
+        res.writeHead(503, { 'retry-after': '3600' });
+        res.end();
+        firstFailure();
+      } else {
+        res.end('page');
+      }
+    };
+    startEngine();
+    const first = job('a', ['/a/slow', '/a/1', '/a/2'], { retries: 0, perHost: 2, maxHostWaitMs: 1000 });
+    await failed;
+    const second = await job('b', ['/b/1', '/b/2']);
+    expect(codes(second)).toEqual(['HTTP 200', 'HTTP 200']);
+    expect(codes(await first)).toEqual(['HTTP 200', 'HOST_THROTTLED', 'HOST_THROTTLED']);
+  });
+
+  it('a job with robots off neither skips another’s robots.txt nor takes on its policy', async () => {
+    let robotsAsked = 0;
+    handler = (req, res) => {
+      if (req.url === '/robots.txt') {
+        robotsAsked++;
+        res.end('User-agent: *\nDisallow: /private\n');
+        return;
+      }
+      res.end('page');
+    };
+    startEngine({ robots: false });
+    expect(codes(await job('off-1', ['/private/1'], { robots: false }))).toEqual(['HTTP 200']);
+    expect(codes(await job('on', ['/private/2'], { robots: true }))).toEqual(['ROBOTS_DISALLOWED']);
+    expect(codes(await job('off-2', ['/private/3'], { robots: false }))).toEqual(['HTTP 200']);
+    expect(robotsAsked).toBe(1);
+  });
+
+  it('a job whose 1 ms timeout opens its breaker for a slow host leaves another job running at the same time alone', async () => {
     handler = (req, res) => {
       if (req.url === '/robots.txt') {
         res.statusCode = 404;
         res.end();
         return;
       }
-      if (failing) {
-        res.writeHead(503, { 'retry-after': '3600' });
-        res.end();
-        return;
-      }
-      res.end('page');
+      setTimeout(() => res.end('page'), 20);
     };
-    startEngine({ maxHostWaitMs: 60_000 });
-    const first = await job('a', ['/1', '/2', '/3'], { retries: 0, maxHostWaitMs: 1000 });
-    expect(codes(first)).not.toContain('HTTP 200');
-    failing = false;
-    const second = await job('b', ['/4', '/5']);
-    expect(codes(second)).toEqual(['HTTP 200', 'HTTP 200']);
+    startEngine();
+    const [first, second] = await Promise.all([
+      job('a', ['/a/1', '/a/2', '/a/3', '/a/4'], { timeoutMs: 1, retries: 0, maxHostErrors: 1, perHost: 1 }),
+      job('b', ['/b/1', '/b/2', '/b/3'], { perHost: 1 }),
+    ]);
+    expect(codes(first)).toContain('HOST_UNAVAILABLE');
+    expect(codes(second)).toEqual(['HTTP 200', 'HTTP 200', 'HTTP 200']);
   });
 });
