@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../observability/metrics';
 import type { JobUsage } from '../jobs/cost/job-cost';
 import type { UsageMeter } from '../jobs/cost/usage-meter';
 import { processSqsBatch } from './sqs-batch';
+import { webhooksWithin } from '../webhook/webhook';
 
 /** An SQS-triggered Lambda with partial batch responses. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -79,6 +80,7 @@ export function createConsumerHandler(
     const store = deps.fleetLimits;
     const shared: ConsumeDeps = {
       ...deps,
+      ...webhooksWithin(deps.webhooks, invocationEnd),
       runLimits: (chunk) => {
         if (store === undefined) return { limitGroup: chunk.jobId };
         const fleet = fleetOf(chunk.jobId, store);
@@ -174,7 +176,8 @@ export function createSplitterHandler(deps: SplitDeps & DeliverySettings): SqsHa
         log.appendPersistentKeys({ jobId: msg.jobId });
         const started = Date.now();
         try {
-          await handleSplitMessage(metered(withFaults(deps, plan), deps.meter, msg.jobId), msg, {
+          const invocation = { ...deps, ...webhooksWithin(deps.webhooks, Date.now() + context.getRemainingTimeInMillis()) };
+          await handleSplitMessage(metered(withFaults(invocation, plan), deps.meter, msg.jobId), msg, {
             lastReceive: isLastReceive(record, deps.maxReceiveCount),
           });
         } finally {

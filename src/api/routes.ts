@@ -11,7 +11,7 @@ import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
 import { renderReport } from '../report/render-report';
 import OPENAPI_DOCUMENT from './openapi.json';
 import { idempotencyOf } from './idempotency';
-import { validateJob } from './validate-job';
+import { checkWebhookSigning, validateJob } from './validate-job';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -63,6 +63,7 @@ function warningsOf(outcome: SubmitOutcome): { warnings?: SubmitOutcome['warning
 async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
   const body = req.json();
   const submission = validateJob(body, deps.submit.jobLimits);
+  await checkWebhookSigning(submission, deps.submit.webhooks);
   const idempotency = idempotencyOf(req.headers, { method: req.method, path: '/jobs', body });
   const jobId = idempotency?.jobId ?? (deps.newJobId ?? randomUUID)();
   const outcome = await submitJob(deps.submit, jobId, {

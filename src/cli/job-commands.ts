@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
 
 const CANCEL_USAGE = 'Usage: fanout cancel <jobId> [--endpoint URL] [--api-key K]';
 const REDRIVE_USAGE = 'Usage: fanout redrive <jobId> [--codes CODE,CODE] [--endpoint URL] [--api-key K]';
@@ -17,7 +18,7 @@ export function createCancelCommand(deps: ApiCommandDeps = {}): Command {
     const [jobId, ...extra] = positionals;
     if (jobId === undefined || extra.length > 0) throw new UsageError(CANCEL_USAGE);
     const status = await clientFrom(values, io, deps.fetch).cancelJob(jobId).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    io.stdout.write(jsonLine(status));
     return 0;
   };
 }
@@ -38,7 +39,7 @@ export function createRedriveCommand(deps: ApiCommandDeps = {}): Command {
       .map((code) => code.trim())
       .filter((code) => code !== '');
     const reply = await clientFrom(values, io, deps.fetch).redriveJob(jobId, codes).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(reply)}\n`);
+    io.stdout.write(jsonLine(reply));
     return 0;
   };
 }

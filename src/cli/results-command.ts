@@ -6,6 +6,7 @@ import { UsageError } from '../errors';
 import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
 
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
@@ -54,7 +55,7 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
         // The first page's answer holds for the walk: only a walk begun after the job was done is whole.
         first ??= { complete: page.complete, state: page.state };
         const items = values.changed === true ? page.items.filter((item) => CHANGED.has(item.change)) : page.items;
-        for (const item of items) await write(out, `${JSON.stringify(item)}\n`);
+        for (const item of items) await write(out, jsonLine(item));
         count += items.length;
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);

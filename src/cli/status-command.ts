@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
 
 /** `fanout status <jobId> [--endpoint URL] [--api-key K]`: prints the job's status as JSON. */
 export function createStatusCommand(deps: ApiCommandDeps = {}): Command {
@@ -11,7 +12,7 @@ export function createStatusCommand(deps: ApiCommandDeps = {}): Command {
     const [jobId, ...extra] = positionals;
     if (jobId === undefined || extra.length > 0) throw new UsageError('Usage: fanout status <jobId> [--endpoint URL] [--api-key K]');
     const status = await clientFrom(values, io, deps.fetch).getJob(jobId).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    io.stdout.write(jsonLine(status));
     return 0;
   };
 }

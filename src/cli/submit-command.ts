@@ -7,6 +7,7 @@ import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-o
 import { readUrlLines } from '../io/read-url-lines';
 import { bar } from './progress';
 import type { CliIo, Command } from './io';
+import { jsonLine } from '../io/json-line';
 
 /** Seams for tests. */
 export interface ApiCommandDeps {
@@ -111,12 +112,12 @@ export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
     const reply = await client.submitJob(options === undefined ? source : { ...source, options }).catch(usageOnClientError);
     for (const warning of reply.warnings ?? []) io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
     if (values.wait !== true) {
-      io.stdout.write(`${JSON.stringify(reply)}\n`);
+      io.stdout.write(jsonLine(reply));
       return 0;
     }
     io.stderr.write(`submitted ${reply.jobId}: ${reply.total ?? '?'} URLs in ${reply.chunks ?? '?'} chunks\n`);
     const status = await waitFor(client, reply.jobId, io, intervalMs, sleep);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    io.stdout.write(jsonLine(status));
     io.stderr.write(
       status.state === 'done'
         ? `results: ${reply.resultsUrl} (fanout results ${reply.jobId} --out results.jsonl)\n`

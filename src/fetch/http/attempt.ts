@@ -29,6 +29,8 @@ export interface AttemptContext {
   readonly requestHeaders: Record<string, string>;
   /** Milliseconds a redirect hop to `url` must wait first: it spends a token of the host it goes to. */
   readonly hopDelay?: (url: URL) => number;
+  /** Read a body past `maxBytes` as its first `maxBytes` instead of failing TOO_LARGE (robots.txt). */
+  readonly truncateBodies?: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -311,16 +313,17 @@ class Hop implements Dispatcher.DispatchHandler {
     const declared = Number(kept['content-length']);
     this.#reader = new BodyReader(
       decoders,
-      { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies },
-      (error) => {
+      { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies, truncate: this.#ctx.truncateBodies === true },
+      (error, cut) => {
         this.#attempt.complete(this, this.result(error));
         // Past the cap the rest of the body is unwanted: close the connection now
         // rather than let the server keep sending into a reader that ignores it.
         if (error !== null) this.cancel(error);
+        else if (cut) this.cancel(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body cut at ${config.maxBytes} bytes`));
       },
       controller,
     );
-    if (decoders.length === 0 && declared > config.maxBytes) {
+    if (decoders.length === 0 && declared > config.maxBytes && this.#ctx.truncateBodies !== true) {
       // Refuse before reading a byte: the server said how big it is.
       this.#attempt.fail(
         new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `content-length ${declared} exceeds the limit of ${config.maxBytes} bytes`),

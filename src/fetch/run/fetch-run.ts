@@ -10,8 +10,7 @@ import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
 import { RetryTimers } from './retry-timers';
-import type { RobotsCache } from '../robots/robots-cache';
-import { RobotsFetcher } from '../robots/robots-fetcher';
+import { RobotsFetcher, type RobotsShared } from '../robots/robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
 import type { RunOptions, RunSummary, RunView, UrlInput } from '../types';
@@ -73,7 +72,7 @@ export class FetchRun implements LaneOwner<Task> {
     random: () => number,
     scheduler: HostScheduler<Task>,
     group: LimitGroup,
-    robotsCache: RobotsCache,
+    robots: RobotsShared,
   ) {
     this.#ctx = { ...ctx, hopDelay: (url) => this.#hopDelay(url) };
     this.#random = random;
@@ -83,7 +82,7 @@ export class FetchRun implements LaneOwner<Task> {
     this.#deadline = new RunDeadline(options, () => this.#expire());
     this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
     this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
-    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robotsCache) : null;
+    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robots) : null;
     options.onStart?.(this.#view());
   }
 

@@ -367,6 +367,15 @@ describe('engine politeness', () => {
       expectRateLimited(a, 5, 1, 1);
     });
 
+    it('parses the first 500 KiB of a larger robots.txt (RFC 9309 §2.5): a 600 KB file starting Disallow: / disallows', async () => {
+      const { a } = names('a');
+      probe.configure(a, { robots: `User-agent: *\nDisallow: /\n${'# filler\n'.repeat(67_000)}` });
+      const { results } = await run(urlsOf(a, 2, '/private'), { robots: true });
+      expect(codes(results)).toEqual({ ROBOTS_DISALLOWED: 2 });
+      expect(results[0]?.error?.message).toContain('(line 2)');
+      expect(probe.requests(a).map((q) => q.path)).toEqual(['/robots.txt']);
+    });
+
     it('allows everything when robots.txt is 404', async () => {
       const { a } = names('a');
       const { summary } = await run(urlsOf(a, 5), { robots: true });

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { UsageError } from '../../../src/errors';
 import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { fakeResult, MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
+import { readRecords } from '../../../src/report/read-records';
+import { awkwardRecords } from '../../support/awkward-records';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'k';
@@ -214,6 +217,21 @@ describe('fanout submit / status / results', () => {
       .map((l) => (JSON.parse(l) as { line: number }).line);
     expect(written).toEqual(lines);
     expect(cli.err()).toBe(`2500 results written to ${file}\n`);
+  });
+
+  it('writes results holding every control and separator character one line each, for `fanout report` to read', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    const records = awkwardRecords();
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    await jobs.registerGroup('job-1', { group: 'c', chunks: 1, urls: records.length }, NOW);
+    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', records);
+    await jobs.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: 2, failed: 2, leftovers: '', claimedAt: NOW });
+    await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: 2, failed: 2 }, NOW);
+    const file = join(dir, 'awkward.jsonl');
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--out', file], io())).toBe(0);
+    const read = [];
+    for await (const r of readRecords(createReadStream(file))) read.push(r);
+    expect(read).toEqual(records);
   });
 
   it('cancels a job and redrives the failures of one, printing what the API answered', async () => {

@@ -6,12 +6,13 @@ import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { httpEvent, lambdaContext } from './events';
+import type { WebhookDelivery } from '../../../src/webhook/webhook';
 
 const KEY = 'secret-key';
 const NOW = Date.UTC(2026, 10, 24);
 const auth = { 'x-api-key': KEY };
 
-function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS) {
+function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS, webhooks?: WebhookDelivery) {
   const ledger = new JobLedger(new MemoryLedgerStore());
   const results = new MemoryResults();
   const chunkQueue = new MemoryQueue();
@@ -28,6 +29,7 @@ function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS) {
       limits: { urls: 2, bytes: 60_000 },
       jobLimits,
       now: () => NOW,
+      ...(webhooks === undefined ? {} : { webhooks }),
     },
     ledger,
     results,
@@ -61,6 +63,26 @@ describe('API handler', () => {
       resultsUrl: 'http://127.0.0.1:3000/jobs/job-1/results',
     });
     expect(chunkQueue.sent).toHaveLength(2);
+  });
+
+  it('refuses a webhook with 400 when the deployment cannot read its signing secret, without naming the URL’s path', async () => {
+    const missing = Object.assign(new Error('ParameterNotFound'), { name: 'ParameterNotFound' });
+    const webhooks = { sender: { post: async () => ({ status: 200 }) }, secret: () => Promise.reject(missing) };
+    const jobLimits = { ...TEST_JOB_LIMITS, engine: resolveEngineConfig({ allowNet: ['127.0.0.1:9000'] }) };
+    const { call, chunkQueue } = setup({}, jobLimits, webhooks);
+    const res = await call('POST', '/jobs', {
+      headers: auth,
+      body: JSON.stringify({ urls: ['http://127.0.0.1/a'], webhook: 'http://127.0.0.1:9000/hook/TOKEN?key=TOKEN' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body['error']).toMatchObject({
+      code: 'VALIDATION',
+      details: [{ field: 'webhook', reason: expect.stringContaining('signing secret') }],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('TOKEN');
+    expect(chunkQueue.sent).toHaveLength(0);
+    // Without a webhook the job goes ahead.
+    expect((await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/a'] }) })).status).toBe(202);
   });
 
   it('warns in the 202 when the rates make an inline job slow', async () => {
