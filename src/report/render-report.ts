@@ -9,6 +9,7 @@ import { html, SafeHtml } from './html';
 import { histogramChart, progressBar, stackedBar, type Segment } from './report-charts';
 import { REPORT_CSS } from './report-style';
 import type { HostRow } from './host-table';
+import { OUTCOME_LABELS, OUTCOMES, type Outcome } from './outcome-categories';
 import { MAX_LISTED_FAILURES, type ReportSummary } from './report-summary';
 
 /** Where the records came from. */
@@ -43,15 +44,20 @@ export interface ReportInput {
   readonly cost?: CostEstimate;
 }
 
+/** The colour of each outcome category, and of the two latency charts. */
 const COLORS = {
   ok: '#37b24d',
-  httpError: '#f59f00',
+  http: '#f59f00',
   network: '#f03e3e',
-  refused: '#7950f2',
+  timeout: '#e8590c',
+  body: '#d6336c',
+  blocked: '#7950f2',
+  badInput: '#1098ad',
   notFetched: '#adb5bd',
+  other: '#495057',
   ttfb: '#339af0',
   total: '#20c997',
-} as const;
+} as const satisfies Record<Outcome | 'ttfb' | 'total', string>;
 
 const STATE_COLORS: Readonly<Record<string, string>> = { queued: '#868e96', running: '#1c7ed6', done: '#2b8a3e', failed: '#c92a2a' };
 
@@ -79,14 +85,10 @@ ${source.truncated === undefined ? '' : html`<div class="note" data-metric="trun
 }
 
 function outcomesCard(summary: ReportSummary): SafeHtml {
-  const o = summary.outcomes;
-  const segments: Segment[] = [
-    { key: 'ok', label: 'ok', count: o.ok, color: COLORS.ok },
-    { key: 'httpError', label: 'HTTP error status', count: o.httpError, color: COLORS.httpError },
-    { key: 'network', label: 'network, timeout, body', count: o.network, color: COLORS.network },
-    { key: 'refused', label: 'refused (bad URL, blocked)', count: o.refused, color: COLORS.refused },
-    { key: 'notFetched', label: 'not fetched (deadline)', count: o.notFetched, color: COLORS.notFetched },
-  ];
+  // Categories nothing fell into stay out of the legend; `ok` is always there.
+  const segments: Segment[] = Object.values(OUTCOMES)
+    .filter((key) => key === OUTCOMES.OK || summary.outcomes[key] > 0)
+    .map((key) => ({ key, label: OUTCOME_LABELS[key], count: summary.outcomes[key], color: COLORS[key] }));
   const classes = Object.entries(summary.statusClasses).filter(([, n]) => n > 0);
   return html`<div class="card"><h2>Outcomes</h2>${stackedBar(segments)}
 <div class="note">Final status: ${classes.map(([cls, n], i) => html`${i > 0 ? ' · ' : ''}${cls === 'none' ? 'no response' : cls} <b data-metric="status-${cls}">${formatCount(n)}</b>`)}</div></div>`;
@@ -145,7 +147,7 @@ function failuresCard(summary: ReportSummary): SafeHtml {
     ) => html`<tr data-failure-line="${f.line}"><td class="num">${f.line}</td><td class="text">${f.url}</td><td><code>${f.code}</code></td>
 <td class="num">${f.status ?? '–'}</td><td class="text muted">${f.message}</td></tr>`,
   );
-  return html`<div class="card"><h2>First failures (up to ${MAX_LISTED_FAILURES})</h2>
+  return html`<div class="card"><h2>First failures by input line (up to ${MAX_LISTED_FAILURES}, spread across codes)</h2>
 <table><thead><tr><th class="num">line</th><th>url</th><th>code</th><th class="num">status</th><th>message</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 

@@ -48,7 +48,7 @@ describe('renderReport', () => {
     expect(metric(page, 'records')).toBe('3');
     expect(metric(page, 'ok')).toBe('1');
     expect(metric(page, 'failed')).toBe('2');
-    expect(metric(page, 'outcome-httpError')).toBe('1');
+    expect(metric(page, 'outcome-http')).toBe('1');
     expect(metric(page, 'outcome-network')).toBe('1');
     expect(metric(page, 'code-HTTP_STATUS')).toBe('1');
     expect(metric(page, 'code-CONNECT')).toBe('1');
