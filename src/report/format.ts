@@ -1,11 +1,24 @@
-/** Number formats the report uses: fixed to en-US so a report reads the same wherever it is made. */
+/**
+ * How numbers are shown and rounded, in one place for the report page and for the
+ * documents we write (the job status's cost estimate): money in dollars with two
+ * significant digits below $1 and cents from $1 up, counts as integers, milliseconds
+ * to one decimal. Fixed to en-US so a report reads the same wherever it is made.
+ */
 
 const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const ONE_DECIMAL = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const UP_TO_THREE_DECIMALS = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const TWO_SIGNIFICANT = new Intl.NumberFormat('en-US', { minimumSignificantDigits: 2, maximumSignificantDigits: 2 });
 
 /** `1234567` → `1,234,567`. */
 export function formatCount(n: number): string {
   return INTEGER.format(n);
+}
+
+/** A measured amount that is not a count (GB-seconds): `1.184`, `12`, `1,234.5`. */
+export function formatAmount(n: number): string {
+  return UP_TO_THREE_DECIMALS.format(n);
 }
 
 /** A share of a whole as a percentage with one decimal; `–` for an empty whole. */
@@ -13,12 +26,16 @@ export function formatPercent(part: number, whole: number): string {
   return whole === 0 ? '–' : `${ONE_DECIMAL.format((100 * part) / whole)}%`;
 }
 
-/** Milliseconds as `850 ms`, `12.5 ms` or `3.2 s`; `–` when unknown. */
+/** Milliseconds as `850.3 ms`, `12.5 ms` or `3.2 s`; `–` when unknown. */
 export function formatMs(ms: number | null): string {
   if (ms === null) return '–';
   if (ms >= 1_000) return `${ONE_DECIMAL.format(ms / 1_000)} s`;
-  if (ms >= 100) return `${INTEGER.format(ms)} ms`;
   return `${ONE_DECIMAL.format(ms)} ms`;
+}
+
+/** Milliseconds rounded to one decimal, for a document: `12.345678` → `12.3`. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 /** Bytes as `512 B`, `1.5 KiB`, `3.2 MiB` … */
@@ -38,9 +55,22 @@ export function formatBound(ms: number): string {
   return ms >= 1_000 ? `${ms / 1_000}s` : String(ms);
 }
 
-/** A money amount: `$0.27` for USD, else the code after the number. */
+/**
+ * A money amount rounded as {@link formatMoney} shows it: two significant digits below
+ * 1, cents from 1 up. A document carries `2e-7`, not `2.0000000000000002e-7`.
+ */
+export function roundMoney(amount: number): number {
+  if (amount === 0 || !Number.isFinite(amount)) return amount;
+  return Math.abs(amount) < 1 ? Number(amount.toPrecision(2)) : Math.round(amount * 100) / 100;
+}
+
+/**
+ * A money amount: `$0.000020`, `$0.27`, `$13.33`, `$1,234.50` for USD, else the code
+ * after the number. Two significant digits below 1 (a small job's cost is still
+ * seen), cents from 1 up.
+ */
 export function formatMoney(amount: number, currency: string): string {
-  const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 4 : 2;
-  const text = amount.toFixed(digits);
+  const rounded = roundMoney(amount);
+  const text = rounded !== 0 && Math.abs(rounded) < 1 ? TWO_SIGNIFICANT.format(rounded) : CENTS.format(rounded);
   return currency === 'USD' ? `$${text}` : `${text} ${currency}`;
 }
