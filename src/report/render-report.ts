@@ -12,6 +12,12 @@ import type { HostRow } from './host-table';
 import { OUTCOME_LABELS, OUTCOMES, type Outcome } from './outcome-categories';
 import { MAX_LISTED_FAILURES, type ReportSummary } from './report-summary';
 
+/**
+ * What the page may load: its inline style and nothing else (no script, no image, no
+ * font, no request). The page carries it as a meta tag; the API sends it as a header.
+ */
+export const REPORT_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
+
 /** Where the records came from. */
 export type ReportSource =
   | { readonly kind: 'file'; readonly name: string }
@@ -185,7 +191,7 @@ export function renderReport(input: ReportInput): string {
   const what = source.kind === 'job' ? html`job <code>${source.status.jobId}</code>` : html`results file <code>${source.name}</code>`;
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${new SafeHtml(REPORT_CONTENT_SECURITY_POLICY)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fanout report: ${source.kind === 'job' ? source.status.jobId : source.name}</title>
 <style>${new SafeHtml(REPORT_CSS)}</style></head>
