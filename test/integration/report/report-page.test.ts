@@ -11,6 +11,7 @@ import type { FetchResult } from '../../../src/fetch/result';
 import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { LATENCY_BUCKETS_MS } from '../../../src/report/latency-histogram';
 import { CHROMIUM_PATH, runChromium } from '../../support/chromium';
+import { EXPECTED_CATEGORY } from '../../unit/report/expected-categories';
 import { MemoryEvents, MemoryManifests, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../../unit/jobs/fakes';
 import { MemoryLedgerStore } from '../../unit/jobs/ledger/memory-ledger-store';
 import { httpEvent, lambdaContext } from '../../unit/api/events';
@@ -146,33 +147,6 @@ async function jobReportAnswer() {
   return { res, ledger, first };
 }
 
-/** What each code of the error table is, as a reader of the page would group it (written out here, not taken from the report). */
-const CATEGORY_OF: Record<FetchErrorCode, string> = {
-  BAD_URL: 'badInput',
-  BLOCKED_ADDRESS: 'blocked',
-  DNS: 'network',
-  CONNECT: 'network',
-  CONNECTION_RESET: 'network',
-  TLS: 'network',
-  TIMEOUT_DNS: 'timeout',
-  TIMEOUT_CONNECT: 'timeout',
-  TIMEOUT_HEADERS: 'timeout',
-  TIMEOUT_BODY: 'timeout',
-  TIMEOUT_TOTAL: 'timeout',
-  DEADLINE: 'timeout',
-  TOO_LARGE: 'body',
-  BAD_RESPONSE: 'body',
-  HTTP_STATUS: 'http',
-  TOO_MANY_REDIRECTS: 'http',
-  CANCELLED: 'notFetched',
-  NOT_ATTEMPTED: 'notFetched',
-  DELIVERY_LIMIT: 'notFetched',
-  HOST_THROTTLED: 'notFetched',
-  HOST_UNAVAILABLE: 'notFetched',
-  ROBOTS_DISALLOWED: 'notFetched',
-  INTERNAL: 'other',
-};
-
 /** Serves fixed answers on a loopback port, so Chromium sees the API's own headers. */
 async function serve(
   answers: Record<string, { headers: Record<string, string>; body: string }>,
@@ -257,7 +231,7 @@ if (!haveChromium) {
     const page = join(dir, 'codes.html');
     expect((await runFanout(['report', input, '--out', page])).code).toBe(0);
     const shown = metrics(await load(page, 'report-codes.png'));
-    const categoryOf = new Map<string, string>([...Object.entries(CATEGORY_OF), ['BAD_REQUEST', 'badInput']]);
+    const categoryOf = new Map<string, string>(Object.entries(EXPECTED_CATEGORY));
     const want = new Map<string, number>();
     for (const r of list) {
       const category = categoryOf.get(r.error?.code as string) ?? 'other';

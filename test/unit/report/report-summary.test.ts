@@ -1,8 +1,9 @@
-import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../src/errors';
+import { FETCH_ERROR_CODES } from '../../../src/errors';
 import { HostTable } from '../../../src/report/host-table';
 import { noOutcomes, OUTCOMES } from '../../../src/report/outcome-categories';
 import { MAX_ERROR_CODES, MAX_LISTED_FAILURES, OTHER_CODE, ReportAggregator } from '../../../src/report/report-summary';
 import { renderReport } from '../../../src/report/render-report';
+import { EXPECTED_CATEGORY } from './expected-categories';
 import { record } from './records';
 
 describe('ReportAggregator', () => {
@@ -99,36 +100,11 @@ describe('ReportAggregator outcome categories', () => {
   });
 
   it('puts every code of the error table in the category the error table means', () => {
-    const want: Record<FetchErrorCode, string> = {
-      BAD_URL: 'badInput',
-      BLOCKED_ADDRESS: 'blocked',
-      DNS: 'network',
-      TIMEOUT_DNS: 'timeout',
-      CONNECT: 'network',
-      CONNECTION_RESET: 'network',
-      TLS: 'network',
-      TIMEOUT_CONNECT: 'timeout',
-      TIMEOUT_HEADERS: 'timeout',
-      TIMEOUT_BODY: 'timeout',
-      TIMEOUT_TOTAL: 'timeout',
-      TOO_LARGE: 'body',
-      TOO_MANY_REDIRECTS: 'http',
-      HTTP_STATUS: 'http',
-      BAD_RESPONSE: 'body',
-      DEADLINE: 'timeout',
-      NOT_ATTEMPTED: 'notFetched',
-      DELIVERY_LIMIT: 'notFetched',
-      CANCELLED: 'notFetched',
-      HOST_THROTTLED: 'notFetched',
-      HOST_UNAVAILABLE: 'notFetched',
-      ROBOTS_DISALLOWED: 'notFetched',
-      INTERNAL: 'other',
-    };
     for (const code of Object.values(FETCH_ERROR_CODES)) {
       const a = new ReportAggregator();
       a.add(record(1, 'http://a.test/', { code }));
       const [category] = Object.entries(a.summary().outcomes).filter(([, n]) => n === 1);
-      expect([code, category?.[0]]).toEqual([code, want[code]]);
+      expect([code, category?.[0]]).toEqual([code, EXPECTED_CATEGORY[code]]);
     }
     const request = new ReportAggregator();
     request.add(record(1, '{"url":1}', { code: 'BAD_REQUEST' as never }));
