@@ -74,3 +74,13 @@ export function formatMoney(amount: number, currency: string): string {
   const text = rounded !== 0 && Math.abs(rounded) < 1 ? TWO_SIGNIFICANT.format(rounded) : CENTS.format(rounded);
   return currency === 'USD' ? `$${text}` : `${text} ${currency}`;
 }
+
+/**
+ * A USD unit price as listed: `$13.3334`, `$0.125`, `$5.00` (at least cents, at most
+ * six significant digits, so `0.2 / 1e6 * 1e6` shows as `$0.20`). Prices are exact
+ * list figures, so they are not rounded like amounts.
+ */
+export function formatPrice(price: number): string {
+  const [whole = '0', fraction = ''] = String(Number(price.toPrecision(6))).split('.');
+  return `$${whole}.${fraction.padEnd(2, '0')}`;
+}

@@ -5,7 +5,7 @@
  * and storage, logs and the API's own requests are left out.
  */
 
-import { formatAmount, formatCount, formatMoney, roundMoney } from '../../report/format';
+import { formatAmount, formatCount, formatPrice, roundMoney } from '../../report/format';
 
 /** Usage a job accumulates; every field a count or an amount that adds up. */
 export interface JobUsage {
@@ -89,13 +89,13 @@ export function estimateCost(usage: JobUsage): CostEstimate {
   return { currency: 'USD', total, items, basis: PRICES_BASIS };
 }
 
-/** `1.184 GB-seconds at $13.33 per million GB-seconds`, `3 requests at $0.40 per million requests`. */
+/** `1.184 GB-seconds at $13.3334 per million GB-seconds`, `3 requests at $0.40 per million requests`. */
 function detailOf(field: keyof JobUsage, quantity: number): string {
   const { unit } = KINDS[field];
   // GB-seconds are an amount of work; every other field counts things, shown whole.
   const shown = field === 'lambdaGbSeconds' ? formatAmount(quantity) : formatCount(quantity);
   const singular = shown === '1' && unit.endsWith('s') ? unit.slice(0, -1) : unit;
-  return `${shown} ${singular} at ${formatMoney(PRICES[field] * 1_000_000, 'USD')} per million ${unit}`;
+  return `${shown} ${singular} at ${formatPrice(PRICES[field] * 1_000_000)} per million ${unit}`;
 }
 
 /** SQS bills each 64 KiB of a message as one request. */

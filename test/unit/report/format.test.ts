@@ -1,4 +1,4 @@
-import { formatCount, formatMoney, formatMs, roundMoney, roundMs } from '../../../src/report/format';
+import { formatCount, formatMoney, formatMs, formatPrice, roundMoney, roundMs } from '../../../src/report/format';
 
 describe('formatMoney', () => {
   it('shows amounts below a dollar with two significant digits, never as $0.0000', () => {
@@ -14,6 +14,15 @@ describe('formatMoney', () => {
     expect(formatMoney(1_234.5, 'USD')).toBe('$1,234.50');
     expect(formatMoney(0, 'USD')).toBe('$0.00');
     expect(formatMoney(0.5, 'EUR')).toBe('0.50 EUR');
+  });
+});
+
+describe('formatPrice', () => {
+  it('shows a unit price as listed, in cents at least, without float noise', () => {
+    expect(formatPrice(0.0000133334 * 1_000_000)).toBe('$13.3334');
+    expect(formatPrice((0.2 / 1_000_000) * 1_000_000)).toBe('$0.20');
+    expect(formatPrice(0.125)).toBe('$0.125');
+    expect(formatPrice(5)).toBe('$5.00');
   });
 });
 

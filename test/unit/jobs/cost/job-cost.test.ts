@@ -23,10 +23,12 @@ describe('estimateCost', () => {
     expect(cost.total).toBe(Number(cost.total.toPrecision(2)));
     for (const item of cost.items) expect(item.amount).toBe(item.amount === 0 ? 0 : Number(item.amount.toPrecision(2)));
     const detail = (label: string): string | undefined => cost.items.find((i) => i.label === label)?.detail;
-    expect(detail('Lambda duration')).toBe('1.184 GB-seconds at $13.33 per million GB-seconds');
+    expect(detail('Lambda duration')).toBe('1.184 GB-seconds at $13.3334 per million GB-seconds');
     expect(detail('Lambda requests')).toBe('1 request at $0.20 per million requests');
     expect(detail('SQS requests')).toBe('3 requests at $0.40 per million requests');
     expect(detail('S3 PUTs')).toBe('0 PUTs at $5.00 per million PUTs');
+    // A list price is shown as listed, not rounded to cents.
+    expect(detail('DynamoDB reads')).toBe('0 read units at $0.125 per million read units');
   });
 
   it('counts a message as one SQS request per 64 KiB started', () => {
