@@ -3,7 +3,7 @@
  * and no external resource (a Content-Security-Policy meta tag says so to the browser
  * too), so it opens offline, from a file or from the API. Pure: same input, same page.
  */
-import type { JobStatus } from '../jobs/ports';
+import type { JobState, JobStatus } from '../jobs/ports';
 import { formatBytes, formatCount, formatMoney, formatMs, formatPercent } from './format';
 import { html, SafeHtml } from './html';
 import { histogramChart, progressBar, stackedBar, type Segment } from './report-charts';
@@ -65,7 +65,17 @@ const COLORS = {
   total: '#20c997',
 } as const satisfies Record<Outcome | 'ttfb' | 'total', string>;
 
-const STATE_COLORS: Readonly<Record<string, string>> = { queued: '#868e96', running: '#1c7ed6', done: '#2b8a3e', failed: '#c92a2a' };
+/** The badge colour of every job state (and of a results file): a new state does not compile until it has one. */
+const STATE_COLORS: { readonly [K in JobState | 'file']: string } = {
+  queued: '#868e96',
+  running: '#1c7ed6',
+  failing: '#e8590c',
+  done: '#2b8a3e',
+  failed: '#c92a2a',
+  cancelling: '#868e96',
+  cancelled: '#495057',
+  file: '#495057',
+};
 
 function stat(key: string, label: string, value: string, tone = ''): SafeHtml {
   return html`<div class="stat"><div class="label">${label}</div><div class="value ${tone}" data-metric="${key}">${value}</div></div>`;
@@ -76,7 +86,7 @@ function progressCard(input: ReportInput): SafeHtml {
   if (source.kind === 'file') {
     return html`<div class="card"><h2>Progress</h2>
 <div><b data-metric="progress-done">${formatCount(summary.records)}</b> records read from the file: one per input URL of a <code>fanout fetch</code> run.</div>
-${progressBar(1, 1, STATE_COLORS['done'] as string)}</div>`;
+${progressBar(1, 1, STATE_COLORS.done)}</div>`;
   }
   const s = source.status;
   const done = s.succeeded + s.failed;
@@ -85,7 +95,7 @@ ${progressBar(1, 1, STATE_COLORS['done'] as string)}</div>`;
 (${formatPercent(done, s.total)}): <span data-metric="job-succeeded">${formatCount(s.succeeded)}</span> ok,
 <span data-metric="job-failed">${formatCount(s.failed)}</span> failed; chunks
 <span data-metric="chunks-done">${formatCount(s.chunks.done)}</span>/<span data-metric="chunks-total">${formatCount(s.chunks.total)}</span></div>
-${progressBar(done, s.total, STATE_COLORS[s.state] ?? '#1c7ed6')}
+${progressBar(done, s.total, STATE_COLORS[s.state])}
 <div class="note">created ${s.createdAt} · updated ${s.updatedAt}${s.reason === undefined ? '' : ` · reason: ${s.reason}`}</div>
 ${source.truncated === undefined ? '' : html`<div class="note" data-metric="truncated">Shown from ${formatCount(summary.records)} records: ${source.truncated}</div>`}</div>`;
 }
@@ -197,7 +207,7 @@ export function renderReport(input: ReportInput): string {
 <style>${new SafeHtml(REPORT_CSS)}</style></head>
 <body><main>
 <header><div><h1>fanout report</h1><div class="sub">${what} · generated ${input.generatedAt.toISOString()}</div></div>
-<span class="badge" style="background:${STATE_COLORS[state] ?? '#495057'}" data-metric="state">${state}</span></header>
+<span class="badge" style="background:${STATE_COLORS[state]}" data-metric="state">${state}</span></header>
 <div class="stats">
 ${stat('records', 'records', formatCount(summary.records))}
 ${stat('ok', 'ok', formatCount(summary.outcomes.ok), 'ok')}
