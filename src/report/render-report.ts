@@ -196,7 +196,9 @@ ${cost.basis === undefined ? '' : html`<div class="note">${cost.basis}; an estim
  */
 export function renderReport(input: ReportInput): string {
   const { summary, source } = input;
-  const failed = summary.records - summary.outcomes.ok;
+  // Not fetched (cancelled, never attempted, given up on a host) is not a failure of the URL.
+  const notFetched = summary.outcomes.notFetched;
+  const failed = summary.records - summary.outcomes.ok - notFetched;
   const state = source.kind === 'job' ? source.status.state : 'file';
   const what = source.kind === 'job' ? html`job <code>${source.status.jobId}</code>` : html`results file <code>${source.name}</code>`;
   const page = html`<!doctype html>
@@ -212,6 +214,7 @@ export function renderReport(input: ReportInput): string {
 ${stat('records', 'records', formatCount(summary.records))}
 ${stat('ok', 'ok', formatCount(summary.outcomes.ok), 'ok')}
 ${stat('failed', 'failed', formatCount(failed), failed > 0 ? 'bad' : '')}
+${notFetched > 0 ? stat('not-fetched', 'not fetched', formatCount(notFetched)) : ''}
 ${stat('retried', 'retried', formatCount(summary.retried))}
 ${stat('bytes', 'body bytes', formatBytes(summary.bytes))}
 ${stat('total-p50', 'total p50', formatMs(summary.latency.total.p50))}

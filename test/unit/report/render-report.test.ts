@@ -84,6 +84,18 @@ describe('renderReport', () => {
     expect(page).toContain('Lambda &lt;duration&gt;');
   });
 
+  it("counts a cancelled job's unfetched URLs apart from its failures", () => {
+    const a = new ReportAggregator();
+    a.add(record(1, 'http://a.test/1'));
+    a.add(record(2, 'http://a.test/2', { code: 'CONNECT' }));
+    for (let i = 3; i < 10; i += 1) a.add(record(i, `http://a.test/${i}`, { code: 'CANCELLED', attempts: 0 }));
+    const page = renderReport(input({ summary: a.summary() }));
+    expect(metric(page, 'failed')).toBe('1');
+    expect(metric(page, 'not-fetched')).toBe('7');
+    expect(metric(page, 'outcome-notFetched')).toBe('7');
+    expect(metric(renderReport(input()), 'not-fetched')).toBeUndefined();
+  });
+
   it('is a pure function of its input', () => {
     expect(renderReport(input())).toBe(renderReport(input()));
   });
