@@ -4,7 +4,7 @@
  * too), so it opens offline, from a file or from the API. Pure: same input, same page.
  */
 import type { JobState, JobStatus } from '../jobs/ports';
-import { formatBytes, formatCount, formatMoney, formatMs, formatPercent } from './format';
+import { formatBytes, formatCount, formatMoney, formatMs, formatPercent } from '../io/numbers';
 import { html, SafeHtml } from './html';
 import { histogramChart, progressBar, stackedBar, type Segment } from './report-charts';
 import { REPORT_CSS } from './report-style';

@@ -5,7 +5,7 @@
  * and storage, logs and the API's own requests are left out.
  */
 
-import { formatAmount, formatCount, formatPrice, roundMoney } from '../../report/format';
+import { formatAmount, formatCount, formatPrice, roundMoney } from '../../io/numbers';
 
 /** Usage a job accumulates; every field a count or an amount that adds up. */
 export interface JobUsage {

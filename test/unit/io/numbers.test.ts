@@ -1,4 +1,4 @@
-import { formatCount, formatMoney, formatMs, formatPrice, roundMoney, roundMs } from '../../../src/report/format';
+import { formatCount, formatMoney, formatMs, formatPrice, roundMoney, roundMs } from '../../../src/io/numbers';
 
 describe('formatMoney', () => {
   it('shows amounts below a dollar with two significant digits, never as $0.0000', () => {

@@ -1,8 +1,9 @@
 /**
- * How numbers are shown and rounded, in one place for the report page and for the
- * documents we write (the job status's cost estimate): money in dollars with two
- * significant digits below $1 and cents from $1 up, counts as integers, milliseconds
- * to one decimal. Fixed to en-US so a report reads the same wherever it is made.
+ * How numbers are rounded and shown, in one place for everything fanout writes: the
+ * result records' timings, the job status's cost estimate, and the report page. Money
+ * in dollars with two significant digits below $1 and cents from $1 up, counts as
+ * integers, milliseconds to one decimal. Fixed to en-US so a report reads the same
+ * wherever it is made.
  */
 
 const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
