@@ -111,18 +111,19 @@ function outcomesCard(summary: ReportSummary): SafeHtml {
 }
 
 function errorsCard(summary: ReportSummary): SafeHtml {
-  const failed = summary.records - summary.outcomes.ok;
+  // Every record that is not ok has a code, the unfetched included: shares are of those.
+  const notOk = summary.records - summary.outcomes.ok;
   const top = summary.errorCodes[0]?.count ?? 1;
   const rows = summary.errorCodes.map(
     ({ code, count }) => html`<tr><td><code>${code}</code></td>
 <td class="num"><span class="meter" style="width:${Math.max(2, Math.round((count / top) * 80))}px"></span><span data-metric="code-${code}">${formatCount(count)}</span></td>
-<td class="num muted">${formatPercent(count, failed)}</td></tr>`,
+<td class="num muted">${formatPercent(count, notOk)}</td></tr>`,
   );
   const body =
     rows.length === 0
-      ? html`<p class="empty">No failures.</p>`
-      : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of failed</th></tr></thead><tbody>${rows}</tbody></table>`;
-  return html`<div class="card"><h2>Failures by error code</h2>${body}</div>`;
+      ? html`<p class="empty">Every record is ok.</p>`
+      : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of not ok</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<div class="card"><h2>Not ok, by error code</h2>${body}</div>`;
 }
 
 function latencyCard(name: 'ttfb' | 'total', title: string, summary: ReportSummary): SafeHtml {
