@@ -145,11 +145,11 @@ export function faultInjectionOf(env: Env): { readonly on: boolean; readonly ign
 
 /**
  * The log level, checked here because Powertools ignores a value it does not know
- * and logs at `info` without a word. Both keys are Powertools' own, so the same
- * setting works for a function that reads them directly.
+ * and logs at `info` without a word. The default keys are Powertools' own, so the same
+ * setting works for a function that reads them directly; the first key set wins.
  */
-function logLevel(env: Env): LogLevelName {
-  for (const key of ['POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']) {
+export function logLevel(env: Env, keys: readonly string[] = ['POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']): LogLevelName {
+  for (const key of keys) {
     const raw = optional(env, key);
     if (raw === undefined) continue;
     const level = LOG_LEVELS.find((name) => name === raw.toLowerCase());

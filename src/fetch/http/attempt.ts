@@ -6,6 +6,7 @@ import { BodyReader } from './body-reader';
 import { classifyError } from './classify-error';
 import { decodersFor, type Decoder } from './content-coding';
 import { KEPT_HEADERS, type KeptHeaders } from '../result';
+import { roundMs } from '../../io/numbers';
 
 /** What one attempt (all its redirect hops) produced. */
 export interface AttemptResult {
@@ -38,7 +39,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const REDIRECT_BODY_LIMIT = 64 * 1024;
 
 const now = (): number => performance.now();
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * One attempt at a URL: a GET, its redirect hops (each hop passes the network
@@ -274,7 +274,7 @@ class Hop implements Dispatcher.DispatchHandler {
       return;
     }
     this.#controller = controller;
-    this.#connectMs = round(now() - this.#sent);
+    this.#connectMs = roundMs(now() - this.#sent);
     this.#attempt.armPhase(this.#ctx.config.headersTimeoutMs, FETCH_ERROR_CODES.TIMEOUT_HEADERS);
   }
 
@@ -287,7 +287,7 @@ class Hop implements Dispatcher.DispatchHandler {
     // is still to come, so the headers timer keeps running.
     if (this.#cancelled !== null || statusCode < 200) return;
     const config = this.#ctx.config;
-    this.#ttfbMs = round(now() - this.#attempt.startedAt);
+    this.#ttfbMs = roundMs(now() - this.#attempt.startedAt);
     this.#status = statusCode;
     this.#attempt.armPhase(config.bodyTimeoutMs, FETCH_ERROR_CODES.TIMEOUT_BODY);
     const location = headers.location;

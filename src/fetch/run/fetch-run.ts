@@ -14,8 +14,7 @@ import { RobotsFetcher, type RobotsShared } from '../robots/robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
 import type { RunOptions, RunSummary, RunView, UrlInput } from '../types';
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+import { roundMs } from '../../io/numbers';
 
 /** URLs read between two turns of the event loop. */
 const READER_YIELD_EVERY = 64;
@@ -125,7 +124,7 @@ export class FetchRun implements LaneOwner<Task> {
     }
     if (this.#sink.error !== null) throw this.#sink.error;
     return {
-      ...this.#sink.summary(round(performance.now() - this.#startedAt)),
+      ...this.#sink.summary(roundMs(performance.now() - this.#startedAt)),
       hosts: this.#group.summary(),
       ...(Number.isFinite(this.#resumeAt) ? { resumeAt: this.#resumeAt } : {}),
     };
@@ -332,7 +331,7 @@ export class FetchRun implements LaneOwner<Task> {
       input: task.input,
       last,
       attempts: task.attempts,
-      totalMs: task.attempts === 0 ? 0 : round(performance.now() - task.startedAt),
+      totalMs: task.attempts === 0 ? 0 : roundMs(performance.now() - task.startedAt),
       dnsMs: task.dnsMs,
       queuedMs: task.queuedMs,
       error: error ?? (last === null ? notAttempted() : last.error),
