@@ -101,6 +101,14 @@ export class HostGate extends Gate {
     return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0 && !this.#answers.hasOverloads;
   }
 
+  /**
+   * Called by the gate's group when no run uses it any more: none of the group's URLs for
+   * this host is queued or in flight (one waiting out its retry backoff acquires the
+   * gate again when it is due). The engine's own gate holds nothing to give back; a
+   * fleet gate (src/jobs/fleet/fleet-gates.ts) gives back the slots it leased.
+   */
+  unused(): void {}
+
   /** Caps the host's rate at one request per `delayMs`, with no burst (robots.txt `Crawl-delay`). */
   capRate(delayMs: number, now: number): void {
     const cap = 1000 / delayMs;
