@@ -6,7 +6,7 @@ import { TokenBucket } from './token-bucket';
 
 /** What a run's hosts did, summed over hosts: part of a run's summary. */
 export interface HostsSummary {
-  /** Hosts that paused the run at least once (429, 503, Retry-After). */
+  /** Hosts that paused the run at least once (429, Retry-After, or mostly 503s: src/fetch/schedule/host-pause-rule.ts). */
   readonly throttled: number;
   /** Milliseconds of host pauses, summed over hosts. */
   readonly pausedMs: number;
