@@ -88,7 +88,7 @@ describe('fleet gates: slots back when a host is done', () => {
       // ...and gave them back while its other chunk's requests are still in flight.
       expect([...releases.keys()]).toEqual([doneKey]);
       await releases.get(doneKey);
-      expect(busy.stats.inFlight).toBe(perHost);
+      expect(busy.stats.inFlight).toBeGreaterThan(0);
       const now = Date.now();
       expect(await dynamo.acquireSlots(doneKey, 'another-consumer', perHost, perHost, now + 60_000, now)).toBe(perHost);
     } finally {
