@@ -47,8 +47,9 @@ function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan |
  * scheduler holds the engine's concurrency for all of them; the chunks of one job
  * share that job's limits (the job is their limit group), and with a
  * {@link FleetLimitStore} those limits (`perHost`, `hostRate`, `rate`) hold for the
- * job across every consumer (src/jobs/fleet/fleet-gates.ts). Slots leased for the
- * invocation are given back before it returns.
+ * job across every consumer (src/jobs/fleet/fleet-gates.ts). A host's slots go back
+ * as soon as the batch's runs have nothing more for it; any still leased go back
+ * before the invocation returns.
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.
  * Metrics (src/observability/consumer-metrics.ts) are printed once per invocation,
