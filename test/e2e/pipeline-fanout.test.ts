@@ -51,8 +51,8 @@ describe('the local pipeline (HTTP API → chunk queue → consumer → S3/Dynam
       } else {
         expect({ line: item.line, ok: item.ok, status: item.status }).toEqual({ line: item.line, ok: true, status: 200 });
       }
-      // The 503 pauses the host (so its retry may land past the consumer's deadline and be
-      // handed to the next generation, whose record counts its own attempt only).
+      // The 503 is retried after the URL's own backoff (which may land past the consumer's
+      // deadline and be handed to the next generation, whose record counts its own attempt only).
       if (kind === 'flaky') expect([1, 2]).toContain(item.attempts);
     }
   }, 150_000);
