@@ -14,6 +14,8 @@ import { UsageError } from '../errors';
 export interface OptionSpec {
   /** The long name, without dashes: `per-host`. */
   readonly name: string;
+  /** A one-letter alias, without its dash: `X` for `-X`. */
+  readonly short?: string;
   readonly type: 'string' | 'boolean';
   /** What the value looks like in the help (`N`, `FILE`); string options only. */
   readonly value?: string;
@@ -55,7 +57,7 @@ export interface CommandLine {
  */
 export class CommandLineError extends UsageError {}
 
-const HELP_OPTION: OptionSpec = { name: 'help', type: 'boolean', help: 'this help' };
+const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'this help' };
 
 /** Column where option help starts. */
 const HELP_COLUMN = 25;
@@ -71,7 +73,8 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Co
     if (token.kind !== 'option') continue;
     const option = known.get(token.name);
     const negative = token.rawName.startsWith('--no-');
-    if (option === undefined || (negative && option.type !== 'boolean') || !token.rawName.startsWith('--')) {
+    const spelled = token.rawName.startsWith('--') || token.rawName === `-${option?.short ?? ''}`;
+    if (option === undefined || (negative && option.type !== 'boolean') || !spelled) {
       throw new CommandLineError(`unknown option ${token.rawName} (see fanout ${spec.name} --help)`);
     }
     if (option.type === 'boolean') {
@@ -91,6 +94,15 @@ export function asksForHelp(spec: CommandSpec, argv: readonly string[]): boolean
   return tokenize(spec, argv).tokens.some((token) => token.kind === 'option' && (token.rawName === '--help' || token.rawName === '-h'));
 }
 
+/** How the options marked `secret` are spelled on a command line: `--header`, `-H`. */
+export function secretSpellings(spec: CommandSpec): ReadonlySet<string> {
+  return new Set(
+    spec.options
+      .filter((option) => option.secret === true)
+      .flatMap((option) => [`--${option.name}`, ...(option.short === undefined ? [] : [`-${option.short}`])]),
+  );
+}
+
 /** `usage: fanout fetch [options] <file|->`, one line per form of the command. */
 export function usageLines(spec: CommandSpec): string {
   return spec.usage.map((form, i) => `${i === 0 ? 'usage:' : '   or:'} fanout ${spec.name} ${form}`).join('\n');
@@ -99,8 +111,8 @@ export function usageLines(spec: CommandSpec): string {
 /** The command's full help: usage, summary, every option, notes. */
 export function commandHelp(spec: CommandSpec): string {
   const rows = [...spec.options, HELP_OPTION].map((option) => {
-    const flag = `--${option.negated === true ? 'no-' : ''}${option.name}${option.type === 'string' ? ` ${option.value ?? 'TEXT'}` : ''}`;
-    const shown = option === HELP_OPTION ? '-h, --help' : flag;
+    const long = `--${option.negated === true ? 'no-' : ''}${option.name}${option.type === 'string' ? ` ${option.value ?? 'TEXT'}` : ''}`;
+    const shown = option.short === undefined ? long : `-${option.short}, ${long}`;
     const [first, ...more] = option.help.split('\n');
     const lead =
       shown.length < HELP_COLUMN - 3 ? `  ${shown.padEnd(HELP_COLUMN - 2)}${first}` : `  ${shown}\n${' '.repeat(HELP_COLUMN)}${first}`;
@@ -110,17 +122,20 @@ export function commandHelp(spec: CommandSpec): string {
 }
 
 function tokenize(spec: CommandSpec, argv: readonly string[]) {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
-    help: { type: 'boolean', short: 'h' },
-  };
-  for (const option of spec.options) {
-    options[option.name] = { type: option.type, ...(option.multiple === true ? { multiple: true } : {}) };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const option of [HELP_OPTION, ...spec.options]) {
+    options[option.name] = {
+      type: option.type,
+      ...(option.multiple === true ? { multiple: true } : {}),
+      ...(option.short === undefined ? {} : { short: option.short }),
+    };
   }
   return parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, allowNegative: true, tokens: true });
 }
 
 function isOptionName(known: ReadonlyMap<string, OptionSpec>, text: string): boolean {
   if (text === '--help' || text === '-h') return true;
+  if (/^-[A-Za-z]$/.test(text)) return [...known.values()].some((option) => option.short === text.slice(1));
   if (!text.startsWith('--')) return false;
   const name = text.slice(2).split('=')[0] as string;
   return known.has(name) || (name.startsWith('no-') && known.get(name.slice(3))?.type === 'boolean');

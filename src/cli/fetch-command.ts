@@ -5,7 +5,7 @@ import { UsageError } from '../errors';
 import { createEngine } from '../fetch/engine';
 import { JsonlWriter } from '../io/jsonl-writer';
 import { readUrlLines } from '../io/read-url-lines';
-import { CommandLineError, parseCommandLine } from './command-line';
+import { CommandLineError, parseCommandLine, secretSpellings } from './command-line';
 import { diagnosticsLogger, logFailure } from './diagnostics';
 import { jsonSummary, RunNotes } from './fetch-notes';
 import { configFromFlags, FETCH_SPEC } from './fetch-options';
@@ -84,8 +84,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
       const extra = { bytes: notes.bytes, cpuMs, ...(resume === null ? {} : { skipped }), ...(previous === null ? {} : { changes }) };
       io.stdout.write(`${JSON.stringify(jsonSummary(summary, extra))}\n`);
     }
-    const secretOptions = new Set(FETCH_SPEC.options.filter((option) => option.secret === true).map((option) => option.name));
-    const command = { argv, input: inputPath, out: values['out'] as string | undefined, secretOptions };
+    const command = { argv, input: inputPath, out: values['out'] as string | undefined, secretOptions: secretSpellings(FETCH_SPEC) };
     for (const hint of notes.hints(summary, stop.signal.aborted, command)) io.stderr.write(hint);
     return stop.signal.aborted ? STOPPED_EXIT_CODE : 0;
   } finally {

@@ -23,7 +23,7 @@ export interface RunCommand {
   readonly argv: readonly string[];
   readonly input: string;
   readonly out: string | undefined;
-  /** Options whose values are secrets (request headers): left out of the repeated command. */
+  /** How options whose values are secrets (request headers) are spelled (`--header`, `-H`): left out of the repeated command. */
   readonly secretOptions: ReadonlySet<string>;
 }
 
@@ -119,7 +119,10 @@ function resumeHint(left: number, total: number, command: RunCommand): string {
   return `${head}; to continue: fanout fetch ${resumed.map(shellQuote).join(' ')}${note}\n`;
 }
 
-/** The arguments with every value of a secret option replaced by `…`, and which options that hid. */
+/**
+ * The arguments with every value of a secret option replaced by `…`, and which
+ * options that hid. `secret` holds their spellings: `--header`, `-H`.
+ */
 function withoutSecrets(argv: readonly string[], secret: ReadonlySet<string>): { argv: string[]; hidden: Set<string> } {
   const hidden = new Set<string>();
   const shown: string[] = [];
@@ -129,16 +132,19 @@ function withoutSecrets(argv: readonly string[], secret: ReadonlySet<string>): {
       shown.push(...argv.slice(i));
       break;
     }
-    const name = arg.startsWith('--') ? (arg.slice(2).split('=')[0] as string) : '';
-    if (!secret.has(name)) {
-      shown.push(arg);
-      continue;
-    }
-    hidden.add(`--${name}`);
-    if (arg.includes('=')) shown.push(`--${name}=…`);
-    else {
+    if (secret.has(arg)) {
+      // `--header VALUE`, `-H VALUE`
+      hidden.add(arg);
       shown.push(arg, '…');
       i++;
+      continue;
+    }
+    // `--header=VALUE`, `-HVALUE`
+    const glued = [...secret].find((flag) => (flag.startsWith('--') ? arg.startsWith(`${flag}=`) : arg.startsWith(flag)));
+    if (glued === undefined) shown.push(arg);
+    else {
+      hidden.add(glued);
+      shown.push(`${glued}${glued.startsWith('--') ? '=' : ''}…`);
     }
   }
   return { argv: shown, hidden };
