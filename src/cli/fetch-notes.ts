@@ -36,6 +36,7 @@ export class RunNotes {
   #localhostPort: string | null = null;
   #left = 0;
 
+  /** Takes one record into account; called for every record, in any order. */
   see(result: FetchResult): void {
     this.bytes += result.bytes;
     const code = result.error?.code;
