@@ -32,12 +32,14 @@ export class ApiRefusedError extends FanoutError {
 
 /**
  * Builds the client from `--endpoint`/`--api-key`, falling back to `FANOUT_ENDPOINT`
- * and `FANOUT_API_KEY` (which the CLI's entry point fills in from a running
- * `npm start`, see main.ts). Its failures come out as the CLI explains them (see
- * {@link explainApiFailure}). `fetchImpl` is for tests.
+ * and `FANOUT_API_KEY`, then to the local stack of a running `npm start` (so the
+ * quick start needs no flags). The local stack's key goes to the local stack only:
+ * never to an endpoint given by flag or environment. Its failures come out as the
+ * CLI explains them (see {@link explainApiFailure}). `fetchImpl` is for tests.
  */
 export function clientFrom(values: Readonly<Record<string, unknown>>, io: CliIo, fetchImpl?: typeof fetch): FanoutClient {
-  const endpoint = (values['endpoint'] as string | undefined) ?? io.env['FANOUT_ENDPOINT'] ?? DEFAULT_ENDPOINT;
+  const local = io.localStack;
+  const endpoint = (values['endpoint'] as string | undefined) ?? io.env['FANOUT_ENDPOINT'] ?? local?.endpoint ?? DEFAULT_ENDPOINT;
   try {
     const url = new URL(endpoint);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
@@ -46,7 +48,8 @@ export function clientFrom(values: Readonly<Record<string, unknown>>, io: CliIo,
   }
   // A missing key is told only once the endpoint answers: with the local stack
   // stopped, "nothing answers" is the news, not the key.
-  const apiKey = (values['api-key'] as string | undefined) ?? io.env['FANOUT_API_KEY'];
+  const localKey = local?.endpoint !== undefined && local.endpoint === endpoint ? local.apiKey : undefined;
+  const apiKey = (values['api-key'] as string | undefined) ?? io.env['FANOUT_API_KEY'] ?? localKey;
   const keyGiven = apiKey !== undefined && apiKey !== '';
   const client = createFanoutClient({
     endpoint,

@@ -132,16 +132,5 @@ export function runCli(): void {
 }
 
 function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: withLocalStack(process.env) };
-}
-
-/**
- * When `npm start` runs in this project and no endpoint is set, the API commands
- * talk to that local stack with its key, so the quick start needs no flags.
- */
-function withLocalStack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env['FANOUT_ENDPOINT'] !== undefined) return env;
-  const local = readLocalStackFile();
-  if (local.endpoint === undefined) return env;
-  return { ...env, FANOUT_ENDPOINT: local.endpoint, FANOUT_API_KEY: env['FANOUT_API_KEY'] ?? local.apiKey };
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, localStack: readLocalStackFile() };
 }
