@@ -1,8 +1,7 @@
 import { version } from '../../package.json';
-import { FanoutError, OutputError, UsageError } from '../errors';
 import { readLocalStackFile } from '../local/stack-file';
-import { ApiRefusedError } from './api-options';
-import { asksForHelp, CommandLineError, commandHelp, usageLines, type CommandSpec } from './command-line';
+import { asksForHelp, commandHelp, type CommandSpec } from './command-line';
+import { reportFailure } from './failure';
 import { fetchCommand } from './fetch-command';
 import { FETCH_SPEC } from './fetch-options';
 import type { CliIo, Command } from './io';
@@ -100,25 +99,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (err) {
     return reportFailure(err, command.spec, io);
   }
-}
-
-/** One line on stderr for a command that failed, and its exit code. */
-function reportFailure(err: unknown, spec: CommandSpec, io: CliIo): number {
-  if (err instanceof UsageError) {
-    io.stderr.write(
-      `fanout: ${err.message}\n${err instanceof CommandLineError ? `${usageLines(spec)}   (fanout ${spec.name} --help for more)\n` : ''}`,
-    );
-    return 2;
-  }
-  if (err instanceof OutputError || err instanceof ApiRefusedError) {
-    io.stderr.write(`fanout: ${err.message}\n`);
-    return 1;
-  }
-  // Our own fault: say so, in one line; the stack only when asked for.
-  const detail = err instanceof FanoutError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-  const stack = io.env['FANOUT_DEBUG'] === '1' && err instanceof Error ? `\n${err.stack}` : ' (FANOUT_DEBUG=1 shows where)';
-  io.stderr.write(`fanout: internal error: ${detail.split('\n')[0]}${stack}\n`);
-  return 1;
 }
 
 /**
