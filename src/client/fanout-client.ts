@@ -16,6 +16,27 @@ export class ApiError extends FanoutError {
   }
 }
 
+/**
+ * The API could not be reached: nothing listens at the endpoint, the name does not
+ * resolve, or no answer came in time. `reason` is the system's code (`ECONNREFUSED`)
+ * or `TIMEOUT`.
+ */
+export class ApiUnreachableError extends FanoutError<'API_UNREACHABLE'> {
+  override readonly name = 'ApiUnreachableError';
+  readonly endpoint: string;
+  readonly reason: string;
+
+  constructor(endpoint: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'API_UNREACHABLE',
+      reason === 'TIMEOUT' ? `no answer from ${endpoint} in time` : `nothing answers at ${endpoint} (${reason})`,
+      options,
+    );
+    this.endpoint = endpoint;
+    this.reason = reason;
+  }
+}
+
 /** What `POST /jobs` answers. */
 export interface SubmitReply {
   readonly jobId: string;
@@ -65,9 +86,8 @@ const RETRY_DELAY_MS = 500;
  */
 function answerMayBeLost(error: unknown): boolean {
   if (error instanceof ApiError) return error.status >= 500;
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return false;
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'TypeError');
+  if (!(error instanceof ApiUnreachableError)) return false;
+  return error.reason !== 'ECONNREFUSED' && error.reason !== 'ENOTFOUND';
 }
 
 function parseOrUndefined(text: string): unknown {
@@ -78,10 +98,18 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
+/** The system's code of a failed `fetch` (its `cause`), or `TIMEOUT`. */
+function networkReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'TIMEOUT';
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+}
+
 /** Where the API is and how to call it; `fetch` is injectable for tests. */
 export interface ClientOptions {
   readonly endpoint: string;
-  readonly apiKey: string;
+  /** Sent as `x-api-key`; without one the API answers 401, which the caller can explain. */
+  readonly apiKey?: string;
   readonly fetch?: typeof fetch;
   /** Per-request timeout. */
   readonly timeoutMs?: number;
@@ -104,13 +132,21 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
     body?: unknown,
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<string> => {
-    const res = await doFetch(`${base}${path}`, {
-      method,
-      headers: { 'x-api-key': options.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-    const text = await res.text();
+    const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
+    if (options.apiKey !== undefined && options.apiKey !== '') headers['x-api-key'] = options.apiKey;
+    let res: Response;
+    let text: string;
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+      text = await res.text();
+    } catch (error) {
+      throw new ApiUnreachableError(base, networkReason(error), { cause: error });
+    }
     if (!res.ok) {
       const error = (
         parseOrUndefined(text) as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } }

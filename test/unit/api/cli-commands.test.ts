@@ -169,7 +169,16 @@ describe('fanout submit / status / results', () => {
     await expect(submit([], cli)).rejects.toBeInstanceOf(UsageError);
     await expect(submit([join(dir, 'nope.txt')], cli)).rejects.toThrow(/Cannot read .*ENOENT/);
     await expect(submit(['x', '--bogus'], cli)).rejects.toBeInstanceOf(UsageError);
-    await expect(submit(['x'], { ...cli, env: {} })).rejects.toThrow('No API key');
+  });
+
+  it('says a key is missing only once the API answers without one', async () => {
+    const { fakeFetch } = stack();
+    const file = join(dir, 'one-url.txt');
+    await writeFile(file, 'https://example.com/\n');
+    const cli = { ...io(), env: { FANOUT_ENDPOINT: 'http://127.0.0.1:3999' } };
+    await expect(createSubmitCommand({ fetch: fakeFetch })([file], cli)).rejects.toThrow(
+      new UsageError('No API key: pass --api-key or set FANOUT_API_KEY'),
+    );
   });
 
   it('prints a status, and a wrong key is a usage error', async () => {
@@ -179,7 +188,7 @@ describe('fanout submit / status / results', () => {
     expect(await createStatusCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(0);
     expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'queued' });
     await expect(createStatusCommand({ fetch: fakeFetch })(['job-1', '--api-key', 'wrong'], cli)).rejects.toThrow(
-      new UsageError('Missing or invalid x-api-key'),
+      new UsageError('the API refused the key (Missing or invalid x-api-key)'),
     );
   });
 
