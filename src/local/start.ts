@@ -12,6 +12,7 @@
  * (otherwise shown only when the start fails).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ConfigError } from '../errors';
 import { DEMO_HOST, startDemoSite } from './demo-site';
 import { faultsFromEnv, RANDOM_PROFILES } from './fault-injector';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
       stackFile: LOCAL_STACK_FILE,
     }),
   );
-  await mkdir('.local', { recursive: true });
+  await mkdir(dirname(LOCAL_STACK_FILE), { recursive: true });
   await writeFile(LOCAL_STACK_FILE, JSON.stringify({ endpoint: stack.httpUrl, apiKey: stack.apiKey }) + '\n', { mode: 0o600 });
   let stopping = false;
   const shutdown = (signal: string): void => {
