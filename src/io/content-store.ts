@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { OutputError } from '../errors';
+import type { BodyFile, BodyStore } from '../fetch/http/body-store';
+
+/**
+ * `fanout fetch --bodies DIR`: bodies on disk by content, `DIR/<first 2 hex of
+ * sha256>/<sha256>`, each written once however many URLs return it.
+ *
+ * | step                               | on disk                          | if the run stops here          |
+ * | ---------------------------------- | -------------------------------- | ------------------------------ |
+ * | body arriving                      | `DIR/.partial-<random>` grows    | a `.partial-` file, no final name |
+ * | read in full, hash known           | renamed to `DIR/ab/<sha256>`     | the complete body              |
+ * | not read in full (error, too large)| temporary file removed           | nothing                        |
+ *
+ * A final name therefore always holds a complete body: the rename is atomic within
+ * one file system, which is why the temporary file sits in `DIR` itself. Bodies
+ * stream through a write stream whose back-pressure pauses the socket, so memory
+ * is bounded by the requests in flight, not by body size.
+ */
+export class ContentStore implements BodyStore {
+  readonly #dir: string;
+  /** Hashes stored by this run, and the two-hex folders made. */
+  readonly #stored = new Set<string>();
+  readonly #folders = new Set<string>();
+  #failure: OutputError | null = null;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  /** Makes the folder (and checks it can be written) before any request. */
+  static async open(dir: string): Promise<ContentStore> {
+    try {
+      await mkdir(dir, { recursive: true });
+      const probe = join(dir, `.partial-${randomBytes(8).toString('hex')}`);
+      const stream = createWriteStream(probe, { flags: 'wx' });
+      stream.end();
+      await once(stream, 'close');
+      await unlink(probe);
+    } catch (err) {
+      throw new OutputError(`cannot write bodies to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
+    return new ContentStore(dir);
+  }
+
+  /** The first failure to store a body (a full disk): the run should stop with it. */
+  get failure(): OutputError | null {
+    return this.#failure;
+  }
+
+  /** Bodies this store has written so far (distinct hashes). */
+  get written(): number {
+    return this.#stored.size;
+  }
+
+  open(): BodyFile {
+    return new PartialBody(
+      this.#dir,
+      (sha256, temp) => this.#commit(sha256, temp),
+      (err) => this.#failed(err),
+    );
+  }
+
+  async #commit(sha256: string, temp: string): Promise<void> {
+    const folder = sha256.slice(0, 2);
+    const target = join(this.#dir, folder, sha256);
+    try {
+      if (this.#stored.has(sha256) || (await exists(target))) {
+        this.#stored.add(sha256);
+        await unlink(temp);
+        return;
+      }
+      if (!this.#folders.has(folder)) {
+        await mkdir(join(this.#dir, folder), { recursive: true });
+        this.#folders.add(folder);
+      }
+      await rename(temp, target);
+      this.#stored.add(sha256);
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      throw this.#failed(err);
+    }
+  }
+
+  #failed(err: unknown): OutputError {
+    const failure = new OutputError(`cannot write bodies to ${this.#dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      cause: err,
+    });
+    this.#failure ??= failure;
+    return failure;
+  }
+}
+
+/** One body being written to its temporary file; the file is made on the first write. */
+class PartialBody implements BodyFile {
+  readonly #path: string;
+  readonly #commit: (sha256: string, temp: string) => Promise<void>;
+  readonly #failed: (err: unknown) => OutputError;
+  #stream: WriteStream | null = null;
+  #error: unknown = null;
+  #drain: (() => void) | null = null;
+
+  constructor(dir: string, commit: (sha256: string, temp: string) => Promise<void>, failed: (err: unknown) => OutputError) {
+    this.#path = join(dir, `.partial-${randomBytes(12).toString('hex')}`);
+    this.#commit = commit;
+    this.#failed = failed;
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.#file().write(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.#drain = listener;
+    this.#stream?.on('drain', listener);
+  }
+
+  async commit(sha256: string): Promise<void> {
+    const stream = this.#file();
+    stream.end();
+    await once(stream, 'close');
+    if (this.#error !== null) {
+      await unlink(this.#path).catch(() => undefined);
+      throw this.#failed(this.#error);
+    }
+    await this.#commit(sha256, this.#path);
+  }
+
+  discard(): void {
+    const stream = this.#stream;
+    if (stream === null) return;
+    this.#stream = null;
+    stream.destroy();
+    // Once closed (a file opened meanwhile is then on disk), the partial body goes.
+    stream.once('close', () => void unlink(this.#path).catch(() => undefined));
+  }
+
+  #file(): WriteStream {
+    if (this.#stream === null) {
+      const stream = createWriteStream(this.#path, { flags: 'wx' });
+      stream.on('error', (err) => (this.#error ??= err));
+      if (this.#drain !== null) stream.on('drain', this.#drain);
+      this.#stream = stream;
+    }
+    return this.#stream;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
