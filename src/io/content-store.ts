@@ -26,6 +26,8 @@ export class ContentStore implements BodyStore {
   /** Hashes stored by this run, and the two-hex folders made. */
   readonly #stored = new Set<string>();
   readonly #folders = new Set<string>();
+  /** Partial files being removed: {@link close} waits for them. */
+  readonly #removing = new Set<Promise<void>>();
   #failure: OutputError | null = null;
 
   constructor(dir: string) {
@@ -62,7 +64,16 @@ export class ContentStore implements BodyStore {
       this.#dir,
       (sha256, temp) => this.#commit(sha256, temp),
       (err) => this.#failed(err),
+      (removal) => {
+        this.#removing.add(removal);
+        void removal.finally(() => this.#removing.delete(removal));
+      },
     );
+  }
+
+  /** Waits until the partial files of bodies not read in full are gone. */
+  async close(): Promise<void> {
+    while (this.#removing.size > 0) await Promise.all(this.#removing);
   }
 
   async #commit(sha256: string, temp: string): Promise<void> {
@@ -100,14 +111,21 @@ class PartialBody implements BodyFile {
   readonly #path: string;
   readonly #commit: (sha256: string, temp: string) => Promise<void>;
   readonly #failed: (err: unknown) => OutputError;
+  readonly #removing: (removal: Promise<void>) => void;
   #stream: WriteStream | null = null;
   #error: unknown = null;
   #drain: (() => void) | null = null;
 
-  constructor(dir: string, commit: (sha256: string, temp: string) => Promise<void>, failed: (err: unknown) => OutputError) {
+  constructor(
+    dir: string,
+    commit: (sha256: string, temp: string) => Promise<void>,
+    failed: (err: unknown) => OutputError,
+    removing: (removal: Promise<void>) => void,
+  ) {
     this.#path = join(dir, `.partial-${randomBytes(12).toString('hex')}`);
     this.#commit = commit;
     this.#failed = failed;
+    this.#removing = removing;
   }
 
   write(chunk: Buffer): boolean {
@@ -134,9 +152,9 @@ class PartialBody implements BodyFile {
     const stream = this.#stream;
     if (stream === null) return;
     this.#stream = null;
-    stream.destroy();
     // Once closed (a file opened meanwhile is then on disk), the partial body goes.
-    stream.once('close', () => void unlink(this.#path).catch(() => undefined));
+    this.#removing(once(stream, 'close').then(() => unlink(this.#path).catch(() => undefined)));
+    stream.destroy();
   }
 
   #file(): WriteStream {

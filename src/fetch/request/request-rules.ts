@@ -48,18 +48,24 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** CR, LF and NUL split or truncate a request on the wire. */
 const SPLITTING = /[\r\n\0]/;
 
+/** Whether `text` is an HTTP token (RFC 9110 §5.6.2): what a method or a header name must be. */
+export function isToken(text: string): boolean {
+  return TOKEN.test(text);
+}
+
 /** Null when `method` may be used, else why not. Case matters, as in HTTP: `post` is not `POST`. */
 export function methodProblem(method: string): string | null {
-  if (!TOKEN.test(method)) return `method ${JSON.stringify(method)} is not an HTTP token`;
+  if (!isToken(method)) return `method ${JSON.stringify(method)} is not an HTTP token`;
   if (!(REQUEST_METHODS as readonly string[]).includes(method)) {
     return `method ${JSON.stringify(method)} is not one of ${REQUEST_METHODS.join(', ')}`;
   }
   return null;
 }
 
-/** Null when the header may be sent; else why not, naming the header and never showing its value. */
+/** Null when the header may be sent; else why not, naming the header (when it is a token) and never showing its value. */
 export function headerProblem(name: string, value: string): string | null {
-  if (!TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not an HTTP token`;
+  // Not quoted: a name that is no token may be a whole `Name: value` pasted as one.
+  if (!isToken(name)) return 'a header name is not an HTTP token';
   if (ENGINE_OWNED_HEADERS.has(name.toLowerCase())) return `header ${name} is set by the engine and cannot be given`;
   if (SPLITTING.test(value)) return `header ${name} has a CR, LF or NUL in its value`;
   return null;
