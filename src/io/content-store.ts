@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { OutputError } from '../errors';
@@ -12,15 +12,21 @@ import type { BodyFile, BodyStore } from '../fetch/http/body-store';
  *
  * | step                               | on disk                          | if the run stops here          |
  * | ---------------------------------- | -------------------------------- | ------------------------------ |
- * | body arriving                      | `DIR/.partial-<random>` grows    | a `.partial-` file, no final name |
+ * | body arriving (past 64 KiB)        | `DIR/.partial-<random>` grows    | a `.partial-` file, no final name |
  * | read in full, hash known           | renamed to `DIR/ab/<sha256>`     | the complete body              |
  * | not read in full (error, too large)| temporary file removed           | nothing                        |
  *
  * A final name therefore always holds a complete body: the rename is atomic within
  * one file system, which is why the temporary file sits in `DIR` itself. Bodies
  * stream through a write stream whose back-pressure pauses the socket, so memory
- * is bounded by the requests in flight, not by body size.
+ * is bounded by the requests in flight, not by body size. A body of at most
+ * {@link SMALL_BODY_BYTES} is held in memory until it ends and written with one call
+ * (a stream per small body cost more CPU than the fetch); one already stored by this
+ * run is not written again at all.
  */
+/** Bodies up to this size are written in one call once complete, not streamed. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
 export class ContentStore implements BodyStore {
   readonly #dir: string;
   /** Hashes stored by this run, and the two-hex folders made. */
@@ -62,7 +68,7 @@ export class ContentStore implements BodyStore {
   open(): BodyFile {
     return new PartialBody(
       this.#dir,
-      (sha256, temp) => this.#commit(sha256, temp),
+      (sha256, temp, data) => this.#commit(sha256, temp, data),
       (err) => this.#failed(err),
       (removal) => {
         this.#removing.add(removal);
@@ -76,19 +82,21 @@ export class ContentStore implements BodyStore {
     while (this.#removing.size > 0) await Promise.all(this.#removing);
   }
 
-  async #commit(sha256: string, temp: string): Promise<void> {
+  /** Puts a complete body under its name: `data` when it was held in memory, else the streamed file `temp`. */
+  async #commit(sha256: string, temp: string, data: Buffer | null): Promise<void> {
     const folder = sha256.slice(0, 2);
     const target = join(this.#dir, folder, sha256);
     try {
       if (this.#stored.has(sha256) || (await exists(target))) {
         this.#stored.add(sha256);
-        await unlink(temp);
+        if (data === null) await unlink(temp);
         return;
       }
       if (!this.#folders.has(folder)) {
         await mkdir(join(this.#dir, folder), { recursive: true });
         this.#folders.add(folder);
       }
+      if (data !== null) await writeFile(temp, data, { flag: 'wx' });
       await rename(temp, target);
       this.#stored.add(sha256);
     } catch (err) {
@@ -106,10 +114,13 @@ export class ContentStore implements BodyStore {
   }
 }
 
-/** One body being written to its temporary file; the file is made on the first write. */
+/** One body: held in memory while small, then streamed to its temporary file. */
 class PartialBody implements BodyFile {
   readonly #path: string;
-  readonly #commit: (sha256: string, temp: string) => Promise<void>;
+  readonly #commit: (sha256: string, temp: string, data: Buffer | null) => Promise<void>;
+  /** The body so far while it is no longer than {@link SMALL_BODY_BYTES} and no file was opened. */
+  #held: Buffer[] | null = [];
+  #heldBytes = 0;
   readonly #failed: (err: unknown) => OutputError;
   readonly #removing: (removal: Promise<void>) => void;
   #stream: WriteStream | null = null;
@@ -118,7 +129,7 @@ class PartialBody implements BodyFile {
 
   constructor(
     dir: string,
-    commit: (sha256: string, temp: string) => Promise<void>,
+    commit: (sha256: string, temp: string, data: Buffer | null) => Promise<void>,
     failed: (err: unknown) => OutputError,
     removing: (removal: Promise<void>) => void,
   ) {
@@ -129,6 +140,18 @@ class PartialBody implements BodyFile {
   }
 
   write(chunk: Buffer): boolean {
+    const held = this.#held;
+    if (held !== null) {
+      if (this.#heldBytes + chunk.length <= SMALL_BODY_BYTES) {
+        held.push(chunk);
+        this.#heldBytes += chunk.length;
+        return true;
+      }
+      // Too big to hold: what was held goes to the file first.
+      this.#held = null;
+      const file = this.#file();
+      for (const part of held) file.write(part);
+    }
     return this.#file().write(chunk);
   }
 
@@ -138,22 +161,29 @@ class PartialBody implements BodyFile {
   }
 
   async commit(sha256: string): Promise<void> {
+    const held = this.#held;
+    if (held !== null) {
+      this.#held = null;
+      await this.#commit(sha256, this.#path, Buffer.concat(held, this.#heldBytes));
+      return;
+    }
     const stream = this.#file();
     stream.end();
-    await once(stream, 'close');
+    await closed(stream);
     if (this.#error !== null) {
       await unlink(this.#path).catch(() => undefined);
       throw this.#failed(this.#error);
     }
-    await this.#commit(sha256, this.#path);
+    await this.#commit(sha256, this.#path, null);
   }
 
   discard(): void {
+    this.#held = null;
     const stream = this.#stream;
     if (stream === null) return;
     this.#stream = null;
     // Once closed (a file opened meanwhile is then on disk), the partial body goes.
-    this.#removing(once(stream, 'close').then(() => unlink(this.#path).catch(() => undefined)));
+    this.#removing(closed(stream).then(() => unlink(this.#path).catch(() => undefined)));
     stream.destroy();
   }
 
@@ -173,4 +203,16 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Settles once `stream` has closed, whether it ended or failed: its error is kept by
+ * its own listener (`events.once` would reject on 'error' instead, and a destroyed
+ * stream with writes still queued emits one).
+ */
+function closed(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed) resolve();
+    else stream.once('close', () => resolve());
+  });
 }

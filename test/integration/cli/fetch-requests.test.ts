@@ -163,25 +163,29 @@ describe('fanout fetch: requests and responses kept', () => {
       `${server.origin}/distinct/2`,
       `${server.origin}/same`,
       `${server.origin}/same`,
-      `${server.origin}/big/5000`,
-      `${server.origin}/chunked/64`,
+      `${server.origin}/big/250000`,
+      `${server.origin}/chunked/300`,
+      `${server.origin}/big/150000`,
     ]);
-    const run = await fanout(['fetch', file, ...allow, '--bodies', bodies, '--max-bytes', '4096']);
+    // Small bodies are written whole; the 150,000-byte one streams to a partial file, renamed; the
+    // chunked one streams past 64 KiB before --max-bytes cuts it, and its partial file is removed.
+    const run = await fanout(['fetch', file, ...allow, '--bodies', bodies, '--max-bytes', '200000']);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const recs = records(run.stdout);
     expect(recs[4]).toMatchObject({ error: { code: 'TOO_LARGE' } });
     expect(recs[5]).toMatchObject({ error: { code: 'TOO_LARGE' } });
-    const expected = ['body of /distinct/1', 'body of /distinct/2', 'the same body'];
+    const expected = ['body of /distinct/1', 'body of /distinct/2', 'the same body', 'x'.repeat(150_000)];
     for (const [i, text] of expected.entries()) {
       const hash = sha256(text);
-      expect(recs[i]?.sha256).toBe(hash);
+      expect(recs[i === 3 ? 6 : i]?.sha256).toBe(hash);
       expect(await readFile(join(bodies, hash.slice(0, 2), hash), 'utf8')).toBe(text);
     }
     const folders = (await readdir(bodies)).sort();
     expect(folders).toEqual([...new Set(expected.map((t) => sha256(t).slice(0, 2)))].sort());
     let files = 0;
     for (const folder of folders) files += (await readdir(join(bodies, folder))).length;
-    expect(files).toBe(3);
+    expect(files).toBe(4);
   });
 
   it('resumes an input of JSON request lines', async () => {
