@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFanout as fanout } from '../helpers/fanout-bin';
@@ -186,6 +186,17 @@ describe('fanout fetch: requests and responses kept', () => {
     let files = 0;
     for (const folder of folders) files += (await readdir(join(bodies, folder))).length;
     expect(files).toBe(4);
+  });
+
+  it('stops with exit 1 and one line when a body cannot be stored', async () => {
+    const bodies = join(dir, `bodies-${randomBytes(4).toString('hex')}`);
+    await mkdir(bodies);
+    // A file where the body's folder must go: its commit fails.
+    await writeFile(join(bodies, sha256('the same body').slice(0, 2)), '');
+    const file = await input('store-fails.txt', [`${server.origin}/same`]);
+    const run = await fanout(['fetch', file, ...allow, '--bodies', bodies]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`cannot write bodies to ${bodies}`)]);
   });
 
   it('resumes an input of JSON request lines', async () => {
