@@ -80,8 +80,17 @@ export function parseRequestLine(text: string, line: number, defaults: RequestDe
     const at = /position (\d+)/.exec((err as Error).message)?.[1];
     return rejected(line, '', undefined, `line is not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}`);
   }
+  return requestInput(value, line, defaults);
+}
+
+/**
+ * One request object (a parsed JSON line, or an item of a list) as engine input; a
+ * bad one carries its BAD_REQUEST in `rejected`, naming the field and never quoting
+ * a header's value.
+ */
+export function requestInput(value: unknown, line: number, defaults: RequestDefaults = {}): UrlInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return rejected(line, '', undefined, 'a request line must be a JSON object');
+    return rejected(line, '', undefined, 'a request must be a JSON object');
   }
   const fields = value as Record<string, unknown>;
   const url = typeof fields.url === 'string' ? fields.url.trim() : '';
