@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createWriteStream, writeFile as writeFileCallback, type WriteStream } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { OutputError } from '../errors';
@@ -87,19 +88,22 @@ export class ContentStore implements BodyStore {
     const folder = sha256.slice(0, 2);
     const target = join(this.#dir, folder, sha256);
     try {
-      if (this.#stored.has(sha256) || (await exists(target))) {
-        this.#stored.add(sha256);
+      // Stored by this run already. A file left by an earlier run into the same folder
+      // is replaced by the same bytes: asking first would cost a call per body.
+      if (this.#stored.has(sha256)) {
         if (data === null) await unlink(temp);
         return;
       }
+      // Marked first: a second body with this hash that ends meanwhile is not written again.
+      this.#stored.add(sha256);
       if (!this.#folders.has(folder)) {
         await mkdir(join(this.#dir, folder), { recursive: true });
         this.#folders.add(folder);
       }
       if (data !== null) await writeFile(temp, data, { flag: 'wx' });
       await rename(temp, target);
-      this.#stored.add(sha256);
     } catch (err) {
+      this.#stored.delete(sha256);
       await unlink(temp).catch(() => undefined);
       throw this.#failed(err);
     }
@@ -198,12 +202,11 @@ class PartialBody implements BodyFile {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
+/**
+ * `fs.writeFile` with a callback: one open, write and close on the thread pool. The
+ * promise API's `writeFile` goes through a FileHandle and cost more CPU per small body.
+ */
+const writeFile = promisify(writeFileCallback);
 
 /**
  * Settles once `stream` has closed, whether it ended or failed: its error is kept by
