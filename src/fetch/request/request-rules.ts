@@ -47,6 +47,8 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** CR, LF and NUL split or truncate a request on the wire. */
 const SPLITTING = /[\r\n\0]/;
+/** What a field value may hold on the wire (RFC 9110 §5.5, as undici checks it): tab, visible ASCII, Latin-1. */
+const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Whether `text` is an HTTP token (RFC 9110 §5.6.2): what a method or a header name must be. */
 export function isToken(text: string): boolean {
@@ -68,6 +70,7 @@ export function headerProblem(name: string, value: string): string | null {
   if (!isToken(name)) return 'a header name is not an HTTP token';
   if (ENGINE_OWNED_HEADERS.has(name.toLowerCase())) return `header ${name} is set by the engine and cannot be given`;
   if (SPLITTING.test(value)) return `header ${name} has a CR, LF or NUL in its value`;
+  if (NOT_FIELD_VALUE.test(value)) return `header ${name} has a control character or a character beyond Latin-1 in its value`;
   return null;
 }
 

@@ -37,6 +37,8 @@ describe('parseRequestLine', () => {
     ['{"url": "u", "headers": []}', /must be an object/],
     ['{"url": "u", "headers": {"A": 1}}', /entry 1: a header value is not a string/],
     ['{"url": "u", "headers": {"Content-Length": "1"}}', /set by the engine/],
+    ['{"url": "u", "headers": {"X-A": "caf\u00e9 \u2603"}}', /beyond Latin-1/],
+    ['{"url": "u", "headers": {"X-A": "a\\u0001b"}}', /control character/],
     ['{"url": "u", "body": "a", "bodyBase64": "YQ=="}', /not both/],
     ['{"url": "u", "bodyBase64": "not base64!"}', /must be base64/],
     ['{"url": "u", "method": "HEAD", "body": "a"}', /cannot have a body/],
