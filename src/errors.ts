@@ -28,6 +28,8 @@ export const FETCH_ERROR_CODES = {
   HOST_UNAVAILABLE: 'HOST_UNAVAILABLE',
   /** Not fetched: the host's robots.txt disallows it (`--robots`). */
   ROBOTS_DISALLOWED: 'ROBOTS_DISALLOWED',
+  /** Not sent: the input line is not a valid request (malformed JSON, a bad method, header or body); the message names what is wrong. */
+  BAD_REQUEST: 'BAD_REQUEST',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -67,6 +69,13 @@ export class FetchError extends FanoutError<FetchErrorCode> {
 export class BadUrlError extends FetchError {
   constructor(message: string) {
     super(FETCH_ERROR_CODES.BAD_URL, message);
+  }
+}
+
+/** The input line is not a valid request; the message names the field, never a header's value. */
+export class BadRequestError extends FetchError {
+  constructor(message: string) {
+    super(FETCH_ERROR_CODES.BAD_REQUEST, message);
   }
 }
 

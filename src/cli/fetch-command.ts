@@ -6,11 +6,13 @@ import { createEngine } from '../fetch/engine';
 import { JsonlWriter } from '../io/jsonl-writer';
 import { readUrlLines } from '../io/read-url-lines';
 import { CommandLineError, parseCommandLine, secretSpellings } from './command-line';
+import { readRequests, type RequestDefaults } from '../io/request-lines';
 import { diagnosticsLogger, logFailure } from './diagnostics';
 import { jsonSummary, RunNotes } from './fetch-notes';
 import { configFromFlags, FETCH_SPEC } from './fetch-options';
 import type { CliIo } from './io';
 import { Progress } from './progress';
+import { requestOptionsFromFlags } from './request-options';
 import { prepareResumeFile, readResumeFile, type ResumeState } from './resume-file';
 import { checkResumeInput, skipDone } from './resume-input';
 import { readPrevious, withChangeSince, withConditions } from './since';
@@ -34,15 +36,17 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   if (values.since !== undefined && values.hash === false) {
     throw new UsageError('--since compares bodies by sha256: it cannot be used with --no-hash');
   }
+  const request = await requestOptionsFromFlags(values);
   const previous = values.since === undefined ? null : await readPrevious(values.since as string);
-  const resume = values.resume === true ? await resumeFrom(values.out as string | undefined, inputPath, config.maxUrlLength) : null;
+  const resume =
+    values.resume === true ? await resumeFrom(values.out as string | undefined, inputPath, config.maxUrlLength, request.defaults) : null;
   const input = inputPath === '-' ? io.stdin : await openInput(inputPath);
   const out = values.out === undefined ? io.stdout : await openOutput(values.out as string, resume === null ? 'w' : 'a');
   const writer = new JsonlWriter(out, values.out === undefined ? 'stdout' : (values.out as string));
   const progress = values.progress === false ? null : new Progress(io.stderr);
   const skipped = resume?.done.size ?? 0;
   if (progress !== null && inputPath !== '-') void countLines(inputPath).then((n) => (progress.total = n - skipped));
-  const lines = readUrlLines(input, config.maxUrlLength);
+  const lines = readRequests(input, config.maxUrlLength, request.defaults);
   const pending = resume === null ? lines : skipDone(lines, resume.done);
   const changes = { new: 0, changed: 0, unchanged: 0, gone: 0 };
 
@@ -63,7 +67,10 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
       signal: stop.signal,
       stopGraceMs: STOP_GRACE_MS,
       onStart: (view) => progress?.watch(view),
+      ...request.run,
       onResult(result) {
+        // A body that could not be stored (a full disk) stops the run, as a record that cannot be written does.
+        if (request.store?.failure) throw request.store.failure;
         notes.see(result);
         logFailure(log, result);
         progress?.record(result);
@@ -91,6 +98,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
     stopListening();
     progress?.stop();
     await engine.close();
+    await request.store?.close();
   }
 }
 
@@ -105,11 +113,16 @@ async function openInput(path: string): Promise<Readable> {
  * (a second read of the input file, before any request) and leaves only its kept
  * records in it. Stdin cannot be read twice, so it is refused.
  */
-async function resumeFrom(out: string | undefined, inputPath: string, maxUrlLength: number): Promise<ResumeState> {
+async function resumeFrom(
+  out: string | undefined,
+  inputPath: string,
+  maxUrlLength: number,
+  defaults: RequestDefaults,
+): Promise<ResumeState> {
   if (out === undefined) throw new UsageError('--resume needs --out FILE, the results file of the run to resume');
   if (inputPath === '-') throw new UsageError('--resume needs an input file, not - (the input is read twice)');
   const state = await readResumeFile(out);
-  await checkResumeInput(state, readUrlLines(await openInput(inputPath), maxUrlLength), inputPath);
+  await checkResumeInput(state, readRequests(await openInput(inputPath), maxUrlLength, defaults), inputPath);
   await prepareResumeFile(state).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write output file ${out}: ${err.code ?? String(err)}`);
   });

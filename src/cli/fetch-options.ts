@@ -5,6 +5,7 @@
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
 import { ConfigError, UsageError } from '../errors';
 import type { CommandLine, CommandSpec } from './command-line';
+import { REQUEST_LINES_NOTE, REQUEST_OPTIONS } from './request-options';
 
 /** Flags of `fanout fetch` that map one to one onto engine config keys (numbers and rates, checked there). */
 const CONFIG_FLAGS = {
@@ -114,8 +115,11 @@ export const FETCH_SPEC: CommandSpec = {
       value: 'LEVEL',
       help: 'diagnostics on stderr as JSON lines: error, warn, info, debug\n(info: run start and end; debug: also one line per failed URL)',
     },
+    ...REQUEST_OPTIONS,
   ],
   notes: [
+    REQUEST_LINES_NOTE,
+    '',
     'exit codes: 0 the run completed (failed URLs included: see each record),',
     '            1 the results could not be written, 2 bad usage or options,',
     '            130 stopped by Ctrl-C or SIGTERM (every URL still gets a record;',

@@ -35,6 +35,12 @@ export async function* withConditions(
   previous: ReadonlyMap<string, PreviousBody>,
 ): AsyncGenerator<UrlInput> {
   for await (const input of urls) {
+    // Validators key on the URL, which only a GET reads back (a JSON request line may name another method).
+    const method = input.request?.method;
+    if (method !== undefined && method !== 'GET') {
+      yield input;
+      continue;
+    }
     const headers = conditionalHeaders(previous.get(input.url));
     yield headers === undefined ? input : { ...input, headers };
   }

@@ -3,7 +3,8 @@ import type { FetchErrorCode } from '../errors';
 /** The response headers a result keeps: a fixed, documented subset. */
 export const KEPT_HEADERS = ['content-type', 'content-length', 'etag', 'last-modified'] as const;
 
-export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>>;
+/** Response headers a record keeps, by lower-case name: {@link KEPT_HEADERS}, or others the run asked for (`keepHeaders`). */
+export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>> & { readonly [name: string]: string | undefined };
 
 /**
  * How a page compares with an earlier run's record of the same URL (`fanout fetch
@@ -61,4 +62,14 @@ export interface FetchResult {
   error: { code: FetchErrorCode; message: string } | null;
   /** Only with `fanout fetch --since`: how the page compares with the earlier record, null when no rule applies. */
   change?: ChangeKind | null;
+  /** The request's method, when it was not a GET. */
+  method?: string;
+  /** The input's `meta`, unchanged, when it had one. */
+  meta?: unknown;
+  /** With `includeBody`: the decoded body, when it is valid UTF-8. */
+  body?: string;
+  /** With `includeBody`: the decoded body in base64, when it is not valid UTF-8. */
+  bodyBase64?: string;
+  /** With `includeBody`: why the body is not in the record, e.g. `larger than 262144 bytes`. */
+  bodyOmitted?: string;
 }

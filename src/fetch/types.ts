@@ -2,6 +2,9 @@ import type { EngineConfig } from '../config/engine-config';
 import type { FetchErrorCode } from '../errors';
 import type { Dialer } from '../net/dialer';
 import type { Resolver } from '../net/dns-resolver';
+import type { FetchError } from '../errors';
+import type { BodyStore } from './http/body-store';
+import type { RequestSpec } from './request/hop-request';
 import type { GateFactories, HostsSummary } from './schedule/limit-groups';
 import type { FetchResult } from './result';
 
@@ -20,6 +23,12 @@ export interface UrlInput {
    * { url: 'https://example.com/', line: 1, headers: { 'if-none-match': '"abc"' } }
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Method, headers and body to send (a JSON request line, the CLI's `-X`, `-H`, `--data`); a GET when absent. */
+  readonly request?: RequestSpec;
+  /** Any JSON value of the caller's, echoed unchanged in the record so an answer can be joined to its input. */
+  readonly meta?: unknown;
+  /** The input is not a valid request (BAD_REQUEST): reported with this error, nothing sent. */
+  readonly rejected?: FetchError;
 }
 
 /** Seams for the engine's I/O; production uses the defaults. */
@@ -74,6 +83,20 @@ export interface RunOptions {
    * slots and start times from the fleet-wide store (src/jobs/fleet/fleet-gates.ts).
    */
   readonly gates?: GateFactories;
+  /**
+   * Puts each final response's decoded body in its record (`body` as UTF-8 text, or
+   * `bodyBase64`) when it is at most `maxBytes` long; a longer one gets `bodyOmitted`.
+   */
+  readonly includeBody?: { readonly maxBytes: number };
+  /** Response headers the records keep: `all`, or these lower-case names (default: `KEPT_HEADERS`). */
+  readonly keepHeaders?: 'all' | readonly string[];
+  /** Where every fully read final body is written (content-addressed), streamed as it arrives. */
+  readonly bodyStore?: BodyStore;
+  /**
+   * Lets a POST or PATCH be retried like a GET. Without it, one is sent again only when
+   * the server cannot have acted on it (see `nextRetryDelay`).
+   */
+  readonly retryUnsafe?: boolean;
   /** Called once as the run starts with a view of its throttling, for progress displays. */
   readonly onStart?: (view: RunView) => void;
 }

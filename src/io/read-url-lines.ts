@@ -7,10 +7,13 @@ import type { UrlInput } from '../fetch/types';
  * in the input. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files), so a
  * CR-only file is not read as one long URL. A line longer than `keepChars` is cut
  * to `keepChars + 1` characters (enough for the engine to see it is too long and
- * report BAD_URL) so one huge line cannot exhaust memory.
+ * report BAD_URL) so one huge line cannot exhaust memory. A line starting with `{`
+ * (a JSON request, src/io/request-lines.ts) is cut at `requestChars + 1` instead.
  */
-export async function* readUrlLines(stream: Readable, keepChars = 8192): AsyncGenerator<UrlInput> {
+export async function* readUrlLines(stream: Readable, keepChars = 8192, requestChars = keepChars): AsyncGenerator<UrlInput> {
   stream.setEncoding('utf8');
+  // Lines are gathered up to the longer cut; `clean` applies each kind's own.
+  const gatherChars = Math.max(keepChars, requestChars);
   let rest = '';
   let overlong = false;
   let line = 0;
@@ -28,10 +31,10 @@ export async function* readUrlLines(stream: Readable, keepChars = 8192): AsyncGe
       const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
       if (end === -1) break;
       line++;
-      const text = overlong ? rest : rest + chunk.slice(start, Math.min(end, start + keepChars + 1));
+      const text = overlong ? rest : rest + chunk.slice(start, Math.min(end, start + gatherChars + 1));
       rest = '';
       overlong = false;
-      const url = clean(text, keepChars);
+      const url = clean(text, keepChars, requestChars);
       if (url !== null) yield { url, line };
       start = end === cr && lf === end + 1 ? end + 2 : end + 1;
       if (end === cr && start === chunk.length) crEnded = true;
@@ -40,22 +43,23 @@ export async function* readUrlLines(stream: Readable, keepChars = 8192): AsyncGe
     }
     if (!overlong) {
       rest += chunk.slice(start);
-      if (rest.length > keepChars) {
-        rest = rest.slice(0, keepChars + 1);
+      if (rest.length > gatherChars) {
+        rest = rest.slice(0, gatherChars + 1);
         overlong = true;
       }
     }
   }
   if (rest !== '') {
-    const url = clean(rest, keepChars);
+    const url = clean(rest, keepChars, requestChars);
     if (url !== null) yield { url, line: line + 1 };
   }
 }
 
-function clean(text: string, keepChars: number): string | null {
+function clean(text: string, keepChars: number, requestChars: number): string | null {
   const url = text.trim();
   if (url === '' || url.startsWith('#')) return null;
-  return url.length > keepChars + 1 ? url.slice(0, keepChars + 1) : url;
+  const cut = url.startsWith('{') ? requestChars : keepChars;
+  return url.length > cut + 1 ? url.slice(0, cut + 1) : url;
 }
 
 /**

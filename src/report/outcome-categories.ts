@@ -36,15 +36,8 @@ export const OUTCOME_LABELS: { readonly [K in Outcome]: string } = {
   other: 'internal or unknown code',
 };
 
-/**
- * Codes the error table is about to gain, categorised ahead of them so that they
- * cannot fall through when they land (`BAD_REQUEST`: a malformed request line).
- * Once src/errors.ts has them, this union adds nothing.
- */
-type ComingCode = 'BAD_REQUEST';
-
 /** The category of every error code: the type makes it exhaustive. */
-export const OUTCOME_OF_CODE: { readonly [K in FetchErrorCode | ComingCode]: Exclude<Outcome, 'ok'> } = {
+export const OUTCOME_OF_CODE: { readonly [K in FetchErrorCode]: Exclude<Outcome, 'ok'> } = {
   HTTP_STATUS: 'http',
   TOO_MANY_REDIRECTS: 'http',
   DNS: 'network',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { RESPONSES_ID } from './responses-bench';
 import { SCENARIOS, type Scenario } from './scenarios';
 
 /** What `npm run bench -- ...` was asked to do. */
@@ -17,6 +18,8 @@ export interface BenchOptions {
   readonly scenarios: readonly Scenario[];
   /** Run S, start-up (one URL, see startup-bench.ts): by default, or when `--only` names it. */
   readonly startup: boolean;
+  /** Run K, responses kept (see responses-bench.ts): by default, or when `--only` names it. */
+  readonly responses: boolean;
   /** Opt-in scenarios left out, to say how to run them. */
   readonly skipped: readonly Scenario[];
   readonly help: boolean;
@@ -26,7 +29,8 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --runs N        repetitions of each client per scenario (default 3)
-  --only A,C      run only these scenarios (S: start-up, one URL)
+  --only A,C      run only these scenarios (S: start-up, one URL; K: responses kept,
+                  --include-body and --bodies beside runs without)
   --scale X       multiply every URL count by X (e.g. 0.1 for a smoke run)
   --jitter X      spread the server's latency uniformly by ±X of it (0 to 1,
                   default 0: constant latency); the mean, and so the ideal, stay the same
@@ -95,9 +99,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       .map((id) => id.trim().toUpperCase())
       .filter((id) => id !== '');
     for (const id of ids) {
-      if (id !== STARTUP_ID && !SCENARIOS.some((s) => s.id === id)) {
+      if (id !== STARTUP_ID && id !== RESPONSES_ID && !SCENARIOS.some((s) => s.id === id)) {
         throw new BenchUsageError(
-          `Expected \`--only\` to list scenarios among ${STARTUP_ID},${SCENARIOS.map((s) => s.id).join(',')}, got \`${id}\``,
+          `Expected \`--only\` to list scenarios among ${STARTUP_ID},${RESPONSES_ID},${SCENARIOS.map((s) => s.id).join(',')}, got \`${id}\``,
         );
       }
     }
@@ -114,5 +118,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       .toUpperCase()
       .split(',')
       .some((id) => id.trim() === STARTUP_ID);
-  return { runs, scale, jitter, hostBurst, diagnose: values.diagnose, scenarios, startup, skipped, help: values.help };
+  const onlyIds = values.only
+    ?.toUpperCase()
+    .split(',')
+    .map((id) => id.trim());
+  const responses = onlyIds === undefined || onlyIds.includes(RESPONSES_ID);
+  return { runs, scale, jitter, hostBurst, diagnose: values.diagnose, scenarios, startup, responses, skipped, help: values.help };
 }

@@ -200,17 +200,21 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
         port,
         stats: () => ask<ServerStats>('stats'),
         arrivals: () => ask<ServerArrivals>('arrivals'),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              done();
-            });
-            child.stdin!.end();
-          }),
+        stop: () => stopByStdin(child),
       });
     }, reject);
+  });
+}
+
+/** Stops a server child that exits when its stdin ends; killed if it has not within 5 s. */
+export function stopByStdin(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.stdin!.end();
   });
 }

@@ -15,6 +15,7 @@ import { diagnoseRecords, formatDiagnosis } from './bench-diagnose';
 import { choosePinning, killAllChildren, startTargetServer, type Pinning, type ServerArrivals } from './bench-processes';
 import { reportScenario, type ClientRuns, type Verdict } from './bench-report';
 import { measureRateRun, reportRateScenario } from './rate-report';
+import { runResponsesScenarios } from './responses-bench';
 import {
   benchHostName,
   CLIENT_KINDS,
@@ -261,6 +262,11 @@ async function main(argv: readonly string[]): Promise<number> {
       verdicts.push(verdict);
       log(text);
       log();
+    }
+    if (options.responses && hasEngine) {
+      const outcome = await runResponsesScenarios({ root: paths.root, tmp, pinning, runs: options.runs, scale: options.scale, log });
+      verdicts.push(...outcome.verdicts);
+      crashed ||= outcome.crashed;
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

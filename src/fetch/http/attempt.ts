@@ -2,10 +2,13 @@ import type { Dispatcher } from 'undici';
 import type { EngineConfig } from '../../config/engine-config';
 import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../../errors';
 import type { NetworkGuard } from '../../net/guard';
+import { firstHopRequest, redirectedRequest, type HopRequest } from '../request/hop-request';
+import { NON_IDEMPOTENT_METHODS } from '../request/request-rules';
+import { KEPT_HEADERS, type KeptHeaders } from '../result';
 import { BodyReader } from './body-reader';
+import type { BodyStore } from './body-store';
 import { classifyError } from './classify-error';
 import { decodersFor, type Decoder } from './content-coding';
-import { KEPT_HEADERS, type KeptHeaders } from '../result';
 import { roundMs } from '../../io/numbers';
 
 /** What one attempt (all its redirect hops) produced. */
@@ -15,7 +18,15 @@ export interface AttemptResult {
   headers: KeptHeaders;
   bytes: number;
   sha256: string | null;
+  /** The decoded body, when the run keeps bodies or includes them and it was small enough. */
   body: Buffer | undefined;
+  /** True when the body was to be included but was longer than the run's `includeBody.maxBytes`. */
+  bodyOmitted: boolean;
+  /**
+   * True once a POST or PATCH of this attempt started to go on the wire: the server
+   * may have acted on it, so sending it again is not safe (see `nextRetryDelay`).
+   */
+  unsafeSent: boolean;
   retryAfter: string | undefined;
   connectMs: number | null;
   ttfbMs: number | null;
@@ -28,10 +39,20 @@ export interface AttemptContext {
   readonly guard: NetworkGuard;
   readonly config: EngineConfig;
   readonly requestHeaders: Record<string, string>;
-  /** Milliseconds a redirect hop to `url` must wait first: it spends a token of the host it goes to. */
-  readonly hopDelay?: (url: URL) => number;
   /** Read a body past `maxBytes` as its first `maxBytes` instead of failing TOO_LARGE (robots.txt). */
   readonly truncateBodies?: boolean;
+  /**
+   * Readies a redirect hop to `url`: calls `go` with null once it may be sent (it
+   * spends a token of the host it goes to; that host's robots.txt allows it), or with
+   * the error that ends the attempt there. Absent: hops go at once.
+   */
+  readonly beforeHop?: (url: URL, go: (error: FetchError | null) => void) => void;
+  /** Response headers a result keeps: `all`, or these lower-case names (default {@link KEPT_HEADERS}). */
+  readonly keepHeaders?: 'all' | readonly string[];
+  /** Bodies up to this many decoded bytes are kept for the record (`includeBody`); 0 or absent: none. */
+  readonly inlineBodyMax?: number;
+  /** Where fully read final bodies are written (`--bodies`). */
+  readonly bodyStore?: BodyStore;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -56,7 +77,9 @@ export class Attempt {
   readonly #done: (result: AttemptResult) => void;
   readonly #started = now();
   readonly #budgetEndsAt: number;
-  readonly #firstHopHeaders: Record<string, string>;
+  readonly #firstHopHeaders: Readonly<Record<string, string>> | undefined;
+  #request: HopRequest;
+  #unsafeSent = false;
   #hop: Hop | null = null;
   #hops = 0;
   #finished = false;
@@ -70,8 +93,9 @@ export class Attempt {
    * @param budgetMs time this attempt may take
    * @param budgetCode the code when the budget runs out: TIMEOUT_TOTAL, or DEADLINE
    *   when the run deadline is what cut it
-   * @param firstHopHeaders the URL's own request headers (`UrlInput.headers`), sent
-   *   on the first hop only
+   * @param request the first hop's method, headers and body (default: a GET with the engine's headers)
+   * @param firstHopHeaders the URL's own validators (`UrlInput.headers`), sent on the
+   *   first hop only
    */
   constructor(
     ctx: AttemptContext,
@@ -79,10 +103,12 @@ export class Attempt {
     budgetMs: number,
     budgetCode: FetchErrorCode,
     done: (result: AttemptResult) => void,
+    request: HopRequest = firstHopRequest(ctx.requestHeaders, undefined),
     firstHopHeaders?: Readonly<Record<string, string>>,
   ) {
     this.#ctx = ctx;
-    this.#firstHopHeaders = firstHopHeaders === undefined ? ctx.requestHeaders : { ...ctx.requestHeaders, ...firstHopHeaders };
+    this.#request = request;
+    this.#firstHopHeaders = firstHopHeaders;
     this.#done = done;
     this.#budgetEndsAt = this.#started + budgetMs;
     this.#totalTimer = setTimeout(() => {
@@ -126,8 +152,13 @@ export class Attempt {
     this.#phaseTimer?.refresh();
   }
 
-  /** A hop ended with a redirect to `location`. */
-  redirect(hop: Hop, location: string): void {
+  /** A hop of `method` is about to be written on a connection. */
+  writing(method: string): void {
+    if (NON_IDEMPOTENT_METHODS.has(method)) this.#unsafeSent = true;
+  }
+
+  /** A hop ended with a redirect `status` to `location`. */
+  redirect(hop: Hop, status: number, location: string): void {
     if (this.#finished || hop !== this.#hop) return;
     clearTimeout(this.#phaseTimer);
     let next: URL;
@@ -151,16 +182,19 @@ export class Attempt {
       return;
     }
     this.#hops++;
-    const wait = this.#ctx.hopDelay?.(next) ?? 0;
-    if (wait <= 0) {
+    this.#request = redirectedRequest(this.#request, status, hop.url, next);
+    const beforeHop = this.#ctx.beforeHop;
+    if (beforeHop === undefined) {
       this.#dispatch(next);
       return;
     }
-    // The hop waits for its host's token, holding the URL's slot; the attempt's timers still run.
+    // The hop may wait (its host's token, its robots.txt), holding the URL's slot; the attempt's timers still run.
     this.#hop = null;
-    setTimeout(() => {
-      if (!this.#finished) this.#dispatch(next);
-    }, wait);
+    beforeHop(next, (error) => {
+      if (this.#finished) return;
+      if (error === null) this.#dispatch(next);
+      else this.#finish(emptyResult(next.href, error));
+    });
   }
 
   /** A hop ended: a final response read in full, or an error. */
@@ -175,15 +209,18 @@ export class Attempt {
 
   /** Sends a request for `url`, which the guard has passed (the run checks the first). */
   #dispatch(url: URL): void {
-    const hop = new Hop(this, this.#ctx, url);
+    const request = this.#request;
+    const hop = new Hop(this, this.#ctx, url, request.method);
     this.#hop = hop;
+    const firstHopHeaders = this.#hops === 0 ? this.#firstHopHeaders : undefined;
     try {
       this.#ctx.dispatcher.dispatch(
         {
           origin: url.origin,
           path: url.pathname + url.search,
-          method: 'GET',
-          headers: this.#hops === 0 ? this.#firstHopHeaders : this.#ctx.requestHeaders,
+          method: request.method,
+          headers: firstHopHeaders === undefined ? request.headers : { ...request.headers, ...firstHopHeaders },
+          body: request.body,
         },
         hop,
       );
@@ -197,6 +234,7 @@ export class Attempt {
     this.#finished = true;
     clearTimeout(this.#totalTimer);
     clearTimeout(this.#phaseTimer);
+    result.unsafeSent = this.#unsafeSent;
     this.#done(result);
   }
 }
@@ -216,6 +254,8 @@ export function emptyResult(finalUrl: string | null, error: FetchError): Attempt
     bytes: 0,
     sha256: null,
     body: undefined,
+    bodyOmitted: false,
+    unsafeSent: false,
     retryAfter: undefined,
     connectMs: null,
     ttfbMs: null,
@@ -226,6 +266,7 @@ export function emptyResult(finalUrl: string | null, error: FetchError): Attempt
 /** One request/response on the wire: undici's dispatch handler. */
 class Hop implements Dispatcher.DispatchHandler {
   readonly url: URL;
+  readonly #method: string;
   readonly #attempt: Attempt;
   readonly #ctx: AttemptContext;
   readonly #sent = now();
@@ -235,20 +276,27 @@ class Hop implements Dispatcher.DispatchHandler {
   #headers: KeptHeaders = {};
   #retryAfter: string | undefined;
   #location: string | undefined;
+  /** Set once the body was read in full and is being committed to the body store. */
+  #committing = false;
   #connectMs: number | null = null;
   #ttfbMs: number | null = null;
   #reader: BodyReader | null = null;
   #discarded = 0;
 
-  constructor(attempt: Attempt, ctx: AttemptContext, url: URL) {
+  constructor(attempt: Attempt, ctx: AttemptContext, url: URL, method: string) {
     this.#attempt = attempt;
     this.#ctx = ctx;
     this.url = url;
+    this.#method = method;
+  }
+
+  get status(): number | null {
+    return this.#status;
   }
 
   cancel(error: FetchError): void {
     this.#cancelled = error;
-    this.#reader?.destroy();
+    if (!this.#committing) this.#reader?.destroy();
     this.#controller?.abort(error);
   }
 
@@ -261,6 +309,8 @@ class Hop implements Dispatcher.DispatchHandler {
       bytes: reader?.bytes ?? 0,
       sha256: error === null && reader !== null ? reader.digest() : null,
       body: error === null ? reader?.body() : undefined,
+      bodyOmitted: reader?.omitted ?? false,
+      unsafeSent: false,
       retryAfter: this.#retryAfter,
       connectMs: this.#connectMs,
       ttfbMs: this.#ttfbMs,
@@ -274,6 +324,7 @@ class Hop implements Dispatcher.DispatchHandler {
       return;
     }
     this.#controller = controller;
+    this.#attempt.writing(this.#method);
     this.#connectMs = roundMs(now() - this.#sent);
     this.#attempt.armPhase(this.#ctx.config.headersTimeoutMs, FETCH_ERROR_CODES.TIMEOUT_HEADERS);
   }
@@ -295,8 +346,9 @@ class Hop implements Dispatcher.DispatchHandler {
       this.#location = Array.isArray(location) ? location[0] : location;
       return;
     }
-    const kept: KeptHeaders = {};
-    for (const name of KEPT_HEADERS) {
+    const kept: Record<string, string> = {};
+    const keep = this.#ctx.keepHeaders ?? KEPT_HEADERS;
+    for (const name of keep === 'all' ? Object.keys(headers) : keep) {
       const value = headers[name];
       if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : value;
     }
@@ -310,19 +362,48 @@ class Hop implements Dispatcher.DispatchHandler {
       this.#attempt.fail(classifyError(err));
       return;
     }
-    const declared = Number(kept['content-length']);
-    this.#reader = new BodyReader(
+    const declaredHeader = headers['content-length'];
+    const declared = Number(Array.isArray(declaredHeader) ? declaredHeader[0] : declaredHeader);
+    const reader = new BodyReader(
       decoders,
-      { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies, truncate: this.#ctx.truncateBodies === true },
+      {
+        maxBytes: config.maxBytes,
+        hash: config.hash,
+        keepUpTo: config.keepBodies ? config.maxBytes : (this.#ctx.inlineBodyMax ?? 0),
+        truncate: this.#ctx.truncateBodies === true,
+      },
       (error, cut) => {
-        this.#attempt.complete(this, this.result(error));
-        // Past the cap the rest of the body is unwanted: close the connection now
-        // rather than let the server keep sending into a reader that ignores it.
-        if (error !== null) this.cancel(error);
-        else if (cut) this.cancel(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body cut at ${config.maxBytes} bytes`));
+        if (error !== null || cut) {
+          this.#attempt.complete(this, this.result(error));
+          // Past the cap the rest of the body is unwanted: close the connection now
+          // rather than let the server keep sending into a reader that ignores it.
+          this.cancel(error ?? new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body cut at ${config.maxBytes} bytes`));
+          return;
+        }
+        const committed = reader.commit();
+        if (committed === null) {
+          this.#attempt.complete(this, this.result(null));
+          return;
+        }
+        this.#committing = true;
+        committed.then(
+          () => this.#attempt.complete(this, this.result(null)),
+          (err: unknown) =>
+            this.#attempt.complete(
+              this,
+              this.result(
+                new FetchError(
+                  FETCH_ERROR_CODES.INTERNAL,
+                  `could not store the body: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+                ),
+              ),
+            ),
+        );
       },
       controller,
+      this.#ctx.bodyStore?.open() ?? null,
     );
+    this.#reader = reader;
     if (decoders.length === 0 && declared > config.maxBytes && this.#ctx.truncateBodies !== true) {
       // Refuse before reading a byte: the server said how big it is.
       this.#attempt.fail(
@@ -347,7 +428,7 @@ class Hop implements Dispatcher.DispatchHandler {
       // not end the attempt; the redirect is still followed.
       this.#cancelled = new FetchError(FETCH_ERROR_CODES.BAD_RESPONSE, 'redirect body dropped');
       controller.abort(this.#cancelled);
-      this.#attempt.redirect(this, location);
+      this.#attempt.redirect(this, this.#status as number, location);
     }
   }
 
@@ -356,7 +437,7 @@ class Hop implements Dispatcher.DispatchHandler {
     if (this.#reader !== null) {
       this.#reader.end();
     } else if (this.#location !== undefined) {
-      this.#attempt.redirect(this, this.#location);
+      this.#attempt.redirect(this, this.#status as number, this.#location);
     } else {
       this.#attempt.complete(this, this.result(null));
     }

@@ -1,13 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
 import { FETCH_ERROR_CODES, FetchError } from '../../errors';
 import { classifyError } from './classify-error';
+import type { BodyFile } from './body-store';
 import type { Decoder } from './content-coding';
 
 export interface BodyLimits {
   /** Decoded bytes allowed; one more and the read stops with TOO_LARGE. */
   readonly maxBytes: number;
   readonly hash: boolean;
-  readonly keep: boolean;
+  /** Decoded bytes kept in memory (0: none); a longer body is kept not at all ({@link BodyReader.omitted}). */
+  readonly keepUpTo: number;
   /**
    * Past `maxBytes`, keep the first `maxBytes` and end the read as complete (cut)
    * instead of failing with TOO_LARGE: robots.txt is parsed to its first 500 KiB
@@ -27,7 +29,13 @@ export class BodyReader {
   bytes = 0;
   readonly #limits: BodyLimits;
   readonly #hash: Hash | null;
-  readonly #chunks: Buffer[] | null;
+  #chunks: Buffer[] | null;
+  /** True once the body outgrew `keepUpTo` and its kept chunks were let go. */
+  omitted = false;
+  readonly #file: BodyFile | null;
+  #sha256: string | null | undefined;
+  /** What holds the socket back: a busy decoder, a file that is behind. */
+  readonly #busy = { decoder: false, file: false };
   /** The decoders in a row (wire bytes into the first, body out of the last); empty for identity. */
   readonly #decoders: readonly Decoder[];
   readonly #first: Decoder | null;
@@ -39,19 +47,23 @@ export class BodyReader {
    * @param decoders what undoes the response's content codings, in order (see `decodersFor`)
    * @param done called once: null when the body was read in full (or, with `truncate`,
    *   cut at the limit: `cut` is then true), or the error
-   * @param pause/resume flow control towards the socket while a decoder is busy
+   * @param pause/resume flow control towards the socket while a decoder or the file is busy
+   * @param file where the decoded body streams to (`--bodies`), or null; hashing is then on
    */
   constructor(
     decoders: readonly (() => Decoder)[],
     limits: BodyLimits,
     done: (error: FetchError | null, cut: boolean) => void,
     flow: { pause(): void; resume(): void },
+    file: BodyFile | null = null,
   ) {
     this.#flow = flow;
     this.#limits = limits;
     this.#done = done;
-    this.#hash = limits.hash ? createHash('sha256') : null;
-    this.#chunks = limits.keep ? [] : null;
+    this.#file = file;
+    this.#hash = limits.hash || file !== null ? createHash('sha256') : null;
+    this.#chunks = limits.keepUpTo > 0 ? [] : null;
+    file?.onDrain(() => this.#resume('file'));
     this.#decoders = decoders.map((make) => make());
     this.#first = this.#decoders[0] ?? null;
     this.#decoders.forEach((decoder, i) => {
@@ -64,7 +76,7 @@ export class BodyReader {
         decoder.once('end', () => this.#finish(null));
       }
     });
-    this.#first?.on('drain', () => this.#flow.resume());
+    this.#first?.on('drain', () => this.#resume('decoder'));
   }
 
   /** Feeds one chunk as it came off the wire. */
@@ -73,7 +85,7 @@ export class BodyReader {
     if (this.#first === null) {
       this.#take(chunk);
     } else if (!this.#first.write(chunk)) {
-      this.#flow.pause();
+      this.#pause('decoder');
     }
   }
 
@@ -88,16 +100,26 @@ export class BodyReader {
   destroy(): void {
     this.#finished = true;
     for (const decoder of this.#decoders) decoder.destroy();
+    this.#file?.discard();
   }
 
   /** Hex sha256 of the decoded body; only meaningful once read in full. */
   digest(): string | null {
-    return this.#hash === null ? null : this.#hash.digest('hex');
+    this.#sha256 ??= this.#hash === null ? null : this.#hash.digest('hex');
+    return this.#sha256;
   }
 
-  /** The decoded body, when asked to keep it. */
+  /** The decoded body, when asked to keep it and it was no longer than `keepUpTo`. */
   body(): Buffer | undefined {
     return this.#chunks === null ? undefined : Buffer.concat(this.#chunks, this.bytes);
+  }
+
+  /**
+   * The body read in full: commits its file under its sha256, or null when there
+   * is no file. A failure to store it is the caller's to report.
+   */
+  commit(): Promise<void> | null {
+    return this.#file === null ? null : this.#file.commit(this.digest() as string);
   }
 
   #take(chunk: Buffer): void {
@@ -116,15 +138,36 @@ export class BodyReader {
   }
 
   #add(chunk: Buffer): void {
-    this.bytes += chunk.length;
+    const next = this.bytes + chunk.length;
+    this.bytes = next;
     this.#hash?.update(chunk);
-    this.#chunks?.push(chunk);
+    if (this.#chunks !== null) {
+      if (next <= this.#limits.keepUpTo) {
+        this.#chunks.push(chunk);
+      } else {
+        this.#chunks = null;
+        this.omitted = true;
+      }
+    }
+    if (this.#file !== null && !this.#file.write(chunk)) this.#pause('file');
+  }
+
+  #pause(what: 'decoder' | 'file'): void {
+    if (!this.#busy.decoder && !this.#busy.file) this.#flow.pause();
+    this.#busy[what] = true;
+  }
+
+  #resume(what: 'decoder' | 'file'): void {
+    if (!this.#busy[what]) return;
+    this.#busy[what] = false;
+    if (!this.#busy.decoder && !this.#busy.file) this.#flow.resume();
   }
 
   #finish(error: FetchError | null, cut = false): void {
     if (this.#finished) return;
     this.#finished = true;
     if (error !== null || cut) for (const decoder of this.#decoders) decoder.destroy();
+    if (error !== null) this.#file?.discard();
     this.#done(error, cut);
   }
 }

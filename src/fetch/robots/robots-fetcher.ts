@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../config/engine-config';
-import { FETCH_ERROR_CODES } from '../../errors';
+import { FETCH_ERROR_CODES, FetchError } from '../../errors';
 import { Attempt, type AttemptContext, type AttemptResult } from '../http/attempt';
 import type { HostGate } from '../schedule/host-gate';
 import { nextRetryDelay } from '../run/retry-policy';
@@ -17,6 +17,13 @@ export interface RobotsShared {
   /** The engine's own config (the deployment's in the pipeline, the CLI's in the CLI). */
   readonly config: EngineConfig;
 }
+
+/**
+ * Callers waiting for a gate's policy (a redirect hop to a host not read yet), by
+ * gate rather than by fetcher: the runs of a limit group share gates, and whichever
+ * run's fetcher reads the policy wakes them all.
+ */
+const WAITERS = new WeakMap<HostGate, (() => void)[]>();
 
 /**
  * `--robots`: fetches each host's robots.txt once, before any of its URLs, and gives
@@ -102,6 +109,18 @@ export class RobotsFetcher {
     attempt(1);
   }
 
+  /** Calls `then` once `gate` knows its robots.txt policy, fetching it for `url`'s origin if nobody has asked yet. */
+  whenRead(gate: HostGate, url: URL, then: () => void): void {
+    this.fetchFor(gate, url);
+    if (gate.robots !== null) {
+      then();
+      return;
+    }
+    const waiting = WAITERS.get(gate);
+    if (waiting === undefined) WAITERS.set(gate, [then]);
+    else waiting.push(then);
+  }
+
   /** The run ended: fetches still going are cut, and their hosts let go. */
   stop(): void {
     for (const job of this.#pending) {
@@ -113,7 +132,26 @@ export class RobotsFetcher {
   #apply(gate: HostGate, policy: RobotsPolicy): void {
     gate.robots = policy;
     if (policy.crawlDelayMs !== null) gate.capRate(policy.crawlDelayMs, Date.now());
+    const waiting = WAITERS.get(gate);
+    if (waiting === undefined) return;
+    WAITERS.delete(gate);
+    for (const then of waiting) then();
   }
+}
+
+/**
+ * ROBOTS_DISALLOWED when `gate`'s robots.txt forbids `url`, else null (also while
+ * the policy is not known: the gate holds its URLs until it is). The one check for
+ * first hops and redirect hops alike.
+ */
+export function robotsVeto(gate: HostGate, url: URL): FetchError | null {
+  const robots = gate.robots;
+  if (robots === null) return null;
+  // One gate serves `http://h/` and `https://h/` (same host key): the policy read is the site's.
+  const origin = new URL(robots.robotsUrl).origin;
+  const target = url.origin === origin ? url : new URL(url.pathname + url.search, origin);
+  const denial = robots.denial(target);
+  return denial === null ? null : new FetchError(FETCH_ERROR_CODES.ROBOTS_DISALLOWED, `not fetched: ${denial}`);
 }
 
 /** A response whose status says what robots.txt is (2xx: the rules; 3xx, 4xx: none), not worth trying again. */

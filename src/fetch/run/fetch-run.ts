@@ -1,6 +1,7 @@
 import { FETCH_ERROR_CODES, FetchError } from '../../errors';
 import type { DnsCache, NameAnswer } from '../../net/dns-cache';
 import { Attempt, emptyResult, type AttemptContext, type AttemptResult } from '../http/attempt';
+import { firstHopRequest } from '../request/hop-request';
 import type { HostGate } from '../schedule/host-gate';
 import type { HostScheduler, Lane, LaneOwner } from '../schedule/host-scheduler';
 import { parseInputUrl } from './input-url';
@@ -10,7 +11,7 @@ import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
 import { RetryTimers } from './retry-timers';
-import { RobotsFetcher, type RobotsShared } from '../robots/robots-fetcher';
+import { RobotsFetcher, robotsVeto, type RobotsShared } from '../robots/robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
 import type { RunOptions, RunSummary, RunView, UrlInput } from '../types';
@@ -55,6 +56,7 @@ export class FetchRun implements LaneOwner<Task> {
   /** Tasks with an attempt in flight, to cut when the run stops. */
   readonly #running = new Set<Task>();
   readonly #lookahead: number;
+  readonly #retryUnsafe: boolean;
   readonly #startedAt = performance.now();
   #inputDone = false;
   #outstanding = 0;
@@ -73,15 +75,24 @@ export class FetchRun implements LaneOwner<Task> {
     group: LimitGroup,
     robots: RobotsShared,
   ) {
-    this.#ctx = { ...ctx, hopDelay: (url) => this.#hopDelay(url) };
+    this.#ctx = {
+      ...ctx,
+      beforeHop: (url, go) => this.#beforeHop(url, go),
+      ...(options.keepHeaders !== undefined && { keepHeaders: options.keepHeaders }),
+      ...(options.includeBody !== undefined && { inlineBodyMax: options.includeBody.maxBytes }),
+      ...(options.bodyStore !== undefined && { bodyStore: options.bodyStore }),
+    };
+    this.#retryUnsafe = options.retryUnsafe === true;
     this.#random = random;
     this.#scheduler = scheduler;
     this.#group = group;
     this.#lookahead = Math.max(1024, ctx.config.concurrency * 4);
     this.#deadline = new RunDeadline(options, () => this.#expire());
-    this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
+    this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire(), options.includeBody);
     this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
-    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robots) : null;
+    // robots.txt requests: the engine's settings and headers, a GET, their hops waiting only for their host's token.
+    const robotsCtx: AttemptContext = { ...ctx, beforeHop: (url, go) => this.#afterToken(url, go) };
+    this.#robots = ctx.config.robots ? new RobotsFetcher(robotsCtx, random, robots) : null;
     options.onStart?.(this.#view());
   }
 
@@ -152,6 +163,7 @@ export class FetchRun implements LaneOwner<Task> {
       cutByDeadline ? remaining : timeoutMs,
       cutByDeadline ? FETCH_ERROR_CODES.DEADLINE : FETCH_ERROR_CODES.TIMEOUT_TOTAL,
       (result) => this.#attempted(task, lane, result),
+      task.request,
       task.input.headers,
     );
   }
@@ -173,18 +185,12 @@ export class FetchRun implements LaneOwner<Task> {
 
   /** Called by the scheduler before a task takes its tokens: its host's robots.txt may forbid it. */
   veto(task: Task, lane: Lane<Task>): FetchError | null {
-    const robots = hostGateOf(lane).robots;
-    if (robots === null) return null;
-    // One gate serves `http://h/` and `https://h/` (same host key): the policy read is the site's.
-    const origin = new URL(robots.robotsUrl).origin;
-    const url = task.url.origin === origin ? task.url : new URL(task.url.pathname + task.url.search, origin);
-    const denial = robots.denial(url);
-    return denial === null ? null : new FetchError(FETCH_ERROR_CODES.ROBOTS_DISALLOWED, `not fetched: ${denial}`);
+    return robotsVeto(hostGateOf(lane), task.url);
   }
 
   #accept(input: UrlInput): void {
-    if (this.#deadline.expired) {
-      this.#sink.report({ input, last: null, attempts: 0, totalMs: 0, dnsMs: null, error: notAttempted() });
+    if (this.#deadline.expired || input.rejected !== undefined) {
+      this.#sink.report({ input, last: null, attempts: 0, totalMs: 0, dnsMs: null, error: input.rejected ?? notAttempted() });
       return;
     }
     const text = input.url;
@@ -202,6 +208,7 @@ export class FetchRun implements LaneOwner<Task> {
     const task: Task = {
       input,
       url,
+      request: firstHopRequest(this.#ctx.requestHeaders, input.request),
       host: url.host,
       port,
       attempts: 0,
@@ -284,7 +291,13 @@ export class FetchRun implements LaneOwner<Task> {
     const delay = this.#deadline.expired
       ? null
       : nextRetryDelay(
-          { attempts: task.attempts - task.throttled, code: last.error?.code ?? null, status: last.status, retryAfter: last.retryAfter },
+          {
+            attempts: task.attempts - task.throttled,
+            code: last.error?.code ?? null,
+            status: last.status,
+            retryAfter: last.retryAfter,
+            unsafe: last.unsafeSent && !this.#retryUnsafe,
+          },
           this.#ctx.config,
           now,
           Number.POSITIVE_INFINITY,
@@ -302,9 +315,32 @@ export class FetchRun implements LaneOwner<Task> {
     }
   }
 
-  /** Milliseconds a redirect hop to `url` waits for a token of its host (retries and hops spend their host's tokens). */
-  #hopDelay(url: URL): number {
-    return this.#group.withHost(url.host, (gate) => gate.reserve(Date.now()));
+  /**
+   * Readies a redirect hop (the one place every hop passes, after the guard): with
+   * `robots`, the hop's host's robots.txt is read if it is not known yet, and a
+   * disallowed hop ends the attempt with ROBOTS_DISALLOWED; then the hop waits for
+   * its host's token.
+   */
+  #beforeHop(url: URL, go: (error: FetchError | null) => void): void {
+    const robots = this.#robots;
+    if (robots === null) {
+      this.#afterToken(url, go);
+      return;
+    }
+    const gate = this.#group.acquireHost(url.host);
+    robots.whenRead(gate, url, () => {
+      const error = robotsVeto(gate, url);
+      this.#group.releaseHost(url.host, Date.now());
+      if (error === null) this.#afterToken(url, go);
+      else go(error);
+    });
+  }
+
+  /** Calls `go` once a token of `url`'s host is due (retries and hops spend their host's tokens). */
+  #afterToken(url: URL, go: (error: FetchError | null) => void): void {
+    const wait = this.#group.withHost(url.host, (gate) => gate.reserve(Date.now()));
+    if (wait <= 0) go(null);
+    else setTimeout(() => go(null), wait);
   }
 
   /**

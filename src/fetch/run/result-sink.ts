@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { FETCH_ERROR_CODES, type FetchError, type FetchErrorCode } from '../../errors';
 import type { AttemptResult } from '../http/attempt';
 import type { FetchResult } from '../result';
@@ -16,10 +17,13 @@ export interface Outcome {
   readonly error: FetchError | null;
 }
 
-/** The result record for an outcome (the schema in the README). */
-export function buildResult(outcome: Outcome): FetchResult {
+/**
+ * The result record for an outcome (the schema in the README). With `includeBody`,
+ * a body the attempt kept goes in as text when it is valid UTF-8, else as base64.
+ */
+export function buildResult(outcome: Outcome, includeBody?: { readonly maxBytes: number }): FetchResult {
   const { input, last, error } = outcome;
-  return {
+  const record: FetchResult = {
     url: input.url,
     line: input.line,
     ok: error === null,
@@ -38,6 +42,18 @@ export function buildResult(outcome: Outcome): FetchResult {
     },
     error: error === null ? null : { code: error.code, message: error.message },
   };
+  const method = input.request?.method;
+  if (method !== undefined && method !== 'GET') record.method = method;
+  if (input.meta !== undefined) record.meta = input.meta;
+  if (includeBody !== undefined && last !== null) {
+    if (last.body !== undefined) {
+      if (isUtf8(last.body)) record.body = last.body.toString('utf8');
+      else record.bodyBase64 = last.body.toString('base64');
+    } else if (last.bodyOmitted) {
+      record.bodyOmitted = `larger than ${includeBody.maxBytes} bytes`;
+    }
+  }
+  return record;
 }
 
 /**
@@ -49,6 +65,7 @@ export function buildResult(outcome: Outcome): FetchResult {
 export class ResultSink {
   readonly #listener: ResultListener;
   readonly #onFail: () => void;
+  readonly #includeBody: { readonly maxBytes: number } | undefined;
   #total = 0;
   #ok = 0;
   #notAttempted = 0;
@@ -57,9 +74,10 @@ export class ResultSink {
   #lastPromise: Promise<void> | undefined;
   #error: unknown = null;
 
-  constructor(listener: ResultListener, onFail: () => void) {
+  constructor(listener: ResultListener, onFail: () => void, includeBody?: { readonly maxBytes: number }) {
     this.#listener = listener;
     this.#onFail = onFail;
+    this.#includeBody = includeBody;
   }
 
   /** True while a promise the listener returned has not settled. */
@@ -81,7 +99,7 @@ export class ResultSink {
       this.#errors[error.code] = (this.#errors[error.code] ?? 0) + 1;
     }
     try {
-      const pending = this.#listener(buildResult(outcome), outcome.last?.body);
+      const pending = this.#listener(buildResult(outcome, this.#includeBody), outcome.last?.body);
       // A sink that is full hands every caller the same promise: chain it once.
       if (pending !== undefined && pending !== this.#lastPromise) {
         this.#lastPromise = pending;

@@ -11,6 +11,12 @@ export const RETRYABLE_ERROR_CODES: ReadonlySet<FetchErrorCode> = new Set([
   FETCH_ERROR_CODES.TIMEOUT_TOTAL,
 ]);
 
+/**
+ * Statuses by which a server says it did not act on the request (RFC 9110 §15.5.9,
+ * RFC 8470 §5.2, RFC 6585 §4); a 503 says so only with `Retry-After`.
+ */
+export const NOT_ACTED_STATUSES: ReadonlySet<number> = new Set([408, 425, 429]);
+
 /** What the policy needs to know about the attempt that just ended. */
 export interface AttemptOutcome {
   /** Attempts made so far, this one included. */
@@ -21,6 +27,11 @@ export interface AttemptOutcome {
   readonly status: number | null;
   /** The raw `Retry-After` header of that response, if any. */
   readonly retryAfter: string | undefined;
+  /**
+   * A POST or PATCH went on the wire (and the run does not allow `retryUnsafe`): the
+   * server may have acted on it.
+   */
+  readonly unsafe?: boolean;
 }
 
 export interface RetrySettings {
@@ -41,6 +52,9 @@ export interface RetrySettings {
  *   the server sent `Retry-After`, which is honoured as given (seconds or an
  *   HTTP-date). A `Retry-After` longer than `retryMaxDelayMs` ends the retries:
  *   asking sooner than the server said would be impolite.
+ * - A request the server may have acted on (`unsafe`: a POST or PATCH that went
+ *   on the wire) is retried only when the server said it did not act: 408, 425,
+ *   429, or 503 with `Retry-After`. Anything else after its first byte is final.
  * - No retry whose wait would end past `deadline` (epoch ms).
  */
 export function nextRetryDelay(
@@ -56,6 +70,7 @@ export function nextRetryDelay(
       ? outcome.status !== null && settings.retryStatuses.includes(outcome.status)
       : RETRYABLE_ERROR_CODES.has(outcome.code);
   if (!retryable) return null;
+  if (outcome.unsafe === true && !serverDidNotAct(outcome)) return null;
 
   let delay: number;
   const asked = outcome.retryAfter === undefined ? null : parseRetryAfter(outcome.retryAfter, now);
@@ -80,4 +95,10 @@ export function parseRetryAfter(value: string, now: number): number | null {
   const at = Date.parse(text);
   if (Number.isNaN(at) || !/[a-z]/i.test(text)) return null;
   return Math.max(0, at - now);
+}
+
+/** The answer says the request was not acted on, so sending it again cannot repeat anything. */
+function serverDidNotAct(outcome: AttemptOutcome): boolean {
+  if (outcome.code !== FETCH_ERROR_CODES.HTTP_STATUS || outcome.status === null) return false;
+  return NOT_ACTED_STATUSES.has(outcome.status) || (outcome.status === 503 && outcome.retryAfter !== undefined);
 }

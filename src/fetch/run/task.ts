@@ -1,10 +1,13 @@
 import type { Attempt, AttemptResult } from '../http/attempt';
+import type { HopRequest } from '../request/hop-request';
 import type { UrlInput } from '../types';
 
 /** One URL on its way through a run: resolved, admitted, attempted, perhaps retried, reported. */
 export interface Task {
   readonly input: UrlInput;
   readonly url: URL;
+  /** What its first hop sends: method, headers, body. */
+  readonly request: HopRequest;
   /** The scheduler's key: `hostname[:port]`. */
   readonly host: string;
   /** The port to connect to (the scheme's default when the URL names none). */

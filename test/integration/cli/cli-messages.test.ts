@@ -61,7 +61,8 @@ describe('fanout: help, version and usage', () => {
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(run.stdout).toMatch(new RegExp(`^usage: fanout ${name} `));
       for (const option of spec.options) {
-        expect(run.stdout).toMatch(new RegExp(`^  --${option.negated === true ? 'no-' : ''}${option.name}\\b`, 'm'));
+        const short = option.short === undefined ? '' : `-${option.short}, `;
+        expect(run.stdout).toMatch(new RegExp(`^  ${short}--${option.negated === true ? 'no-' : ''}${option.name}\\b`, 'm'));
       }
       // Another command's help is not this one's.
       expect(run.stdout).not.toMatch(/^usage: fanout (?!\S+ )/m);

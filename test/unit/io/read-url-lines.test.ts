@@ -62,3 +62,19 @@ describe('listUrls', () => {
     ]);
   });
 });
+
+describe('readUrlLines with a request line cut', () => {
+  async function collectWith(chunks: string[], keep: number, requestChars: number) {
+    const out = [];
+    for await (const item of readUrlLines(Readable.from(chunks), keep, requestChars)) out.push(item);
+    return out;
+  }
+
+  it('keeps JSON request lines up to their own cut and still cuts URL lines at theirs', async () => {
+    const json = `{"url":"http://a/","body":"${'b'.repeat(100)}"}`;
+    const url = `http://a/${'u'.repeat(100)}`;
+    const out = await collectWith([json.slice(0, 50), `${json.slice(50)}\n${url}\n`, `{${'x'.repeat(300)}\n`], 20, 200);
+    expect(out.map((i) => i.url.length)).toEqual([json.length, 21, 201]);
+    expect(out[0]?.url).toBe(json);
+  });
+});

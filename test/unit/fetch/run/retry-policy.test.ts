@@ -49,6 +49,18 @@ describe('nextRetryDelay', () => {
     expect(nextRetryDelay(outcome({ status: 429, retryAfter: '60' }), settings, NOW, Infinity, () => 0)).toBeNull();
   });
 
+  it('retries a request the server may have acted on only when it said it did not: 408, 425, 429, 503 with Retry-After', () => {
+    const unsafe = (over: Partial<Parameters<typeof nextRetryDelay>[0]>) => outcome({ unsafe: true, ...over });
+    const random = () => 0.5;
+    for (const status of [408, 425, 429]) expect(nextRetryDelay(unsafe({ status }), settings, NOW, Infinity, random)).not.toBeNull();
+    expect(nextRetryDelay(unsafe({ status: 503, retryAfter: '1' }), settings, NOW, Infinity, random)).toBe(1000);
+    expect(nextRetryDelay(unsafe({ status: 503 }), settings, NOW, Infinity, random)).toBeNull();
+    expect(nextRetryDelay(unsafe({ status: 500 }), settings, NOW, Infinity, random)).toBeNull();
+    expect(nextRetryDelay(unsafe({ code: 'CONNECTION_RESET', status: null }), settings, NOW, Infinity, random)).toBeNull();
+    expect(nextRetryDelay(unsafe({ code: 'TIMEOUT_HEADERS', status: null }), settings, NOW, Infinity, random)).toBeNull();
+    expect(nextRetryDelay(outcome({ code: 'CONNECTION_RESET', status: null }), settings, NOW, Infinity, random)).not.toBeNull();
+  });
+
   it('does not retry when the wait would end past the deadline', () => {
     expect(nextRetryDelay(outcome({ status: 429, retryAfter: '2' }), settings, NOW, NOW + 1500, () => 0)).toBeNull();
     expect(nextRetryDelay(outcome({ status: 429, retryAfter: '1' }), settings, NOW, NOW + 1500, () => 0)).toBe(1000);
