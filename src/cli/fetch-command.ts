@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
+import { readCaFile } from '../config/ca-file';
 import { ConfigError, UsageError } from '../errors';
 import { createEngine } from '../fetch/engine';
 import { JsonlWriter } from '../io/jsonl-writer';
@@ -49,6 +50,7 @@ const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
   dnsServers: '--dns-server',
   hash: '--no-hash',
   userAgent: '--user-agent',
+  ca: '--ca',
 };
 
 export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
@@ -76,6 +78,8 @@ export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
   --robots                 obey robots.txt: disallowed URLs get ROBOTS_DISALLOWED, Crawl-delay
                            caps the host's rate
   --allow-net HOST[:PORT]  let the network guard through to this host (repeatable)
+  --ca FILE                also trust the CA certificates in this PEM file (added to the
+                           default roots, not replacing them)
   --user-agent UA          User-Agent header
   --out FILE               write JSONL results here (default stdout)
   --resume                 with --out: keep the answered records of an earlier, stopped
@@ -198,6 +202,7 @@ function parseFetchArgs(argv: readonly string[]) {
         'allow-net': { type: 'string', multiple: true },
         'dns-server': { type: 'string', multiple: true },
         'user-agent': { type: 'string' },
+        ca: { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean' },
         since: { type: 'string' },
@@ -225,6 +230,7 @@ function configFromFlags(values: Record<string, unknown>): EngineConfig {
   if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
   if (values.hash === false) input.hash = false;
   try {
+    if (values.ca !== undefined) input.ca = readCaFile(values.ca as string, '--ca');
     return resolveEngineConfig(input, (key) => FLAG_OF[key] ?? key);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
