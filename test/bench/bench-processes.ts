@@ -139,6 +139,17 @@ export interface TargetOptions {
   readonly robots?: ReadonlyMap<string, number>;
   /** Note each request's arrival for {@link TargetServer.arrivals}. */
   readonly recordArrivals?: boolean;
+  /** Speak HTTPS with this key and certificate (PEM files), counting handshakes for {@link TargetServer.tls}. */
+  readonly tls?: { readonly keyFile: string; readonly certFile: string };
+}
+
+/** TLS handshakes the target server saw since the last ask. */
+export interface ServerHandshakes {
+  readonly handshakes: number;
+  readonly resumed: number;
+  /** Handshakes of a server name after its first: those a client could have resumed. */
+  readonly later: number;
+  readonly laterResumed: number;
 }
 
 /** The running target server. */
@@ -147,6 +158,8 @@ export interface TargetServer {
   stats(): Promise<ServerStats>;
   /** The arrivals since the last call, which starts the record afresh (needs `recordArrivals`). */
   arrivals(): Promise<ServerArrivals>;
+  /** The handshakes since the last call, which starts the count afresh (needs `tls`). */
+  tls(): Promise<ServerHandshakes>;
   stop(): Promise<void>;
 }
 
@@ -166,6 +179,7 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
     ...(options.robots === undefined ? [] : ['--robots']),
     ...[...(options.robots ?? [])].flatMap(([name, seconds]) => ['--crawl-delay', `${name}=${seconds}`]),
     ...(options.recordArrivals === true ? ['--record-arrivals'] : []),
+    ...(options.tls === undefined ? [] : ['--tls-key', options.tls.keyFile, '--tls-cert', options.tls.certFile]),
   ]);
   // stdin is a pipe on purpose: its end (our exit, even a crash) stops the server.
   const child = spawnTracked(file, argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -195,6 +209,7 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
         port,
         stats: () => ask<ServerStats>('stats'),
         arrivals: () => ask<ServerArrivals>('arrivals'),
+        tls: () => ask<ServerHandshakes>('tls'),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

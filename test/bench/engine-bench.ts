@@ -12,8 +12,15 @@ import { join, resolve } from 'node:path';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './bench-options';
 import { clientPaths, engineCliExists, runClient, type ClientPaths } from './bench-clients';
 import { diagnoseRecords, formatDiagnosis } from './bench-diagnose';
-import { choosePinning, killAllChildren, startTargetServer, type Pinning, type ServerArrivals } from './bench-processes';
-import { reportScenario, type ClientRuns, type Verdict } from './bench-report';
+import {
+  choosePinning,
+  killAllChildren,
+  startTargetServer,
+  type Pinning,
+  type ServerArrivals,
+  type ServerHandshakes,
+} from './bench-processes';
+import { reportScenario, resumedShare, type ClientRuns, type Verdict } from './bench-report';
 import { measureRateRun, reportRateScenario } from './rate-report';
 import {
   benchHostName,
@@ -33,6 +40,7 @@ import {
 import { runStartupScenario } from './startup-bench';
 import { writeUrlFile } from './url-file';
 import { buildCli } from '../support/build-cli';
+import { makeTestCa } from '../support/test-ca';
 import { startLoopbackDnsServer, type LoopbackDnsServer } from '../support/loopback-dns-server';
 
 const MIB = 1024 * 1024;
@@ -91,7 +99,7 @@ async function runScenario(
   const runs = scenario.repeat ? options.runs : 1;
   log(describeScenario(scenario, count, runs, options.scale));
   const results = new Map<ClientKind, ClientRuns>(
-    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [] }]),
+    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [], tls: [] }]),
   );
   const { manyHosts, rateLimited } = scenario;
   const names = scaledHostCount(scenario, options.scale);
@@ -106,6 +114,10 @@ async function runScenario(
         }));
   if (dns !== null) log(`  ${names.toLocaleString('en-US')} host names, DNS server ${dns.address}`);
   let crashed = false;
+  // HTTPS: a CA of the bench's own signs the server's certificate (the file's names and 127.0.0.1).
+  const ca = scenario.tls === true ? makeTestCa(['127.0.0.1', `*.${benchHostName(0).split('.').slice(1).join('.')}`]) : null;
+  if (ca !== null)
+    log(`  HTTPS: certificate for 127.0.0.1 and *.${benchHostName(0).split('.').slice(1).join('.')} from a CA made for this run`);
   const server = await startTargetServer(
     env.pinning.server,
     {
@@ -117,22 +129,27 @@ async function runScenario(
         robots: new Map(rateLimited.hosts.flatMap((h, i) => (h.crawlDelayS === null ? [] : [[benchHostName(i), h.crawlDelayS] as const]))),
         recordArrivals: true,
       }),
+      ...(ca !== null && { tls: { keyFile: ca.keyFile, certFile: ca.certFile } }),
     },
     env.paths.root,
-  );
+  ).catch((error: unknown) => {
+    ca?.remove();
+    throw error;
+  });
   try {
     const urlFile = join(env.tmp, `urls-${scenario.id}.txt`);
     const order = rateLimited === undefined ? null : interleaveHosts(scaledHostUrls(rateLimited, options.scale));
     const hostOf = order !== null ? (i: number) => order[i]! : names > 0 ? (i: number) => i % names : undefined;
-    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), hostOf);
+    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), hostOf, ca === null ? 'http' : 'https');
     for (let r = 0; r < runs; r += 1) {
       // Alternate the order so that neither client always runs first after a pause.
       const order = r % 2 === 0 ? clients : [...clients].reverse();
       for (const kind of order) {
         const before = await server.stats();
         if (rateLimited !== undefined) await server.arrivals(); // starts the record afresh
+        if (ca !== null) await server.tls(); // starts the count afresh
         dns?.queries.clear();
-        const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE;
+        const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE && kind !== CLIENT_KINDS.BARE;
         const outFile = diagnose ? join(env.tmp, `records-${scenario.id}.jsonl`) : '/dev/null';
         const run = await runClient(kind, scenario, {
           port: server.port,
@@ -143,6 +160,7 @@ async function runScenario(
           paths: env.paths,
           hostBurst: options.hostBurst,
           ...(dns !== null && { dns: { server: dns.address, names } }),
+          ...(ca !== null && { caFile: ca.caFile }),
         });
         const after = await server.stats();
         const slot = results.get(kind)!;
@@ -153,10 +171,11 @@ async function runScenario(
           slot.serverBusy.push((after.cpuMs - before.cpuMs) / (s.elapsed_s * 1000));
           const dnsText = dns === null ? '' : recordDns(slot, dns);
           const rateText = rateLimited === undefined ? '' : recordRates(slot, await server.arrivals(), rateLimited);
+          const tlsText = ca === null ? '' : recordHandshakes(slot, await server.tls());
           log(
             `  run ${r + 1}/${runs} ${kind}: ${Math.round(s.requests_per_s)} req/s, ` +
               `${s.cpu_us_per_request.toFixed(1)} µs CPU/req, ${s.max_rss_mib.toFixed(1)} MiB RSS, ` +
-              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}${rateText}`,
+              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}${tlsText}${rateText}`,
           );
           if (diagnose) {
             log(`    ${formatDiagnosis(await diagnoseRecords(outFile, scenario.concurrency, s.elapsed_s))}`);
@@ -171,6 +190,7 @@ async function runScenario(
   } finally {
     await server.stop();
     await dns?.close();
+    ca?.remove();
   }
   return { results, crashed };
 }
@@ -181,6 +201,14 @@ function recordDns(slot: ClientRuns, dns: LoopbackDnsServer): string {
   const maxPerName = Math.max(0, ...dns.queries.values());
   slot.dns.push({ total, maxPerName });
   return `, DNS queries ${total} (at most ${maxPerName} for one name and type)`;
+}
+
+/** Notes the TLS handshakes the server saw in the run that just ended; returns them for its log line. */
+function recordHandshakes(slot: ClientRuns, handshakes: ServerHandshakes): string {
+  slot.tls.push(handshakes);
+  const share = resumedShare(handshakes);
+  const later = share === null ? '' : ` (${(share * 100).toFixed(1)}% of a name's later ones)`;
+  return `, TLS handshakes ${handshakes.handshakes}, resumed ${handshakes.resumed}${later}`;
 }
 
 /** Notes each host's rate in the run that just ended, as the server saw it; returns them for its log line. */
@@ -233,7 +261,7 @@ async function main(argv: readonly string[]): Promise<number> {
       log();
     }
     for (const scenario of options.scenarios) {
-      const clients = scenario.clients.filter((kind) => hasEngine || kind === CLIENT_KINDS.BASELINE);
+      const clients = scenario.clients.filter((kind) => hasEngine || kind === CLIENT_KINDS.BASELINE || kind === CLIENT_KINDS.BARE);
       if (clients.length === 0) {
         log(`== ${scenario.id}: ${scenario.title}: skipped (it measures only the engine, whose CLI is missing)\n`);
         continue;

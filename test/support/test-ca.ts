@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,13 +13,16 @@ export interface TestCa {
   /** The server's private key and certificate (PEM), for `https.createServer`. */
   readonly key: string;
   readonly cert: string;
+  /** Files holding {@link TestCa.key} and {@link TestCa.cert}. */
+  readonly keyFile: string;
+  readonly certFile: string;
   /** Deletes the files. */
   remove(): void;
 }
 
 /**
  * Makes a throwaway CA with `openssl` and a server certificate for `names`
- * (DNS names, wildcards allowed, e.g. `*.fanout.test`). EC P-256 keys: quick to
+ * (DNS names, wildcards allowed, e.g. `*.fanout.test`, or IP addresses). EC P-256 keys: quick to
  * make and to handshake with. Nothing here is trusted outside the run that made it.
  */
 export function makeTestCa(names: readonly string[]): TestCa {
@@ -30,7 +34,10 @@ export function makeTestCa(names: readonly string[]): TestCa {
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl('req', '-x509', ...ecKey, '-keyout', file('ca-key.pem'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=fanout test CA');
   openssl('req', ...ecKey, '-keyout', file('key.pem'), '-out', file('server.csr'), '-subj', `/CN=${names[0] ?? 'localhost'}`);
-  writeFileSync(file('ext.cnf'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
+  writeFileSync(
+    file('ext.cnf'),
+    `subjectAltName=${names.map((n) => (isIP(n) === 0 ? `DNS:${n}` : `IP:${n}`)).join(',')}\nextendedKeyUsage=serverAuth\n`,
+  );
   openssl(
     'x509',
     '-req',
@@ -53,6 +60,8 @@ export function makeTestCa(names: readonly string[]): TestCa {
     caFile: file('ca.pem'),
     key: readFileSync(file('key.pem'), 'utf8'),
     cert: readFileSync(file('cert.pem'), 'utf8'),
+    keyFile: file('key.pem'),
+    certFile: file('cert.pem'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
