@@ -3,6 +3,7 @@
  * command-line.ts), and how their values become the engine's config.
  */
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
+import { readCaFile } from '../config/ca-file';
 import { ConfigError, UsageError } from '../errors';
 import type { CommandLine, CommandSpec } from './command-line';
 import { REQUEST_LINES_NOTE, REQUEST_OPTIONS } from './request-options';
@@ -35,6 +36,7 @@ const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
   maxHostWaitMs: '--max-host-wait',
   hash: '--no-hash',
   robots: '--robots',
+  ca: '--ca',
 };
 
 /** `fanout fetch`: its options (in the order the help lists them) and help. */
@@ -93,6 +95,12 @@ export const FETCH_SPEC: CommandSpec = {
       multiple: true,
       help: 'let the network guard through to this host (repeatable); the guard\nrefuses loopback and private addresses, and localhost names, otherwise',
     },
+    {
+      name: 'ca',
+      type: 'string',
+      value: 'FILE',
+      help: 'also trust the CA certificates in this PEM file (added to the\ndefault roots, not replacing them)',
+    },
     { name: 'user-agent', type: 'string', value: 'UA', help: 'User-Agent header' },
     { name: 'out', type: 'string', value: 'FILE', help: 'write JSONL results here (default stdout)' },
     {
@@ -137,6 +145,7 @@ export function configFromFlags(values: CommandLine['values']): EngineConfig {
   if (values['robots'] === true) input.robots = true;
   if (values['hash'] === false) input.hash = false;
   try {
+    if (values['ca'] !== undefined) input.ca = readCaFile(values['ca'] as string, '--ca');
     return resolveEngineConfig(input, (key) => FLAG_OF[key] ?? key);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import { LOG_LEVELS, type LogLevelName } from '../observability/logger';
+import { readCaFile } from './ca-file';
 import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './engine-config';
 
 /** Where each AWS client sends its requests; unset in AWS, loopback emulators locally. */
@@ -178,13 +179,18 @@ const ENGINE_ENV: Readonly<Partial<Record<keyof EngineConfig, string>>> = {
   robots: 'FANOUT_ROBOTS',
 };
 
+const CA_FILE_ENV = 'FANOUT_CA_FILE';
+
 function engineFromEnv(env: Env): EngineConfig {
   const input: EngineConfigInput = {};
   for (const [key, envKey] of Object.entries(ENGINE_ENV)) {
     const value = optional(env, envKey);
     if (value !== undefined) input[key as keyof EngineConfig] = value;
   }
-  return resolveEngineConfig(input, (key) => ENGINE_ENV[key] ?? key);
+  // CAs to trust besides the default roots: the setting names a file in the deployment package.
+  const caFile = optional(env, CA_FILE_ENV);
+  if (caFile !== undefined) input.ca = readCaFile(caFile, CA_FILE_ENV);
+  return resolveEngineConfig(input, (key) => (key === 'ca' ? CA_FILE_ENV : (ENGINE_ENV[key] ?? key)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors';
+import { hasPemCertificate } from './ca-file';
 import { defaultSocketBudget } from './fd-limit';
 import { parseRate } from './rate';
 
@@ -66,6 +67,12 @@ export interface EngineConfig {
   readonly keepBodies: boolean;
   /** Exact `host` or `host:port` entries the network guard lets through. */
   readonly allowNet: readonly string[];
+  /**
+   * PEM certificates of CAs to trust besides Node's default roots (an internal
+   * CA), or null for the default roots alone. Read from a file by the CLI's `--ca`
+   * and the pipeline's `FANOUT_CA_FILE` (see readCaFile in ca-file.ts).
+   */
+  readonly ca: string | null;
   /** Longest URL accepted, in characters. */
   readonly maxUrlLength: number;
   readonly userAgent: string;
@@ -104,6 +111,7 @@ export const ENGINE_DEFAULTS: EngineConfig = Object.freeze({
   hash: true,
   keepBodies: false,
   allowNet: Object.freeze([]) as readonly string[],
+  ca: null,
   maxUrlLength: 8192,
   userAgent: 'fanout/0.1 (+https://github.com/fanout)',
 });
@@ -187,6 +195,15 @@ const text: Check = (value, label) => {
   return value;
 };
 
+/** PEM text holding at least one certificate, or null; the text itself is never quoted back. */
+const pemCertificates: Check = (value, label) => {
+  if (value === null) return null;
+  if (typeof value !== 'string' || !hasPemCertificate(value)) {
+    throw new ConfigError(`Expected \`${label}\` to hold PEM certificates (-----BEGIN CERTIFICATE-----)`);
+  }
+  return value;
+};
+
 const MAX_MS = 24 * 3600 * 1000;
 
 /** A rate ({@link parseRate}), or null (also given as `none`) for no limit. */
@@ -245,6 +262,7 @@ const CHECKS: { readonly [K in keyof EngineConfig]: Check } = {
   hash: boolean,
   keepBodies: boolean,
   allowNet: hostList,
+  ca: pemCertificates,
   maxUrlLength: bounded('maxUrlLength'),
   userAgent: text,
 };

@@ -15,15 +15,20 @@
  * without the thread pool; without `--dns-server` a name fails (the bench must never
  * ask the machine's DNS servers). IP literals need no lookup.
  *
- * Run: `node --import tsx test/bench/baseline-client.mts --concurrency 64 --timeout-ms 30000 [--dns-server 127.0.0.1:5353] urls.txt`
+ * With `--ca FILE` (HTTPS scenarios) it also trusts that CA; undici's connector keeps
+ * TLS sessions per server name (100 of them) by itself.
+ *
+ * Run: `node --import tsx test/bench/baseline-client.mts --concurrency 64 --timeout-ms 30000 [--dns-server 127.0.0.1:5353] [--ca ca.pem] urls.txt`
  * (an .mts file because p-limit is ESM-only and the run uses top-level await).
  */
 import { Resolver } from 'node:dns/promises';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { readFile } from 'node:fs/promises';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
+import { measureRun } from './measured-run.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +36,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'timeout-ms': { type: 'string', default: '30000' },
     'dns-server': { type: 'string' },
+    ca: { type: 'string' },
   },
 });
 
@@ -73,7 +79,13 @@ const agent = new Agent({
   connections: null,
   headersTimeout: timeoutMs,
   bodyTimeout: timeoutMs,
-  connect: { lookup: lookupVia(values['dns-server']) },
+  connect: {
+    lookup: lookupVia(values['dns-server']),
+    // HTTPS scenarios: the bench's CA besides the default roots, in one context made once.
+    ...(values.ca !== undefined && {
+      secureContext: createSecureContext({ ca: [...rootCertificates, await readFile(values.ca, 'utf8')] }),
+    }),
+  },
 });
 const limit = pLimit(concurrency);
 
@@ -97,28 +109,9 @@ async function fetchOne(url: string): Promise<void> {
   }
 }
 
-const cpuStart = process.cpuUsage();
-const start = performance.now();
-await Promise.all(urls.map((url) => limit(() => fetchOne(url))));
-const elapsedS = (performance.now() - start) / 1000;
-const cpu = process.cpuUsage(cpuStart);
-const cpuMs = (cpu.user + cpu.system) / 1000;
-const total = urls.length;
-
-process.stdout.write(
-  `${JSON.stringify({
-    total,
-    ok,
-    failed,
-    elapsed_s: elapsedS,
-    requests_per_s: total / elapsedS,
-    cpu_ms: cpuMs,
-    cpu_us_per_request: (cpuMs * 1000) / total,
-    max_rss_mib: process.resourceUsage().maxRSS / 1024,
-    bytes,
-    statuses,
-    errors,
-  })}\n`,
+await measureRun(
+  () => Promise.all(urls.map((url) => limit(() => fetchOne(url)))).then(() => undefined),
+  () => ({ total: urls.length, ok, failed, bytes, extra: { statuses, errors } }),
 );
 // Hung requests may still hold sockets; do not wait for a graceful close.
 await agent.destroy();

@@ -40,6 +40,7 @@ export interface ClientPaths {
   readonly root: string;
   readonly cli: string;
   readonly baseline: string;
+  readonly bare: string;
 }
 
 /** Paths in the checkout `root`. */
@@ -48,6 +49,7 @@ export function clientPaths(root: string): ClientPaths {
     root,
     cli: join(root, 'src', 'cli', 'fanout.cjs'),
     baseline: join(root, 'test', 'bench', 'baseline-client.mts'),
+    bare: join(root, 'test', 'bench', 'bare-client.ts'),
   };
 }
 
@@ -66,21 +68,17 @@ export interface BenchDns {
 function argsFor(
   kind: ClientKind,
   scenario: Scenario,
-  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths; dns?: BenchDns; hostBurst?: number | null },
+  run: { port: number; urlFile: string; outFile: string; paths: ClientPaths; dns?: BenchDns; hostBurst?: number | null; caFile?: string },
 ): string[] {
   const { port, urlFile, paths, dns } = run;
+  const dnsArgs = dns === undefined ? [] : ['--dns-server', dns.server];
+  const caArgs = run.caFile === undefined ? [] : ['--ca', run.caFile];
   if (kind === CLIENT_KINDS.BASELINE) {
-    return [
-      '--import',
-      'tsx',
-      paths.baseline,
-      '--concurrency',
-      String(scenario.concurrency),
-      '--timeout-ms',
-      String(scenario.timeoutMs),
-      ...(dns === undefined ? [] : ['--dns-server', dns.server]),
-      urlFile,
-    ];
+    const timeout = ['--timeout-ms', String(scenario.timeoutMs)];
+    return ['--import', 'tsx', paths.baseline, '--concurrency', String(scenario.concurrency), ...timeout, ...dnsArgs, ...caArgs, urlFile];
+  }
+  if (kind === CLIENT_KINDS.BARE) {
+    return ['--import', 'tsx', paths.bare, '--concurrency', String(scenario.concurrency), ...dnsArgs, ...caArgs, urlFile];
   }
   // The guard refuses loopback: each bench name is let through on the target's port.
   const allowNames = Array.from({ length: dns?.names ?? 0 }, (_, i) => ['--allow-net', `${benchHostName(i)}:${port}`]);
@@ -98,7 +96,8 @@ function argsFor(
     '--allow-net',
     `127.0.0.1:${port}`,
     ...allowNames.flat(),
-    ...(dns === undefined ? [] : ['--dns-server', dns.server]),
+    ...dnsArgs,
+    ...caArgs,
     '--out',
     run.outFile,
     '--json',
@@ -150,6 +149,8 @@ export async function runClient(
     dns?: BenchDns;
     /** R's `--host-burst`, when the command line gives one. */
     hostBurst?: number | null;
+    /** HTTPS scenarios: the bench's CA, which every client is told to trust. */
+    caFile?: string;
   },
 ): Promise<ClientRun> {
   const args = argsFor(kind, scenario, run);
@@ -158,7 +159,8 @@ export async function runClient(
   const prefix = fdLimit === undefined ? run.prefix : [...run.prefix, 'bash', '-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`];
   // The engine runs as users run it: the bin itself, whose shebang carries its V8
   // flags (`node` on PATH is the pinned Node 24 under `npm run`).
-  const [command, commandArgs] = kind === CLIENT_KINDS.BASELINE ? [process.execPath, args] : [args[0] as string, args.slice(1)];
+  const isScript = kind === CLIENT_KINDS.BASELINE || kind === CLIENT_KINDS.BARE;
+  const [command, commandArgs] = isScript ? [process.execPath, args] : [args[0] as string, args.slice(1)];
   const outcome = await runChild(prefix, command, commandArgs, run.limitMs, run.paths.root);
   const tail = outcome.stderr.trim().split('\n').slice(-5).join('\n    ');
   if (outcome.timedOut) {

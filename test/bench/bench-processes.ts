@@ -143,6 +143,17 @@ export interface TargetOptions {
   readonly recordArrivals?: boolean;
   /** Percent of `/s...` requests answered 503 (see target-server.ts). */
   readonly sporadic503Pct?: number;
+  /** Speak HTTPS with this key and certificate (PEM files), counting handshakes for {@link TargetServer.tls}. */
+  readonly tls?: { readonly keyFile: string; readonly certFile: string };
+}
+
+/** TLS handshakes the target server saw since the last ask. */
+export interface ServerHandshakes {
+  readonly handshakes: number;
+  readonly resumed: number;
+  /** Handshakes of a server name after its first: those a client could have resumed. */
+  readonly later: number;
+  readonly laterResumed: number;
 }
 
 /** The running target server. */
@@ -151,6 +162,8 @@ export interface TargetServer {
   stats(): Promise<ServerStats>;
   /** The arrivals since the last call, which starts the record afresh (needs `recordArrivals`). */
   arrivals(): Promise<ServerArrivals>;
+  /** The handshakes since the last call, which starts the count afresh (needs `tls`). */
+  tls(): Promise<ServerHandshakes>;
   stop(): Promise<void>;
 }
 
@@ -171,6 +184,7 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
     ...[...(options.robots ?? [])].flatMap(([name, seconds]) => ['--crawl-delay', `${name}=${seconds}`]),
     ...(options.recordArrivals === true ? ['--record-arrivals'] : []),
     ...(options.sporadic503Pct === undefined ? [] : ['--sporadic-503-pct', String(options.sporadic503Pct)]),
+    ...(options.tls === undefined ? [] : ['--tls-key', options.tls.keyFile, '--tls-cert', options.tls.certFile]),
   ]);
   // stdin is a pipe on purpose: its end (our exit, even a crash) stops the server.
   const child = spawnTracked(file, argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -200,6 +214,7 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
         port,
         stats: () => ask<ServerStats>('stats'),
         arrivals: () => ask<ServerArrivals>('arrivals'),
+        tls: () => ask<ServerHandshakes>('tls'),
         stop: () => stopByStdin(child),
       });
     }, reject);

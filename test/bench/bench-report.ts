@@ -1,5 +1,6 @@
 /** Turns the runs of one scenario into a table of medians, ratios and verdicts. */
 import type { ClientSummary } from './bench-clients';
+import type { ServerHandshakes } from './bench-processes';
 import type { RateRun } from './rate-report';
 import { CLIENT_KINDS, idealRequestsPerSecond, isBodyScenario, type ClientKind, type Scenario } from './scenarios';
 
@@ -20,6 +21,13 @@ export interface ClientRuns {
   readonly dns: { total: number; maxPerName: number }[];
   /** Rate-limited runs: each host's rate as the target server saw it (rate-report.ts). */
   readonly rates: RateRun[];
+  /** HTTPS runs: the TLS handshakes the target server saw in each. */
+  readonly tls: ServerHandshakes[];
+}
+
+/** Of the handshakes after a name's first, the share resumed; null when there were none. */
+export function resumedShare(h: ServerHandshakes): number | null {
+  return h.later === 0 ? null : h.laterResumed / h.later;
 }
 
 /** A many-hosts run's extra conditions: every URL ok, and no name asked twice for one record type. */
@@ -117,6 +125,11 @@ function judge(scenario: Scenario, count: number, results: ReadonlyMap<ClientKin
     case 'efficiency': {
       const ideal = idealRequestsPerSecond(scenario, count) ?? Number.NaN;
       const m = medianOf(runs, (s) => s.requests_per_s / ideal);
+      if (target.atLeastBaseline === true) {
+        const b = medianOf(results.get(CLIENT_KINDS.BASELINE), (s) => s.requests_per_s / ideal);
+        const text = `${target.client} ≥ ${target.min} of ideal and ≥ baseline's`;
+        return base(text, m, m !== null && b !== null && m >= target.min && m >= b, 'efficiency vs ideal');
+      }
       if (scenario.manyHosts !== undefined) {
         const text = `${target.client} ≥ ${target.min} of ideal, every URL ok, ≤ 1 DNS query per name and type`;
         return base(text, m, m !== null && m >= target.min && manyHostsHeld(runs), 'efficiency vs ideal');
@@ -144,6 +157,15 @@ function judge(scenario: Scenario, count: number, results: ReadonlyMap<ClientKin
       const worst = healthy === null || ratios.some((r) => r === null) ? null : Math.max(...ratios.map((r) => (r as number) / healthy));
       const text = `${target.slower.join(', ')} each ≤ ${target.max} × ${target.client}'s elapsed time`;
       return base(text, worst, worst !== null && worst <= target.max, 'elapsed s');
+    }
+    case 'ceiling': {
+      const m = medianOf(runs, (s) => s.requests_per_s);
+      const bare = medianOf(results.get(CLIENT_KINDS.BARE), (s) => s.requests_per_s);
+      const ratio = m === null || bare === null ? null : m / bare;
+      const resumed = spread((runs?.tls ?? []).map((h) => resumedShare(h) ?? 0))?.median ?? 0;
+      const allOk = runs !== undefined && runs.summaries.length > 0 && runs.summaries.every((s) => s.ok === s.total);
+      const text = `${target.client} ≥ ${target.min} of ${CLIENT_KINDS.BARE}'s req/s, every URL ok, ≥ ${target.minResumed * 100}% of later handshakes resumed`;
+      return base(text, ratio, ratio !== null && ratio >= target.min && allOk && resumed >= target.minResumed, 'throughput req/s');
     }
     case 'host-rate':
       throw new Error(`scenario ${scenario.id}: per-host rates are reported by rate-report.ts`);
@@ -180,6 +202,13 @@ export function reportScenario(
     ['connections opened', (r) => cell(spread(r.connections), 0)],
     ['server CPU busy %', (r) => cell(spread(r.serverBusy.map((b) => b * 100)), 0)],
   ];
+  if (scenario.tls === true) {
+    extra.push(['TLS handshakes (server)', (r) => cell(spread(r.tls.map((h) => h.handshakes)), 0)]);
+    extra.push([
+      "resumed % of a name's later handshakes",
+      (r) => cell(spread(r.tls.flatMap((h) => (resumedShare(h) === null ? [] : [resumedShare(h)! * 100]))), 1),
+    ]);
+  }
   if (scenario.manyHosts !== undefined) {
     extra.push(['DNS queries', (r) => cell(spread(r.dns.map((d) => d.total)), 0)]);
     extra.push(['DNS queries, most for one name+type', (r) => cell(spread(r.dns.map((d) => d.maxPerName)), 0)]);

@@ -12,8 +12,15 @@ import { join, resolve } from 'node:path';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './bench-options';
 import { clientPaths, engineCliExists, runClient, type ClientPaths } from './bench-clients';
 import { diagnoseRecords, formatDiagnosis } from './bench-diagnose';
-import { choosePinning, killAllChildren, startTargetServer, type Pinning, type ServerArrivals } from './bench-processes';
-import { reportScenario, type ClientRuns, type Verdict } from './bench-report';
+import {
+  choosePinning,
+  killAllChildren,
+  startTargetServer,
+  type Pinning,
+  type ServerArrivals,
+  type ServerHandshakes,
+} from './bench-processes';
+import { reportScenario, resumedShare, type ClientRuns, type Verdict } from './bench-report';
 import { measureRateRun, reportRateScenario } from './rate-report';
 import { runResponsesScenarios } from './responses-bench';
 import {
@@ -35,6 +42,7 @@ import {
 import { runStartupScenario } from './startup-bench';
 import { writeUrlFile } from './url-file';
 import { buildCli } from '../support/build-cli';
+import { makeTestCa } from '../support/test-ca';
 import { startLoopbackDnsServer, type LoopbackDnsServer } from '../support/loopback-dns-server';
 
 const MIB = 1024 * 1024;
@@ -58,7 +66,9 @@ function runLimitMs(scenario: Scenario, count: number, scale: number): number {
       : isBodyScenario(scenario)
         ? (count * scenario.bodyBytes) / (100 * MIB)
         : count / (ideal ?? 1000);
-  return Math.round((60 + 10 * expectedS) * 1000);
+  // Over HTTPS a new connection's handshake costs a millisecond or more of CPU, whatever the latency.
+  const cpuBoundS = scenario.tls === true ? count / 1000 : 0;
+  return Math.round((60 + 10 * Math.max(expectedS, cpuBoundS)) * 1000);
 }
 
 function describeScenario(scenario: Scenario, count: number, runs: number, scale: number): string {
@@ -93,7 +103,7 @@ async function runScenario(
   const runs = scenario.repeat ? options.runs : 1;
   log(describeScenario(scenario, count, runs, options.scale));
   const results = new Map<ClientKind, ClientRuns>(
-    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [] }]),
+    clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [], tls: [] }]),
   );
   const { manyHosts, rateLimited, unhealthy } = scenario;
   const names = scaledHostCount(scenario, options.scale);
@@ -108,6 +118,10 @@ async function runScenario(
         }));
   if (dns !== null) log(`  ${names.toLocaleString('en-US')} host names, DNS server ${dns.address}`);
   let crashed = false;
+  // HTTPS: a CA of the bench's own signs the server's certificate (the file's names and 127.0.0.1).
+  const ca = scenario.tls === true ? makeTestCa(['127.0.0.1', `*.${benchHostName(0).split('.').slice(1).join('.')}`]) : null;
+  if (ca !== null)
+    log(`  HTTPS: certificate for 127.0.0.1 and *.${benchHostName(0).split('.').slice(1).join('.')} from a CA made for this run`);
   const server = await startTargetServer(
     env.pinning.server,
     {
@@ -120,22 +134,27 @@ async function runScenario(
         recordArrivals: true,
       }),
       ...(unhealthy !== undefined && { sporadic503Pct: unhealthy.sharePct }),
+      ...(ca !== null && { tls: { keyFile: ca.keyFile, certFile: ca.certFile } }),
     },
     env.paths.root,
-  );
+  ).catch((error: unknown) => {
+    ca?.remove();
+    throw error;
+  });
   try {
     const order = rateLimited === undefined ? null : interleaveHosts(scaledHostUrls(rateLimited, options.scale));
     const hostOf = order !== null ? (i: number) => order[i]! : names > 0 ? (i: number) => i % names : undefined;
+    const scheme = ca === null ? 'http' : 'https';
     // Every client reads one file; with 503s each reads its own (the same URLs, other path kinds).
     const urlFiles = new Map<ClientKind, string>();
     if (unhealthy === undefined) {
       const shared = join(env.tmp, `urls-${scenario.id}.txt`);
-      await writeUrlFile(shared, server.port, count, hangPlan(scenario, count), hostOf);
+      await writeUrlFile(shared, server.port, count, hangPlan(scenario, count), hostOf, undefined, scheme);
       for (const kind of clients) urlFiles.set(kind, shared);
     } else {
       for (const [n, kind] of clients.entries()) {
         const file = join(env.tmp, `urls-${scenario.id}-${n}.txt`);
-        await writeUrlFile(file, server.port, count, hangPlan(scenario, count), hostOf, (i) => unhealthyPathAt(unhealthy, kind, i));
+        await writeUrlFile(file, server.port, count, hangPlan(scenario, count), hostOf, (i) => unhealthyPathAt(unhealthy, kind, i), scheme);
         urlFiles.set(kind, file);
       }
     }
@@ -145,8 +164,9 @@ async function runScenario(
       for (const kind of order) {
         const before = await server.stats();
         if (rateLimited !== undefined) await server.arrivals(); // starts the record afresh
+        if (ca !== null) await server.tls(); // starts the count afresh
         dns?.queries.clear();
-        const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE;
+        const diagnose = options.diagnose && kind !== CLIENT_KINDS.BASELINE && kind !== CLIENT_KINDS.BARE;
         const outFile = diagnose ? join(env.tmp, `records-${scenario.id}.jsonl`) : '/dev/null';
         const run = await runClient(kind, scenario, {
           port: server.port,
@@ -157,6 +177,7 @@ async function runScenario(
           paths: env.paths,
           hostBurst: options.hostBurst,
           ...(dns !== null && { dns: { server: dns.address, names } }),
+          ...(ca !== null && { caFile: ca.caFile }),
         });
         const after = await server.stats();
         const slot = results.get(kind)!;
@@ -168,10 +189,11 @@ async function runScenario(
           const dnsText = dns === null ? '' : recordDns(slot, dns);
           const rateText = rateLimited === undefined ? '' : recordRates(slot, await server.arrivals(), rateLimited);
           const unavailableText = unhealthy === undefined ? '' : `, 503s answered ${after.unavailable - before.unavailable}`;
+          const tlsText = ca === null ? '' : recordHandshakes(slot, await server.tls());
           log(
             `  run ${r + 1}/${runs} ${kind}: ${Math.round(s.requests_per_s)} req/s, ` +
               `${s.cpu_us_per_request.toFixed(1)} µs CPU/req, ${s.max_rss_mib.toFixed(1)} MiB RSS, ` +
-              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${unavailableText}${dnsText}${rateText}`,
+              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${unavailableText}${dnsText}${tlsText}${rateText}`,
           );
           if (diagnose) {
             log(`    ${formatDiagnosis(await diagnoseRecords(outFile, scenario.concurrency, s.elapsed_s))}`);
@@ -186,6 +208,7 @@ async function runScenario(
   } finally {
     await server.stop();
     await dns?.close();
+    ca?.remove();
   }
   return { results, crashed };
 }
@@ -196,6 +219,14 @@ function recordDns(slot: ClientRuns, dns: LoopbackDnsServer): string {
   const maxPerName = Math.max(0, ...dns.queries.values());
   slot.dns.push({ total, maxPerName });
   return `, DNS queries ${total} (at most ${maxPerName} for one name and type)`;
+}
+
+/** Notes the TLS handshakes the server saw in the run that just ended; returns them for its log line. */
+function recordHandshakes(slot: ClientRuns, handshakes: ServerHandshakes): string {
+  slot.tls.push(handshakes);
+  const share = resumedShare(handshakes);
+  const later = share === null ? '' : ` (${(share * 100).toFixed(1)}% of a name's later ones)`;
+  return `, TLS handshakes ${handshakes.handshakes}, resumed ${handshakes.resumed}${later}`;
 }
 
 /** Notes each host's rate in the run that just ended, as the server saw it; returns them for its log line. */
@@ -248,7 +279,7 @@ async function main(argv: readonly string[]): Promise<number> {
       log();
     }
     for (const scenario of options.scenarios) {
-      const clients = scenario.clients.filter((kind) => hasEngine || kind === CLIENT_KINDS.BASELINE);
+      const clients = scenario.clients.filter((kind) => hasEngine || kind === CLIENT_KINDS.BASELINE || kind === CLIENT_KINDS.BARE);
       if (clients.length === 0) {
         log(`== ${scenario.id}: ${scenario.title}: skipped (it measures only the engine, whose CLI is missing)\n`);
         continue;

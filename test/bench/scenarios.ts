@@ -11,13 +11,22 @@ export const CLIENT_KINDS = {
   /** The engine over the scenario's file with 503s answered at random (scenario P). */
   ENGINE_SPORADIC_503: 'engine, sporadic 503s',
   BASELINE: 'baseline',
+  /** The least a client can do per URL: a new connection each, no parser, no records (bare-client.ts). */
+  BARE: 'bare client',
 } as const;
 
 export type ClientKind = (typeof CLIENT_KINDS)[keyof typeof CLIENT_KINDS];
 
 /** The figure a scenario is judged on; the verdict uses the medians. */
 export type Target =
-  | { readonly kind: 'efficiency'; readonly client: ClientKind; readonly min: number }
+  /** With `atLeastBaseline`, the client's median must also be at least the baseline's. */
+  | { readonly kind: 'efficiency'; readonly client: ClientKind; readonly min: number; readonly atLeastBaseline?: boolean }
+  /**
+   * The client's throughput at least `min` of the bare client's (the ceiling measured
+   * in the same run on the same file), every URL ok, and at least `minResumed` of the
+   * TLS handshakes after a name's first resumed (as the server counted them).
+   */
+  | { readonly kind: 'ceiling'; readonly client: ClientKind; readonly min: number; readonly minResumed: number }
   | { readonly kind: 'cpu-ratio'; readonly client: ClientKind; readonly max: number }
   | { readonly kind: 'mib-per-s'; readonly client: ClientKind; readonly min: number }
   | { readonly kind: 'rss'; readonly client: ClientKind; readonly maxMib: number }
@@ -49,6 +58,8 @@ export interface Scenario {
   readonly manyHosts?: ManyHosts;
   /** Per-host rates: URLs over a few host names, each held to a rate; absent: no rate flags. */
   readonly rateLimited?: RateLimited;
+  /** HTTPS: the server's certificate is signed by a CA the bench makes, given to every client (`--ca`). */
+  readonly tls?: boolean;
   /** 503s in the answers of some clients' runs (their own URL files); absent: none, and `--retries 0`. */
   readonly unhealthy?: Unhealthy;
 }
@@ -99,7 +110,7 @@ export interface RateHost {
   readonly crawlDelayS: number | null;
 }
 
-const { ENGINE, ENGINE_NO_HASH, ENGINE_RATE_LIMITED, ENGINE_BROKEN_PATHS, ENGINE_SPORADIC_503, BASELINE } = CLIENT_KINDS;
+const { ENGINE, ENGINE_NO_HASH, ENGINE_RATE_LIMITED, ENGINE_BROKEN_PATHS, ENGINE_SPORADIC_503, BASELINE, BARE } = CLIENT_KINDS;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MIB = 1024 * 1024;
 
@@ -188,6 +199,38 @@ export const SCENARIOS: readonly Scenario[] = [
     repeat: true,
     optIn: false,
     manyHosts: { names: 4000, dnsDelayMs: 20, ttlS: 300, fdLimit: 1024, perHost: 8 },
+  },
+  {
+    id: 'T1',
+    title: 'HTTPS, one host: latency 50 ms, concurrency 200, keep-alive',
+    latencyMs: 50,
+    concurrency: 200,
+    urls: 20_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BASELINE],
+    target: { kind: 'efficiency', client: ENGINE, min: 0.95, atLeastBaseline: true },
+    repeat: true,
+    optIn: false,
+    tls: true,
+  },
+  {
+    id: 'T2',
+    title:
+      'HTTPS, many hosts: 4,000 names under one wildcard certificate (DNS answers after 20 ms), latency 20 ms, concurrency 200, per-host 8, ulimit -n 1024',
+    latencyMs: 20,
+    concurrency: 200,
+    urls: 20_000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, BARE, BASELINE],
+    target: { kind: 'ceiling', client: ENGINE, min: 0.85, minResumed: 0.75 },
+    repeat: true,
+    optIn: false,
+    manyHosts: { names: 4000, dnsDelayMs: 20, ttlS: 300, fdLimit: 1024, perHost: 8 },
+    tls: true,
   },
   {
     id: 'R',

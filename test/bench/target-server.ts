@@ -28,6 +28,12 @@
  * the earliest request of any kind, robots.txt included, or null; robots: the
  * robots.txt requests, which are not in `hosts`), and the record starts afresh.
  *
+ * With `--tls-key FILE --tls-cert FILE` it speaks HTTPS (the same answers over
+ * TLS) and counts handshakes: a line `tls` on stdin is answered with
+ * `{"handshakes":N,"resumed":N,"later":N,"laterResumed":N}` (later: the handshakes
+ * of a server name after its first, those a client could have resumed), and the
+ * count starts afresh.
+ *
  * On start it prints one JSON line `{"port":N}` on stdout. Each line `stats` on
  * stdin is answered with `{"requests":N,"hung":N,"unavailable":N,"connections":N,"cpuMs":N}` (cpuMs:
  * the server's CPU time, so the harness can tell whether the server kept up); end of stdin
@@ -37,7 +43,9 @@
  * Run: `node --import tsx test/bench/target-server.ts --latency-ms 50 --body-bytes 64`
  * (or `... --robots --crawl-delay h5.bench.test=0.2 --record-arrivals`)
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
@@ -54,6 +62,8 @@ const { values } = parseArgs({
     'crawl-delay': { type: 'string', multiple: true, default: [] },
     'record-arrivals': { type: 'boolean', default: false },
     'sporadic-503-pct': { type: 'string', default: '0' },
+    'tls-key': { type: 'string' },
+    'tls-cert': { type: 'string' },
   },
 });
 
@@ -227,7 +237,22 @@ function onRequest(socket: Socket, head: string): void {
   else respond(socket, response);
 }
 
-const server = createServer({ noDelay: true }, (socket) => {
+/** `--tls-*`: handshakes since the last `tls` line, and the server names seen in that time. */
+const handshakes = { handshakes: 0, resumed: 0, later: 0, laterResumed: 0 };
+let namesSeen = new Set<string>();
+
+function countHandshake(socket: TLSSocket): void {
+  const resumed = socket.isSessionReused();
+  const name = String(socket.servername);
+  handshakes.handshakes += 1;
+  if (resumed) handshakes.resumed += 1;
+  if (namesSeen.has(name)) {
+    handshakes.later += 1;
+    if (resumed) handshakes.laterResumed += 1;
+  } else namesSeen.add(name);
+}
+
+function onConnection(socket: Socket): void {
   connections += 1;
   let pending = '';
   socket.on('data', (chunk: Buffer) => {
@@ -239,7 +264,19 @@ const server = createServer({ noDelay: true }, (socket) => {
   });
   // A client that gives up on a hung request resets its socket; that is expected.
   socket.on('error', () => socket.destroy());
-});
+}
+
+const tlsKey = values['tls-key'];
+const tlsCert = values['tls-cert'];
+const server =
+  tlsKey === undefined || tlsCert === undefined
+    ? createServer({ noDelay: true }, onConnection)
+    : createTlsServer({ noDelay: true, key: readFileSync(tlsKey), cert: readFileSync(tlsCert) }, (socket) => {
+        countHandshake(socket);
+        onConnection(socket);
+      });
+// A client that drops a connection mid-handshake is no failure of the server.
+server.on('tlsClientError', () => undefined);
 
 server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
   const address = server.address();
@@ -253,6 +290,10 @@ stdin.on('line', (line) => {
     const cpu = process.cpuUsage();
     const cpuMs = (cpu.user + cpu.system) / 1000;
     process.stdout.write(`${JSON.stringify({ requests, hung, unavailable, connections, cpuMs })}\n`);
+  } else if (line.trim() === 'tls') {
+    process.stdout.write(`${JSON.stringify(handshakes)}\n`);
+    Object.assign(handshakes, { handshakes: 0, resumed: 0, later: 0, laterResumed: 0 });
+    namesSeen = new Set();
   } else if (line.trim() === 'arrivals') {
     const hosts = Object.fromEntries([...arrivals].map(([host, times]) => [host, times.map((t) => Math.round(t * 1000) / 1000)]));
     process.stdout.write(`${JSON.stringify({ first: firstArrival, hosts, robots: robotsArrivals })}\n`);

@@ -4,6 +4,7 @@ import { createConnector } from '../../net/connector';
 import { DnsCache } from '../../net/dns-cache';
 import { createDnsResolver, type Resolver } from '../../net/dns-resolver';
 import { createNetworkGuard, type NetworkGuard } from '../../net/guard';
+import { secureContextFor, TlsSessions } from '../../net/tls-sessions';
 import type { EngineDeps } from '../types';
 
 /** The guard, the name cache and undici's `connect` built from one engine config. */
@@ -24,7 +25,8 @@ export interface GuardedNetwork {
 /**
  * Everything that decides where a connection may go, built in one place: the fetch
  * engine and the webhook sender both use it, so a name is resolved, checked and
- * dialled the same way whoever sends the request.
+ * dialled the same way whoever sends the request, and a TLS connection trusts the
+ * same CAs and resumes the sessions its server name gave earlier.
  *
  * @param onFdExhausted told when a socket could not be opened for want of file
  *   descriptors (the engine shrinks its socket budget)
@@ -44,6 +46,8 @@ export function createGuardedNetwork(
   const connect = createConnector({
     dns,
     connectTimeoutMs: config.connectTimeoutMs,
+    sessions: new TlsSessions(),
+    secureContext: secureContextFor(config.ca),
     ...(onFdExhausted !== undefined && { onFdExhausted }),
     ...(deps.dial !== undefined && { dial: deps.dial }),
   });

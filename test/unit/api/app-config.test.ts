@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { APP_DEFAULTS, loadAppConfig } from '../../../src/config/app-config';
 import { ConfigError } from '../../../src/errors';
 
@@ -113,5 +115,14 @@ describe('loadAppConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'Expected `LOG_LEVEL` to be one of trace, debug, info, warn, error, critical, silent, got `verbose`'],
   ])('names the key and the value of a bad setting: %j', (override, message) => {
     expect(() => loadAppConfig({ ...base, ...override })).toThrow(new ConfigError(message));
+  });
+
+  it('reads FANOUT_CA_FILE into the engine config, and names it when the file cannot be used', () => {
+    const caFile = join(__dirname, '../../fixtures/self-signed-cert.pem');
+    expect(loadAppConfig({ ...base, FANOUT_CA_FILE: caFile }).engine.ca).toBe(readFileSync(caFile, 'utf8'));
+    expect(loadAppConfig(base).engine.ca).toBeNull();
+    expect(() => loadAppConfig({ ...base, FANOUT_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      new ConfigError('Expected `FANOUT_CA_FILE` to be a readable file, got `/nonexistent/ca.pem` (ENOENT)'),
+    );
   });
 });

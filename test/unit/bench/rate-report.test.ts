@@ -134,6 +134,7 @@ describe('reportRateScenario', () => {
     failures: [],
     dns: [],
     rates,
+    tls: [],
   });
   /** A run where every fast host has `gapMs` between starts and the slow one is exact. */
   const rateRun = (gapMs: number): RateRun =>

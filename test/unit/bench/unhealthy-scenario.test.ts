@@ -42,6 +42,7 @@ describe('reportScenario for an elapsed-ratio target', () => {
     summaries: elapsed.map(run),
     connections: [],
     serverBusy: [],
+    tls: [],
     failures: [],
     dns: [],
     rates: [],

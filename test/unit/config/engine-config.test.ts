@@ -49,4 +49,13 @@ describe('resolveEngineConfig', () => {
     expect(resolveEngineConfig({ maxSockets: '64', dnsTimeoutMs: 250 })).toMatchObject({ maxSockets: 64, dnsTimeoutMs: 250 });
     expect(() => resolveEngineConfig({ maxSockets: 0 })).toThrow('Expected `maxSockets` to be an integer from 1 to 1000000, got `0`');
   });
+
+  it('takes `ca` as PEM text and refuses anything else without quoting it back', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(resolveEngineConfig({ ca: pem }).ca).toBe(pem);
+    expect(resolveEngineConfig({}).ca).toBeNull();
+    expect(() => resolveEngineConfig({ ca: 'private key material' }, () => '--ca')).toThrow(
+      'Expected `--ca` to hold PEM certificates (-----BEGIN CERTIFICATE-----)',
+    );
+  });
 });
