@@ -181,6 +181,12 @@ const ENGINE_ENV: Readonly<Partial<Record<keyof EngineConfig, string>>> = {
 
 const CA_FILE_ENV = 'FANOUT_CA_FILE';
 
+/**
+ * Every variable that sets the deployment's engine: serverless.yml passes each one
+ * from the deploying shell to the functions (a test holds the two lists together).
+ */
+export const ENGINE_SETTING_VARIABLES: readonly string[] = [...Object.values(ENGINE_ENV), CA_FILE_ENV];
+
 function engineFromEnv(env: Env): EngineConfig {
   const input: EngineConfigInput = {};
   for (const [key, envKey] of Object.entries(ENGINE_ENV)) {

@@ -1,3 +1,4 @@
+import { ENGINE_SETTING_VARIABLES } from '../../src/config/app-config';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -207,6 +208,13 @@ describe('serverless package (CloudFormation template)', () => {
       expect(parameters(role).some((r) => r.includes('/fanout/dev/webhook-secret'))).toBe(true);
       if (role !== 'ApiRole') expect(parameters(role).some((r) => r.includes('api-key'))).toBe(false);
       expect(allowed(role)).toContain('events:PutEvents');
+    }
+  });
+
+  it("passes every engine setting from the deploying shell to every function, unset as ''", () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const name of ENGINE_SETTING_VARIABLES) expect([name, variables[name]]).toEqual([name, '']);
     }
   });
 
