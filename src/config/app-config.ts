@@ -60,7 +60,7 @@ export interface AppConfig {
   readonly logLevel: LogLevelName;
 }
 
-/** Defaults, documented in the README's configuration reference. */
+/** Defaults, documented in docs/operations.md (configuration). */
 export const APP_DEFAULTS = Object.freeze({
   chunkUrls: 100,
   chunkBytes: 60_000,

@@ -85,7 +85,7 @@ const DEFAULT_RETRY_STATUSES: readonly number[] = Object.freeze([
   408, 425, 429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524,
 ]);
 
-/** Defaults, documented in the README's configuration reference. */
+/** Defaults, documented in docs/cli.md (options) and docs/operations.md (configuration). */
 export const ENGINE_DEFAULTS: EngineConfig = Object.freeze({
   concurrency: 64,
   perHost: 8,

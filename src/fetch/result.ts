@@ -35,7 +35,7 @@ export interface ResultTimings {
 
 /**
  * One record per input line: the unit of output of `fanout fetch` (one JSON line
- * each) and of a chunk stored by the pipeline. The schema is documented in the README.
+ * each) and of a chunk stored by the pipeline. The schema is documented in docs/cli.md.
  */
 export interface FetchResult {
   /** The input line as given (trimmed). */

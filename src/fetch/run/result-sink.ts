@@ -18,7 +18,7 @@ export interface Outcome {
 }
 
 /**
- * The result record for an outcome (the schema in the README). With `includeBody`,
+ * The result record for an outcome (the schema in docs/cli.md). With `includeBody`,
  * a body the attempt kept goes in as text when it is valid UTF-8, else as base64.
  */
 export function buildResult(outcome: Outcome, includeBody?: { readonly maxBytes: number }): FetchResult {

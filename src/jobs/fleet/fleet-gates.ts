@@ -1,5 +1,5 @@
 /**
- * The consumer's gates: a job's limits held across the whole fleet (issue 8) by taking
+ * The consumer's gates: a job's limits held across the whole fleet by taking
  * slots and start times from the {@link FleetLimitStore} (DynamoDB), on top of what the
  * engine's own gates already hold in this process (backoff, breaker, robots.txt).
  *

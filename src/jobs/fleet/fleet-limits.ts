@@ -1,5 +1,5 @@
 /**
- * Limits that hold for a whole job across every consumer (issue 8): a job's `hostRate`
+ * Limits that hold for a whole job across every consumer: a job's `hostRate`
  * and `rate` (requests started per second) and `perHost` (requests in flight), which
  * the engine alone can only hold inside one process.
  *
