@@ -9,7 +9,7 @@ export type KeptHeaders = Partial<Record<(typeof KEPT_HEADERS)[number], string>>
 /**
  * How a page compares with an earlier run's record of the same URL (`fanout fetch
  * --since`): `new` (no earlier body), `changed` or `unchanged` by sha256, or `gone`
- * (a 404 or 410 where there was a body). The rules live in `src/cli/since.ts`.
+ * (a 404 or 410 where there was a body). The rules live in `src/monitoring/change.ts`.
  */
 export type ChangeKind = 'new' | 'changed' | 'unchanged' | 'gone';
 
