@@ -17,8 +17,14 @@ import { fakeResolver, loopbackOnlyDialer } from '../helpers/safe-network';
  * starts requests later.
  */
 
-/** How far an achieved rate may stray from the configured one (benchmarks hold 2%). */
+/** How far above the configured rate an achieved one may be: the protection (benchmarks hold 2%). */
 const RATE_TOLERANCE = 0.1;
+/**
+ * How far below it may fall: that the rate is reached at all. A loaded machine delays
+ * wake-ups and so starts, never adds them, hence the looser floor (timing is the
+ * benchmarks' to measure; bench R holds ±2%).
+ */
+const RATE_FLOOR = 0.75;
 /** Slack for clock rounding between the engine's `Date.now()` and the probe's `performance.now()`. */
 const CLOCK_SLACK_MS = 10;
 
@@ -70,7 +76,7 @@ describe('engine politeness', () => {
   }
 
   function expectRate(achieved: number | null, perSecond: number): void {
-    expect(achieved).toBeGreaterThan(perSecond * (1 - RATE_TOLERANCE));
+    expect(achieved).toBeGreaterThan(perSecond * RATE_FLOOR);
     expect(achieved).toBeLessThan(perSecond * (1 + RATE_TOLERANCE));
   }
 
