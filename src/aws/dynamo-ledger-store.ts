@@ -11,7 +11,9 @@
  * pk = `JOB#{jobId}`, sk = the ledger's item key. Strings are S, numbers N, sets SS
  * (DynamoDB has no empty set: an absent attribute is the empty set). Every write is
  * one PutItem or UpdateItem with a condition, so no transactions are needed (the
- * local emulator, dynalite, has none). `onCapacity` receives the capacity units each
+ * local emulator, dynalite, has none); creates and sets that name an owner field tell
+ * their own committed write from another writer's (src/aws/dynamo-owned-write.ts), and
+ * an add-once's member is its own token (a repeat finds it in the set). `onCapacity` receives the capacity units each
  * call consumed, for the ledger-cost benchmark.
  */
 import {
@@ -24,7 +26,19 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { conditionFailed } from './condition-failed';
-import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger/ledger-store';
+import { ownedWrite } from './dynamo-owned-write';
+import {
+  ownerOutcome,
+  WRITE_OUTCOMES,
+  type AddOnceResult,
+  type FieldCondition,
+  type LedgerItem,
+  type LedgerStore,
+  type LedgerValue,
+  type ListedItem,
+  type ListOptions,
+  type WriteOutcome,
+} from '../jobs/ledger/ledger-store';
 
 type Item = Record<string, AttributeValue>;
 
@@ -61,18 +75,16 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly options: DynamoLedgerStoreOptions = {},
   ) {}
 
-  async create(jobId: string, key: string, item: LedgerItem): Promise<boolean> {
+  async create(jobId: string, key: string, item: LedgerItem, owner?: string): Promise<WriteOutcome> {
     const attributes: Item = { pk: pk(jobId), sk: { S: key } };
     for (const [name, value] of Object.entries(item)) if (value !== undefined) attributes[name] = toAttribute(value);
-    return this.conditional(
-      jobId,
-      new PutItemCommand({
-        TableName: this.table,
-        Item: attributes,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ...this.capacity(),
-      }),
-    );
+    const command = new PutItemCommand({
+      TableName: this.table,
+      Item: attributes,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ...this.capacity(),
+    });
+    return this.owned(jobId, key, command, owner, owner === undefined ? undefined : item[owner]);
   }
 
   async get(jobId: string, key: string): Promise<LedgerItem | undefined> {
@@ -150,28 +162,35 @@ export class DynamoLedgerStore implements LedgerStore {
     jobId: string,
     key: string,
     values: Readonly<Record<string, string | number>>,
-    when: { readonly field: string; readonly equals: string },
-  ): Promise<boolean> {
+    when: FieldCondition,
+    owner?: string,
+  ): Promise<WriteOutcome> {
     const names: Record<string, string> = { '#when': when.field };
-    const attributeValues: Item = { ':when': { S: when.equals } };
+    const attributeValues: Item = {};
     const sets: string[] = [];
     Object.entries(values).forEach(([name, value], i) => {
       names[`#v${i}`] = name;
       attributeValues[`:v${i}`] = toAttribute(value);
       sets.push(`#v${i} = :v${i}`);
     });
-    return this.conditional(
-      jobId,
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: pk(jobId), sk: { S: key } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#when = :when',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: attributeValues,
-        ...this.capacity(),
-      }),
-    );
+    let condition: string;
+    if ('equals' in when) {
+      attributeValues[':when'] = { S: when.equals };
+      condition = '#when = :when';
+    } else {
+      // attribute_exists(pk): a set never creates an item the ledger did not create.
+      condition = `attribute_exists(pk) AND ${'absent' in when ? 'attribute_not_exists' : 'attribute_exists'}(#when)`;
+    }
+    const command = new UpdateItemCommand({
+      TableName: this.table,
+      Key: { pk: pk(jobId), sk: { S: key } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: attributeValues,
+      ...this.capacity(),
+    });
+    return this.owned(jobId, key, command, owner, owner === undefined ? undefined : values[owner]);
   }
 
   async list(jobId: string, prefix: string, options: ListOptions): Promise<ListedItem[]> {
@@ -207,15 +226,24 @@ export class DynamoLedgerStore implements LedgerStore {
     if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits, jobId, kind);
   }
 
-  /** Runs a conditional write; false when its condition did not hold. */
-  private async conditional(jobId: string, command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
-    try {
-      const out = command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
-      this.report(out.ConsumedCapacity, jobId, 'write');
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+  /** Runs a conditional write that tells its own outcome from another writer's by the token in field `owner`. */
+  private async owned(
+    jobId: string,
+    key: string,
+    command: PutItemCommand | UpdateItemCommand,
+    owner: string | undefined,
+    token: LedgerValue | undefined,
+  ): Promise<WriteOutcome> {
+    const { outcome } = await ownedWrite(
+      this.client,
+      command,
+      {
+        table: this.table,
+        key: { pk: pk(jobId), sk: { S: key } },
+        isMine: (stored) => ownerOutcome(stored === undefined ? undefined : fromItem(stored), owner, token) === WRITE_OUTCOMES.MINE,
+      },
+      (consumed, kind) => this.report(consumed, jobId, kind),
+    );
+    return outcome;
   }
 }

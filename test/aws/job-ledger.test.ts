@@ -1,16 +1,18 @@
+import type { AwsClients } from '../../src/aws/clients';
 import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
 import { CHUNKS_PER_BUCKET, type ChunkRef } from '../../src/jobs/ledger/chunk-ref';
 import { JobLedger, type ChunkClaim } from '../../src/jobs/ledger/job-ledger';
 import type { LedgerStore } from '../../src/jobs/ledger/ledger-store';
 import { MemoryLedgerStore } from '../unit/jobs/ledger/memory-ledger-store';
-import { suiteJobTable, uniqueName } from './helpers';
+import { destroyClients, emulatorClients, suiteJobTable, uniqueName } from './helpers';
+import { LostResponses, onSortKey } from './lost-responses';
 
 /**
  * The job ledger's contract, run over both stores: the DynamoDB one on the emulator and
  * the in-memory fake the unit tests use. The rules are the ledger's (src/jobs); this
  * suite keeps the two stores' primitives equivalent under those rules.
  */
-const { clients, table } = suiteJobTable('ledger');
+const { table } = suiteJobTable('ledger');
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 const root = (index: number, generation = 0): ChunkRef => ({ group: 'c', index, generation });
@@ -23,16 +25,85 @@ const claimOf = (deliveryId: string, succeeded: number, failed = 0): ChunkClaim 
   claimedAt: T0,
 });
 
+/**
+ * A store, and a way to make its next write to an item (by kind and key) commit and lose
+ * its response, so that the write is sent again as the AWS SDK's retry does; `lost` says
+ * how often that happened.
+ */
+interface StoreUnderTest {
+  readonly store: LedgerStore;
+  readonly loseNext: (write: 'create' | 'setWhen', key: string) => void;
+  readonly lost: () => number;
+}
+
+function memoryStore(): StoreUnderTest {
+  const store = new MemoryLedgerStore();
+  return {
+    store,
+    loseNext: (write, key) => {
+      store.lostResponse = new RegExp(`^${write} ${key.replace(/[#~]/g, '\\$&')}$`);
+    },
+    lost: () => store.calls.filter((c) => c.endsWith('(retried)')).length,
+  };
+}
+
+/** The DynamoDB store over a client of its own, whose responses can be lost after the write commits (the SDK retries). */
+function dynamoStore(): StoreUnderTest {
+  const clients = emulatorClients();
+  clientsToClose.push(clients);
+  const client = clients.dynamodb;
+  const lost = new LostResponses(client);
+  return {
+    store: new DynamoLedgerStore(client, table),
+    loseNext: (write, key) => lost.next(write === 'create' ? 'PutItemCommand' : 'UpdateItemCommand', onSortKey(key)),
+    lost: () => lost.fired.length,
+  };
+}
+
+const clientsToClose: AwsClients[] = [];
+afterAll(() => {
+  for (const clients of clientsToClose) destroyClients(clients);
+});
+
 describe.each([
-  ['the in-memory fake', (): LedgerStore => new MemoryLedgerStore()],
-  ['DynamoDB (dynalite)', (): LedgerStore => new DynamoLedgerStore(clients.dynamodb, table)],
-])('JobLedger over %s', (_name, makeStore) => {
+  ['the in-memory fake', memoryStore],
+  ['DynamoDB (dynalite)', dynamoStore],
+])('JobLedger over %s', (_name, makeStoreUnderTest) => {
   let ledger: JobLedger;
   let jobId: string;
+  let under: StoreUnderTest;
+  const makeStore = (): LedgerStore => makeStoreUnderTest().store;
 
   beforeEach(async () => {
-    ledger = new JobLedger(makeStore());
+    under = makeStoreUnderTest();
+    ledger = new JobLedger(under.store);
     jobId = uniqueName('job');
+  });
+
+  describe('a write that committed, lost its response and was sent again by the SDK', () => {
+    it("is still the delivery's own claim, while another delivery's claim is not", async () => {
+      await inlineJob(1, 3);
+      under.loseNext('create', 'CHUNK#c-000000');
+      expect(await ledger.claim(jobId, 'c-000000', claimOf('d1', 3))).toEqual({ won: true, claim: claimOf('d1', 3) });
+      expect(under.lost()).toBe(1);
+      expect(await ledger.claim(jobId, 'c-000000', claimOf('d2', 1))).toEqual({ won: false, claim: claimOf('d1', 3) });
+    });
+
+    it('still created the job', async () => {
+      under.loseNext('create', 'JOB');
+      expect(await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: T0 })).toBe(true);
+      expect(under.lost()).toBe(1);
+      expect(await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: T0 })).toBe(false);
+    });
+
+    it("still moved the job's state", async () => {
+      await inlineJob(1, 3);
+      under.loseNext('setWhen', 'JOB');
+      expect(await ledger.requestStop(jobId, 'too many failures', T0)).toBe(true);
+      expect(under.lost()).toBe(1);
+      expect(await ledger.requestStop(jobId, 'again', T0)).toBe(false);
+      expect(await ledger.getJob(jobId)).toMatchObject({ state: 'failing', reason: 'too many failures' });
+    });
   });
 
   async function inlineJob(chunks: number, urls: number): Promise<void> {

@@ -27,13 +27,18 @@
  * | count c              | add c to BUCKET.closed, + its counts                       | set condition: counted once |
  * | close bucket b       | when |closed| = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
  * | close group g        | when |closed| = expected: add g to JOB.closed, + group totals | same |
- * | finish job           | when |JOB.closed| = splitsTotal: queued → done, cancelling → cancelled, failing → failed | conditional; status also derives the end from the counts, so a lost flip is never visible |
- * | announce the end     | mark JOB announced (after the event and webhook)           | until marked, every repeat announces again: at least once, same event id |
+ * | finish job           | when |JOB.closed| = splitsTotal: the `complete` move of job-state.ts | conditional on the stored state, chased when it moved; status also derives the end from the counts, so a lost move is never visible, and the next re-walk or announcement writes it |
+ * | announce the end     | store the end event once, publish it, mark JOB announced    | until marked, every repeat announces again: at least once, byte for byte the same event |
  *
- * The job's other states are one conditional write each from `queued`: cancel
- * (→ `cancelling`), a failure-rate stop (→ `failing`), a bad manifest (→ `failed`). A
- * stopped job's chunks are claimed with CANCELLED records instead of fetched, so it still
- * ends with one record per URL. Reads (status, claims, completion) are in ledger-reader.ts.
+ * The job's other moves (cancel, a failure-rate stop, a failure) are in job-state.ts and
+ * job-transitions.ts. A stopped job's chunks are claimed with CANCELLED records instead
+ * of fetched, so it still ends with one record per URL. Reads (status, claims,
+ * completion) are in ledger-reader.ts.
+ *
+ * Every create and set here that a retried send could repeat carries the writer's token
+ * (the claim its delivery id, the job its creator's, a move its own), so a write whose
+ * response was lost and whose retry failed its condition still knows it was its own
+ * (ledger-store.ts, WRITE_OUTCOMES). An add-once's member is its own token.
  *
  * A bucket's `expected` only grows by a child registered before its parent is counted,
  * so |closed| = expected happens exactly when every chunk registered in it is counted
@@ -41,15 +46,17 @@
  * its JOB item alone.
  */
 import { bucketMember, bucketOf, bucketsFor, childOf, rootsInBucket, type ChunkRef } from './chunk-ref';
-import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
+import { randomUUID } from 'node:crypto';
 import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from '../cost/job-cost';
 import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
-import { LedgerReader, type ChunkClaim } from './ledger-reader';
-import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from '../ports';
+import type { ChunkClaim } from './ledger-reader';
+import { isMine, members, numberField, type LedgerItem, type LedgerStore } from './ledger-store';
+import { JobTransitions } from './job-transitions';
+import { JOB_STATES, type NewJob } from '../ports';
 
 export type { ChunkClaim, ClaimPosition, JobCompletion, ListedClaim } from './ledger-reader';
+export type { TransitionOutcome } from './job-transitions';
 
 /** What a registration adds: one group of root chunks. */
 export interface GroupRegistration {
@@ -72,32 +79,37 @@ function rolledUp(item: LedgerItem): Record<string, number> {
 const isClosed = (item: LedgerItem): boolean => members(item, 'closed').length >= numberField(item, 'expected');
 
 /** The job ledger; see the table at the top of this file. */
-export class JobLedger extends LedgerReader {
+export class JobLedger extends JobTransitions {
   constructor(store: LedgerStore) {
     super(store);
   }
 
-  /** Creates the job; false (and no change) when it exists already. */
-  createJob(job: NewJob): Promise<boolean> {
-    return this.store.create(job.jobId, JOB, {
+  /** Creates the job; false (and no change) when another submit created it already. */
+  async createJob(job: NewJob): Promise<boolean> {
+    const item = {
       state: JOB_STATES.QUEUED,
       source: job.source,
       options: JSON.stringify(job.options),
       createdAt: job.now,
       updatedAt: job.now,
+      // This submit's token: a create whose response was lost and whose retry found the item is still this submit's.
+      createdBy: randomUUID(),
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
       ...(job.parent === undefined ? {} : { parent: job.parent }),
       ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
-    });
+    };
+    return isMine(await this.store.create(job.jobId, JOB, item, 'createdBy'));
   }
 
-  /** Sets how many groups the job has, once known (manifest jobs: its ranges). */
+  /**
+   * Sets how many groups the job has, once known (manifest jobs: its ranges): one write,
+   * on condition that it is not set yet, whatever the job's state (a cancel during
+   * planning must not lose it, or the job would never end).
+   */
   async setSplitsTotal(jobId: string, splits: number, now: number): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    const stored = stringField(job, 'state') ?? JOB_STATES.QUEUED;
-    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'state', equals: stored });
+    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'splitsTotal', absent: true });
     // An empty manifest has nothing to wait for.
-    return this.finishIfComplete(jobId);
+    return this.finishIfComplete(jobId, now);
   }
 
   /**
@@ -117,7 +129,8 @@ export class JobLedger extends LedgerReader {
 
   /** Claims the chunk for one delivery; the first claim wins and every caller gets the winning one. */
   async claim(jobId: string, chunkId: string, claim: ChunkClaim): Promise<{ won: boolean; claim: ChunkClaim }> {
-    if (await this.store.create(jobId, claimKey(chunkId), { ...claim })) return { won: true, claim };
+    // Owned by its delivery id: a claim whose response was lost, retried by the SDK, is still won.
+    if (isMine(await this.store.create(jobId, claimKey(chunkId), { ...claim }, 'deliveryId'))) return { won: true, claim };
     const winner = await this.getClaim(jobId, chunkId);
     if (winner === undefined) throw new Error(`claim of ${chunkId} vanished`);
     return { won: false, claim: winner };
@@ -152,25 +165,6 @@ export class JobLedger extends LedgerReader {
   }
 
   /**
-   * Asks the job to stop: `queued` → `cancelling`. Chunks not yet fetched then get
-   * CANCELLED records, and the job ends `cancelled`. False when it has ended already.
-   */
-  async requestCancel(jobId: string, now: number): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    // A job whose every record is in has ended, even before its state says so.
-    if (job === undefined || ENDED_STATES.has(stateOf(job))) return false;
-    return this.leaveQueued(jobId, JOB_STATES.CANCELLING, now);
-  }
-
-  /**
-   * Stops the job: `queued` → `failing` with the reason. Its chunks not yet fetched get
-   * CANCELLED records and it ends `failed`. False when it was no longer queued.
-   */
-  requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
-    return this.leaveQueued(jobId, JOB_STATES.FAILING, now, reason);
-  }
-
-  /**
    * Adds a claimed chunk's outcome to the job's running tally for its failure rate and
    * returns the tally. Approximate by design: one unconditional add per claim (a claim
    * whose delivery dies before adding is missing from it), so a threshold costs one
@@ -190,54 +184,27 @@ export class JobLedger extends LedgerReader {
   /**
    * Records a schedule's newest run (the run before it is kept too, so a retried tick
    * still finds the run to compare with). One item per schedule, moved by a conditional
-   * write from the run it replaces.
+   * write from the run it replaces; another tick that moved it meanwhile stands.
    */
   async recordScheduledRun(name: string, jobId: string): Promise<void> {
     const runs = await this.scheduledRuns(name);
     if (runs.last === jobId) return;
     if (runs.last === undefined) {
-      if (await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId })) return;
+      await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId }, 'jobId');
     } else {
-      const moved = await this.store.setWhen(
+      await this.store.setWhen(
         scheduleKey(name),
         SCHEDULE_ITEM,
         { jobId, previousJobId: runs.last },
         { field: 'jobId', equals: runs.last },
+        'jobId',
       );
-      if (moved) return;
     }
-    // Another tick moved it meanwhile: the newest run stands.
   }
 
   /** Links a job to one that re-runs its failures (shown in both status documents). */
   async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
     await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
-  }
-
-  /** Records why the job's webhook could not be delivered (shown in its status). */
-  async recordWebhookFailure(jobId: string, reason: string): Promise<void> {
-    const state = stateOf((await this.store.get(jobId, JOB)) ?? {});
-    await this.store.setWhen(jobId, JOB, { webhookError: reason.slice(0, 1000) }, { field: 'state', equals: state });
-  }
-
-  /** Records that the job's end was announced. */
-  async markAnnounced(event: JobEndedEvent): Promise<void> {
-    await this.store.setWhen(event.jobId, JOB, { announced: event.state }, { field: 'state', equals: event.state });
-  }
-
-  /** Marks the job failed with a reason, unless it has ended already. */
-  async markFailed(jobId: string, reason: string, now: number): Promise<void> {
-    await this.leaveQueued(jobId, JOB_STATES.FAILED, now, reason);
-  }
-
-  /** The one way out of `queued` other than completion: one conditional write, so two writers never both win. */
-  private leaveQueued(jobId: string, state: JobState, now: number, reason?: string): Promise<boolean> {
-    return this.store.setWhen(
-      jobId,
-      JOB,
-      { state, updatedAt: now, ...(reason === undefined ? {} : { reason: reason.slice(0, 1000) }) },
-      { field: 'state', equals: JOB_STATES.QUEUED },
-    );
   }
 
   /** Closes a complete bucket into its group; true when that ended the job. */
@@ -269,16 +236,6 @@ export class JobLedger extends LedgerReader {
       },
       now,
     );
-    return this.finishIfComplete(jobId);
-  }
-
-  /** Records the end a job reached when its last group closed; true when it has ended. */
-  private async finishIfComplete(jobId: string): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined || !allGroupsClosed(job)) return false;
-    const stored = (stringField(job, 'state') ?? JOB_STATES.QUEUED) as JobState;
-    const end = endOnCompletion(stored);
-    if (end !== undefined) await this.store.setWhen(jobId, JOB, { state: end }, { field: 'state', equals: stored });
-    return true;
+    return this.finishIfComplete(jobId, now);
   }
 }

@@ -1,15 +1,15 @@
 /**
- * What the job ledger's items say: a job's status, whether it is complete, its claims,
- * and the announcement its end still owes. Reads only; the writes, and the rules that
+ * What the job ledger's items say: a job's status, whether it is complete, its claims.
+ * Reads only; the writes, and the rules that
  * keep them exactly-once, are in {@link ./job-ledger}.
  */
-import { allGroupsClosed, ENDED_STATES, stateOf } from './job-state';
+import { allGroupsClosed, stateOf } from './job-state';
 import { jobStatus } from './job-status';
 import { CHANGE_FIELDS, changeCountsOf, ROLLED_UP_FIELDS, type ChangeFieldCounts } from './change-counts';
 import { estimateCost, NO_USAGE, USAGE_FIELDS, type JobUsage } from '../cost/job-cost';
 import { CLAIM_PREFIX, claimKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus } from '../ports';
+import { JOB_STATES, type JobState, type JobStatus } from '../ports';
 
 /** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
 export interface ChunkClaim extends ChangeFieldCounts {
@@ -135,32 +135,6 @@ export class LedgerReader {
   async jobOptions(jobId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
     const raw = stringField(await this.store.get(jobId, JOB), 'options');
     return raw === undefined ? undefined : (JSON.parse(raw) as Readonly<Record<string, unknown>>);
-  }
-
-  /**
-   * The announcement a job that has ended still owes (its end not yet marked announced),
-   * or undefined. At least once: a crash between publishing and {@link markAnnounced}
-   * publishes again, with the same id.
-   */
-  async pendingAnnouncement(jobId: string, now: number): Promise<{ event: JobEndedEvent; webhook?: string } | undefined> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined) return undefined;
-    const state = stateOf(job);
-    if (!ENDED_STATES.has(state) || stringField(job, 'announced') === state) return undefined;
-    const status = await this.getJob(jobId);
-    const event: JobEndedEvent = {
-      id: `${jobId}:${state}`,
-      jobId,
-      state,
-      total: status?.total ?? 0,
-      succeeded: status?.succeeded ?? 0,
-      failed: status?.failed ?? 0,
-      ...(status?.reason === undefined ? {} : { reason: status.reason }),
-      ...(status?.changes === undefined ? {} : { changes: status.changes }),
-      endedAt: new Date(now).toISOString(),
-    };
-    const webhook = stringField(job, 'webhook');
-    return webhook === undefined ? { event } : { event, webhook };
   }
 
   /** The counters of a running job: its buckets summed (one read per 64 root chunks). */

@@ -119,9 +119,16 @@ async function expectExactlyOnce(p: Pipeline): Promise<void> {
     total: p.n,
   });
   expect(status?.chunks.done).toBe(status?.chunks.total);
-  // The end was announced (at least once, always as the same event).
-  expect(new Set(p.events.published.map((e) => e.id))).toEqual(new Set(['job:done']));
+  // The end was announced (at least once, every repeat byte for byte the same event).
+  expectOneEvent(p.events.published, 'job:done');
   expect(p.events.published[0]).toMatchObject({ jobId: 'job', state: 'done', total: p.n, succeeded: ok, failed: items.length - ok });
+}
+
+/** At least one event, every one byte for byte the first, with the given id. */
+function expectOneEvent(published: readonly unknown[], id: string): void {
+  const [first] = published;
+  expect(first).toMatchObject({ id });
+  expect(published.map((e) => JSON.stringify(e))).toEqual(published.map(() => JSON.stringify(first)));
 }
 
 describe('consumeChunk', () => {
@@ -247,6 +254,43 @@ describe('consumeChunk', () => {
     expect(await p.deliver(msg)).toBe(true);
     expect(await p.deliver(msg)).toBe(true);
     expect(p.events.published.map((e) => e.id)).toEqual(['job:done']);
+  });
+
+  it("keeps its own claim when the claim's write committed but its response was lost and the SDK sent it again", async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    p.store.lostResponse = /^create CHUNK#/;
+    const outcome = await consumeChunk(p.deps, p.messages()[0] as ChunkMessage, { id: 'd1', lastReceive: false }, NOW + 60_000);
+    expect(p.store.calls).toContain('create CHUNK#c-000000 (retried)');
+    expect(outcome.claimed).toBe(true);
+    // The object the claim points at is still there, so the results walk reads it.
+    await expectExactlyOnce(p);
+  });
+
+  it('ends consistently when a cancel races the last close, and re-walks never announce again', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    // A cancel that read the job before the last close lands its write (queued → cancelling)
+    // between that close's read of the job and its write of the end.
+    p.store.beforeNext(/^setWhen JOB/, () => p.store.setWhen('job', 'JOB', { state: 'cancelling' }, { field: 'state', equals: 'queued' }));
+    expect(await p.deliver(msg)).toBe(true);
+    const derived = (await p.ledger.getJob('job'))?.state;
+    expect(['done', 'cancelled']).toContain(derived);
+    expect((await p.store.get('job', 'JOB'))?.['state']).toBe(derived);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.events.published.map((e) => e.id)).toEqual([`job:${derived}`]);
+  });
+
+  it('announces a repeated end as the same event, byte for byte, whenever the repeat comes', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    let clock = NOW;
+    const deps: ConsumeDeps = { ...p.deps, now: () => (clock += 1000) };
+    const msg = p.messages()[0] as ChunkMessage;
+    const markFails = { ...deps, ledger: failingOnce(p.ledger, 'ledger', { failCall: 'ledger.markAnnounced' }) };
+    await expect(consumeChunk(markFails, msg, { id: 'd1', lastReceive: false }, NOW + 60_000)).rejects.toThrow('markAnnounced');
+    await consumeChunk(deps, msg, { id: 'd2', lastReceive: false }, NOW + 60_000);
+    expect(p.events.published).toHaveLength(2);
+    expectOneEvent(p.events.published, 'job:done');
   });
 
   it('gives every URL a DELIVERY_LIMIT record on the last receive instead of fetching again', async () => {
