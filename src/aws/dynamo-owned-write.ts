@@ -24,12 +24,16 @@ import { WRITE_OUTCOMES, type WriteOutcome } from '../jobs/ledger/ledger-store';
 
 type Item = Record<string, AttributeValue>;
 
-/** How to read the item back after a failed condition, and how to tell the caller's token. */
+/**
+ * How to read the item back after a failed condition, and how to tell the caller's
+ * token. Without `isMine` nothing is read: a failed condition is `theirs` (for writes
+ * whose repeat is harmless either way, such as a release).
+ */
 export interface ReadBack {
   readonly table: string;
   readonly key: Item;
   /** True when the stored item (undefined: none) holds the caller's token. */
-  readonly isMine: (stored: Item | undefined) => boolean;
+  readonly isMine?: (stored: Item | undefined) => boolean;
 }
 
 /** What {@link ownedWrite} did, and the item it read when the condition failed. */
@@ -65,6 +69,7 @@ export async function ownedWrite(
   } catch (error) {
     if (!conditionFailed(error)) throw error;
   }
+  if (readBack.isMine === undefined) return { outcome: WRITE_OUTCOMES.THEIRS };
   const capacity =
     command.input.ReturnConsumedCapacity === undefined ? {} : { ReturnConsumedCapacity: command.input.ReturnConsumedCapacity };
   const read = await client.send(new GetItemCommand({ TableName: readBack.table, Key: readBack.key, ConsistentRead: true, ...capacity }));
