@@ -217,16 +217,29 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it.each(CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded'))(
-    'loses nothing and counts nothing twice when %s fails once',
-    async (call) => {
-      const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
-      const [first] = p.messages();
-      expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
-      await p.drain();
-      await expectExactlyOnce(p);
-    },
-  );
+  it.each(
+    CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded').flatMap((call): [string, string, FaultPlan][] => [
+      [call, 'fails once before it acts', { failCall: call }],
+      [call, 'acts, then fails as a lost response would', { failAfterCall: call }],
+    ]),
+  )('loses nothing and counts nothing twice when %s %s', async (_call, _how, plan) => {
+    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    const [first] = p.messages();
+    expect(await p.deliver(first as ChunkMessage, plan)).toBe(false);
+    await p.drain();
+    await expectExactlyOnce(p);
+  });
+
+  it('publishes the same end event again when publishing acted but failed, then never again once marked', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    expect(await p.deliver(msg, { failAfterCall: 'events.publishJobEnded' })).toBe(false);
+    expect(p.events.published).toHaveLength(1);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.events.published).toHaveLength(2);
+    expectOneEvent(p.events.published, 'job:done');
+  });
 
   it.each([
     ['the bucket close', /^addOnce GROUP#/],
@@ -363,7 +376,7 @@ describe('consumeChunk', () => {
     expect([...p.results.bodies.keys()].sort()).toEqual(['sha-1', 'sha-2']);
   });
 
-  it('keeps its promise under random duplicates, concurrent deliveries, kills and failed calls', async () => {
+  it('keeps its promise under random duplicates, concurrent deliveries, kills, failed calls and calls failed after they acted', async () => {
     const calls = CONSUMER_STORE_CALLS;
     for (let seed = 1; seed <= 40; seed += 1) {
       let state = seed;
@@ -380,7 +393,8 @@ describe('consumeChunk', () => {
       const plan = (): FaultPlan | undefined => {
         const r = random();
         if (r < 0.2) return { kill: CONSUME_STEPS[Math.floor(random() * CONSUME_STEPS.length)] as (typeof CONSUME_STEPS)[number] };
-        if (r < 0.4) return { failCall: calls[Math.floor(random() * calls.length)] as string };
+        if (r < 0.3) return { failCall: calls[Math.floor(random() * calls.length)] as string };
+        if (r < 0.4) return { failAfterCall: calls[Math.floor(random() * calls.length)] as string };
         return undefined;
       };
       // SQS: a message stays until a delivery succeeds; some deliveries are doubled, at once.

@@ -1,8 +1,8 @@
-import { chunkMessageId, type ChunkMessage, type RangeMessage } from '../../../../src/jobs/chunks/messages';
+import { chunkMessageId, type ChunkMessage, type RangeMessage, type SplitMessage } from '../../../../src/jobs/chunks/messages';
 import { handleSplitMessage, type SplitDeps } from '../../../../src/jobs/chunks/split-manifest';
 import { consumeChunk, type ConsumeDeps } from '../../../../src/jobs/chunks/consume-chunk';
 import { resolveEngineConfig } from '../../../../src/config/engine-config';
-import { failingOnce } from '../../../../src/jobs/chunks/faults';
+import { failingOnce, SPLITTER_STORE_CALLS, type FaultPlan } from '../../../../src/jobs/chunks/faults';
 import { announceEnd } from '../../../../src/jobs/lifecycle/announce';
 import { FakeEngine, memoryJobDeps } from '../fakes';
 
@@ -70,6 +70,34 @@ describe('manifest splitting', () => {
     const chunks = await split(d);
     const distinct = new Set(chunks.map((c) => chunkMessageId(c))).size;
     expect(await d.ledger.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct, done: 0 } });
+  });
+
+  it.each(SPLITTER_STORE_CALLS)('splits every line once when %s acts, then fails as a lost response would', async (call) => {
+    const d = await setup(text, 64);
+    const plan: FaultPlan = { failAfterCall: call };
+    const faulty = (): SplitDeps => ({
+      ...d,
+      ledger: failingOnce(d.ledger, 'ledger', plan),
+      manifests: failingOnce(d.manifests, 'manifests', plan),
+      chunkQueue: failingOnce(d.chunkQueue, 'chunkQueue', plan),
+      splitQueue: failingOnce(d.splitQueue, 'splitQueue', plan),
+    });
+    let failures = 0;
+    // SQS: each message's first delivery suffers the fault; one that fails is delivered again.
+    const deliver = async (msg: SplitMessage): Promise<void> => {
+      await handleSplitMessage(faulty(), msg, FIRST).catch(async () => {
+        failures += 1;
+        await handleSplitMessage(d, msg, FIRST);
+      });
+    };
+    await deliver({ kind: 'plan', jobId: 'm', bucket: 'b', key: 'urls.txt', options: { retries: 0 } });
+    for (const range of d.splitQueue.bodies<RangeMessage>()) await deliver(range);
+    expect(failures).toBeGreaterThan(0);
+    const chunks = d.chunkQueue.bodies<ChunkMessage>();
+    const distinct = new Map(chunks.map((c) => [chunkMessageId(c), c]));
+    const lineNumbers = [...distinct.values()].flatMap((c) => c.urls.map((u) => u.line)).sort((a, b) => a - b);
+    expect(lineNumbers).toEqual(lines.flatMap((url, i) => (url === '' ? [] : [i + 1])));
+    expect(await d.ledger.getJob('m')).toMatchObject({ state: 'queued', total: 34, chunks: { total: distinct.size, done: 0 } });
   });
 
   it('finishes an empty manifest at once', async () => {
