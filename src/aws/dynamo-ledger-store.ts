@@ -24,6 +24,7 @@ import {
   type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { conditionFailed } from './condition-failed';
 import { ownedWrite } from './dynamo-owned-write';
@@ -31,6 +32,7 @@ import {
   ownerOutcome,
   WRITE_OUTCOMES,
   type AddOnceResult,
+  type AdvanceOnceResult,
   type FieldCondition,
   type LedgerItem,
   type LedgerStore,
@@ -59,6 +61,15 @@ function fromItem(item: Item): LedgerItem {
     else if (value.SS !== undefined) out[name] = [...value.SS].sort();
   }
   return out;
+}
+
+/** `ADD` terms for number deltas, their names and values added to the expression's maps. */
+function addTerms(deltas: Readonly<Record<string, number>>, names: Record<string, string>, values: Item): string[] {
+  return Object.entries(deltas).map(([name, value], i) => {
+    names[`#d${i}`] = name;
+    values[`:d${i}`] = { N: String(value) };
+    return `#d${i} :d${i}`;
+  });
 }
 
 /** Options of {@link DynamoLedgerStore}. */
@@ -105,44 +116,42 @@ export class DynamoLedgerStore implements LedgerStore {
   ): Promise<AddOnceResult> {
     const names: Record<string, string> = { '#set': set, '#ua': 'updatedAt' };
     const values: Item = { ':m': { S: member }, ':ms': { SS: [member] }, ':now': { N: String(now) } };
-    const adds = ['#set :ms'];
-    Object.entries(deltas).forEach(([name, value], i) => {
-      names[`#d${i}`] = name;
-      values[`:d${i}`] = { N: String(value) };
-      adds.push(`#d${i} :d${i}`);
+    const adds = ['#set :ms', ...addTerms(deltas, names, values)];
+    const { wrote, item } = await this.updateOrRead(jobId, key, {
+      UpdateExpression: `ADD ${adds.join(', ')} SET #ua = :now`,
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#set) OR NOT contains(#set, :m))',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     });
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: pk(jobId), sk: { S: key } },
-          UpdateExpression: `ADD ${adds.join(', ')} SET #ua = :now`,
-          // attribute_exists(pk): an add never creates an item the ledger did not register.
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#set) OR NOT contains(#set, :m))',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ...this.capacity(),
-        }),
-      );
-      this.report(out.ConsumedCapacity, jobId, 'write');
-      return { added: true, item: fromItem(out.Attributes ?? {}) };
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-    }
-    const item = await this.get(jobId, key);
-    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
-    return { added: false, item };
+    return { added: wrote, item };
+  }
+
+  async advanceOnce(
+    jobId: string,
+    key: string,
+    field: string,
+    from: number,
+    deltas: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<AdvanceOnceResult> {
+    const names: Record<string, string> = { '#f': field, '#ua': 'updatedAt' };
+    const values: Item = { ':from': { N: String(from) }, ':to': { N: String(from + 1) }, ':now': { N: String(now) } };
+    const adds = addTerms(deltas, names, values);
+    // An absent field reads as 0.
+    const at = from === 0 ? '(#f = :from OR attribute_not_exists(#f))' : '#f = :from';
+    const { wrote, item } = await this.updateOrRead(jobId, key, {
+      UpdateExpression: `SET #f = :to, #ua = :now${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND ${at}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return { advanced: wrote, item };
   }
 
   async add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem> {
     const names: Record<string, string> = {};
     const values: Item = {};
-    const adds = Object.entries(deltas).map(([name, value], i) => {
-      names[`#d${i}`] = name;
-      values[`:d${i}`] = { N: String(value) };
-      return `#d${i} :d${i}`;
-    });
+    const adds = addTerms(deltas, names, values);
     const out = await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -224,6 +233,39 @@ export class DynamoLedgerStore implements LedgerStore {
 
   private report(consumed: ConsumedCapacity | undefined, jobId: string, kind: 'read' | 'write'): void {
     if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits, jobId, kind);
+  }
+
+  /**
+   * Runs a conditional update that returns the item after it; when its condition fails,
+   * reads the item instead (strongly consistent). Its condition must require the item
+   * (attribute_exists(pk)): an update never creates an item the ledger did not register.
+   */
+  private async updateOrRead(
+    jobId: string,
+    key: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ wrote: boolean; item: LedgerItem }> {
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: pk(jobId), sk: { S: key } },
+          ...update,
+          ReturnValues: 'ALL_NEW',
+          ...this.capacity(),
+        }),
+      );
+      this.report(out.ConsumedCapacity, jobId, 'write');
+      return { wrote: true, item: fromItem(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+    }
+    const item = await this.get(jobId, key);
+    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
+    return { wrote: false, item };
   }
 
   /** Runs a conditional write that tells its own outcome from another writer's by the token in field `owner`. */

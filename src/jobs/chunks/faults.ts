@@ -13,8 +13,8 @@ export const CONSUME_STEPS = [
   'after-fetch',
   'after-results-write',
   'after-claim',
-  'after-child-send',
   'after-count',
+  'after-child-send',
 ] as const;
 
 /** One of {@link CONSUME_STEPS}. */
@@ -26,8 +26,8 @@ export const CONSUMER_STORE_CALLS = [
   'ledger.getClaim',
   'ledger.claim',
   'ledger.registerChild',
-  'chunkQueue.sendAll',
   'ledger.countChunk',
+  'chunkQueue.sendAll',
   'events.publishJobEnded',
 ] as const;
 

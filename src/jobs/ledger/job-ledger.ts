@@ -9,13 +9,14 @@
  * | --------------- | --------------------------------------------------------------------- |
  * | `JOB`           | state, splitsTotal, totals; sets `registered` and `closed` of groups   |
  * | `GROUP#g`       | `expected` buckets; set `closed` of buckets; totals of closed buckets  |
- * | `BUCKET#g#b`    | `expected` chunks; sets `children` (registered) and `closed` (counted); totals |
+ * | `BUCKET#g#b`    | `expected` chunks; per root r, `k{r}` children registered and `n{r}` chunks counted in its lineage; totals |
  * | `CHUNK#id`      | the claim: which delivery's results object counts, its counts, leftovers |
  *
  * A group is what one registration cut (an inline job, a manifest range); a bucket is
  * {@link CHUNKS_PER_BUCKET} of its root chunks plus every re-queued generation of them.
  * Every write is one conditional write on one item, sized by a bucket, never by the
- * job: a chunk costs the same whatever the job's size.
+ * job or a lineage's length: a chunk costs the same whatever the job's size and however
+ * often its URLs were re-queued.
  *
  * Rules, and why a repeat or a crash between any two writes is harmless:
  *
@@ -23,9 +24,9 @@
  * | -------------------- | ---------------------------------------------------------- | ------------------------ |
  * | register group g     | create each BUCKET (expected = its roots), create GROUP (expected = buckets), add g to JOB.registered (+urls) | each create is if-absent; the chunks are sent only after all three, so a retry redoes the missing ones |
  * | claim chunk c        | create CHUNK#c                                             | the first claim wins; later deliveries read it and finish *its* steps |
- * | register child of c  | add child to BUCKET.children, expected + 1                 | set condition: +1 once; happens before c is counted, so a bucket never reads complete while a child is pending |
- * | count c              | add c to BUCKET.closed, + its counts                       | set condition: counted once |
- * | close bucket b       | when |closed| = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
+ * | register child of c  | BUCKET.k{r}: g → g + 1, expected + 1                       | counter condition: +1 once; happens before c is counted, so a bucket never reads complete while a child is pending |
+ * | count c              | BUCKET.n{r}: g → g + 1, + its counts                       | counter condition: counted once; the child is sent only after this, so a lineage counts in generation order |
+ * | close bucket b       | when Σ n{r} = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
  * | close group g        | when |closed| = expected: add g to JOB.closed, + group totals | same |
  * | finish job           | when |JOB.closed| = splitsTotal: the `complete` move of job-state.ts | conditional on the stored state, chased when it moved; status also derives the end from the counts, so a lost move is never visible, and the next re-walk or announcement writes it |
  * | announce the end     | store the end event once, publish it, mark JOB announced    | until marked, every repeat announces again: at least once, byte for byte the same event |
@@ -38,19 +39,20 @@
  * Every create and set here that a retried send could repeat carries the writer's token
  * (the claim its delivery id, the job its creator's, a move its own), so a write whose
  * response was lost and whose retry failed its condition still knows it was its own
- * (ledger-store.ts, WRITE_OUTCOMES). An add-once's member is its own token.
+ * (ledger-store.ts, WRITE_OUTCOMES). An add-once's member, and an advanced counter's
+ * new value, are their own tokens.
  *
  * A bucket's `expected` only grows by a child registered before its parent is counted,
- * so |closed| = expected happens exactly when every chunk registered in it is counted
+ * so Σ n{r} = expected happens exactly when every chunk registered in it is counted
  * and none can still be added. Closes roll totals upward, so a done job's totals are on
  * its JOB item alone.
  */
-import { bucketMember, bucketOf, bucketsFor, childOf, rootsInBucket, type ChunkRef } from './chunk-ref';
+import { bucketOf, bucketsFor, childrenField, countedField, rootsInBucket, type ChunkRef } from './chunk-ref';
 import { randomUUID } from 'node:crypto';
 import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from '../cost/job-cost';
 import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
-import type { ChunkClaim } from './ledger-reader';
+import { countedChunks, type ChunkClaim } from './ledger-reader';
 import { isMine, members, numberField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JobTransitions } from './job-transitions';
 import { JOB_STATES, type NewJob } from '../ports';
@@ -75,7 +77,7 @@ function rolledUp(item: LedgerItem): Record<string, number> {
   return counts;
 }
 
-/** A node is complete when every member it expects has closed. */
+/** A group or the job is complete when every member it expects has closed. */
 const isClosed = (item: LedgerItem): boolean => members(item, 'closed').length >= numberField(item, 'expected');
 
 /** The job ledger; see the table at the top of this file. */
@@ -136,16 +138,29 @@ export class JobLedger extends JobTransitions {
     return { won: false, claim: winner };
   }
 
-  /** True once the chunk has been counted. */
-  async isCounted(jobId: string, ref: ChunkRef): Promise<boolean> {
-    const bucket = await this.store.get(jobId, bucketKey(ref.group, bucketOf(ref)));
-    return members(bucket, 'closed').includes(bucketMember(ref));
+  /**
+   * How many chunks of this chunk's lineage are counted: generation g is counted when it
+   * is above g, and its child when it is above g + 1.
+   */
+  async countedInLineage(jobId: string, ref: ChunkRef): Promise<number> {
+    return numberField(await this.store.get(jobId, bucketKey(ref.group, bucketOf(ref))), countedField(ref));
   }
 
-  /** Registers the chunk's child (its re-queued leftovers) in their bucket, once, before the child is sent. */
+  /** True once the chunk has been counted. */
+  async isCounted(jobId: string, ref: ChunkRef): Promise<boolean> {
+    return (await this.countedInLineage(jobId, ref)) > ref.generation;
+  }
+
+  /** Registers the chunk's child (its re-queued leftovers) in their bucket, once, before the parent is counted. */
   async registerChild(jobId: string, parent: ChunkRef, now: number): Promise<void> {
-    const child = childOf(parent);
-    await this.store.addOnce(jobId, bucketKey(child.group, bucketOf(child)), 'children', bucketMember(child), { expected: 1 }, now);
+    await this.store.advanceOnce(
+      jobId,
+      bucketKey(parent.group, bucketOf(parent)),
+      childrenField(parent),
+      parent.generation,
+      { expected: 1 },
+      now,
+    );
   }
 
   /**
@@ -160,8 +175,13 @@ export class JobLedger extends JobTransitions {
     now: number,
   ): Promise<boolean> {
     const bucket = bucketOf(ref);
-    const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), rolledUp(counts), now);
-    return isClosed(item) ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
+    const key = bucketKey(ref.group, bucket);
+    const { advanced, item } = await this.store.advanceOnce(jobId, key, countedField(ref), ref.generation, rolledUp(counts), now);
+    // A child is sent only after its parent is counted; one that arrives first must come back later, not be lost.
+    if (!advanced && numberField(item, countedField(ref)) < ref.generation) {
+      throw new Error(`chunk ${ref.group}/${ref.index}~${ref.generation} of job ${jobId} came before its parent was counted`);
+    }
+    return countedChunks(item) >= numberField(item, 'expected') ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
   }
 
   /**
@@ -216,7 +236,7 @@ export class JobLedger extends JobTransitions {
       String(bucket),
       {
         ...rolledUp(item),
-        chunksDone: members(item, 'closed').length,
+        chunksDone: countedChunks(item),
       },
       now,
     );

@@ -7,6 +7,7 @@ import { allGroupsClosed, stateOf } from './job-state';
 import { jobStatus } from './job-status';
 import { CHANGE_FIELDS, changeCountsOf, ROLLED_UP_FIELDS, type ChangeFieldCounts } from './change-counts';
 import { estimateCost, NO_USAGE, USAGE_FIELDS, type JobUsage } from '../cost/job-cost';
+import { COUNTED_PREFIX } from './chunk-ref';
 import { CLAIM_PREFIX, claimKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobState, type JobStatus } from '../ports';
@@ -144,7 +145,7 @@ export class LedgerReader {
     for (;;) {
       const page = await this.store.list(jobId, 'BUCKET#', { ...(after === undefined ? {} : { after }), limit: 500 });
       for (const { item } of page) {
-        const bucket = countersOf(item, members(item, 'closed').length, numberField(item, 'expected'));
+        const bucket = countersOf(item, countedChunks(item), numberField(item, 'expected'));
         sums.chunksTotal += bucket.chunksTotal;
         sums.chunksDone += bucket.chunksDone;
         for (const [field, value] of Object.entries(bucket.counts)) sums.counts[field] = (sums.counts[field] ?? 0) + value;
@@ -154,6 +155,15 @@ export class LedgerReader {
       after = page[page.length - 1]?.key;
     }
   }
+}
+
+/** The chunks a bucket item has counted: the sum of its lineages' counters. */
+export function countedChunks(bucket: LedgerItem): number {
+  let counted = 0;
+  for (const [field, value] of Object.entries(bucket)) {
+    if (field.startsWith(COUNTED_PREFIX) && /^\d+$/.test(field.slice(COUNTED_PREFIX.length)) && typeof value === 'number') counted += value;
+  }
+  return counted;
 }
 
 /** A job's or a bucket's counters. */

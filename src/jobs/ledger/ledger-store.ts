@@ -21,6 +21,14 @@ export interface AddOnceResult {
   readonly item: LedgerItem;
 }
 
+/** What {@link LedgerStore.advanceOnce} answers. */
+export interface AdvanceOnceResult {
+  /** False when the field was not at `from` (nothing changed). */
+  readonly advanced: boolean;
+  /** The item after the write (or as read, strongly consistent, when nothing changed). */
+  readonly item: LedgerItem;
+}
+
 /** One listed item and its key. */
 export interface ListedItem {
   readonly key: string;
@@ -100,6 +108,22 @@ export interface LedgerStore {
     deltas: Readonly<Record<string, number>>,
     now: number,
   ): Promise<AddOnceResult>;
+  /**
+   * Moves the number field `field` from `from` to `from + 1` (an absent field reads as 0),
+   * adds `deltas` to number fields and sets `updatedAt`, all in one write, unless the
+   * field is not at `from` (nothing changes then: a repeat finds it moved on). The item
+   * must exist. Answers whether this call moved it and the item after (or as read,
+   * strongly consistent). The field's value is its own token: a retried send that had
+   * committed finds it moved on, which is what it wrote.
+   */
+  advanceOnce(
+    jobId: string,
+    key: string,
+    field: string,
+    from: number,
+    deltas: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<AdvanceOnceResult>;
   /**
    * Adds `deltas` to number fields, creating the item if needed, and returns the item
    * after. Not idempotent: only for counts where a rare lost or repeated add is harmless

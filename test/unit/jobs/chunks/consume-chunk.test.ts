@@ -2,7 +2,7 @@ import { resolveEngineConfig } from '../../../../src/config/engine-config';
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../../src/errors';
 import type { FetchResult } from '../../../../src/fetch/result';
 import type { UrlInput } from '../../../../src/fetch/types';
-import { chunkIdOf } from '../../../../src/jobs/ledger/chunk-ref';
+import { chunkIdOf, type ChunkRef } from '../../../../src/jobs/ledger/chunk-ref';
 import {
   consumeChunk,
   MAX_CUTS,
@@ -124,6 +124,14 @@ async function expectExactlyOnce(p: Pipeline): Promise<void> {
   expect(p.events.published[0]).toMatchObject({ jobId: 'job', state: 'done', total: p.n, succeeded: ok, failed: items.length - ok });
 }
 
+/** Registers and counts the generations of a chunk's lineage before it, as their deliveries would have. */
+async function lineageBefore(p: Pipeline, ref: ChunkRef): Promise<void> {
+  for (let generation = 0; generation < ref.generation; generation += 1) {
+    await p.ledger.registerChild('job', { ...ref, generation }, NOW);
+    await p.ledger.countChunk('job', { ...ref, generation }, { succeeded: 0, failed: 0 }, NOW);
+  }
+}
+
 /** At least one event, every one byte for byte the first, with the given id. */
 function expectOneEvent(published: readonly unknown[], id: string): void {
   const [first] = published;
@@ -198,13 +206,19 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it('does not count the parent before its child is registered, so the job cannot look done early', async () => {
+  it('registers the child before counting the parent (the job cannot look done early), and sends it only after', async () => {
     const p = await pipeline(2, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    const callsAtSend: string[][] = [];
+    p.queue.onSend = () => callsAtSend.push([...p.store.calls]);
     await p.deliver(p.messages()[0] as ChunkMessage);
     expect(await p.ledger.getJob('job')).toMatchObject({ state: 'running', chunks: { total: 2, done: 1 } });
-    expect(p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 children'))).toBeLessThan(
-      p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 closed')),
-    );
+    const registered = p.store.calls.indexOf('advanceOnce BUCKET#c#0000 k0 0');
+    const counted = p.store.calls.indexOf('advanceOnce BUCKET#c#0000 n0 0');
+    expect(registered).toBeGreaterThanOrEqual(0);
+    expect(registered).toBeLessThan(counted);
+    // So a lineage is counted in generation order: its child cannot be counted before it.
+    expect(callsAtSend).toHaveLength(1);
+    expect(callsAtSend[0]).toContain('advanceOnce BUCKET#c#0000 n0 0');
   });
 
   it.each(CONSUME_STEPS)('loses nothing and counts nothing twice when a delivery dies at %s', async (step) => {
@@ -339,6 +353,7 @@ describe('consumeChunk', () => {
     const first = p.messages()[0] as ChunkMessage;
     // Deep in a lineage re-queued for its hosts' rates: line 1 was cut often, line 2 never.
     const msg = { ...first, generation: 40, urls: [{ ...(first.urls[0] as ChunkUrl), cuts: MAX_CUTS - 1 }, first.urls[1] as ChunkUrl] };
+    await lineageBefore(p, msg);
     expect(await p.deliver(msg)).toBe(true);
     const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
     expect(claim).toMatchObject({ failed: 1 });
@@ -362,9 +377,11 @@ describe('consumeChunk', () => {
   it('keeps re-queueing URLs never started until the lineage reaches MAX_WAITING_GENERATIONS', async () => {
     const p = await pipeline(1, () => FETCH_ERROR_CODES.NOT_ATTEMPTED, 10);
     const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_CUTS + 5 };
+    await lineageBefore(p, msg);
     expect(await p.deliver(msg)).toBe(true);
     expect(p.messages().filter((m) => m.generation === MAX_CUTS + 6)).toHaveLength(1);
     const last = { ...(p.messages()[0] as ChunkMessage), index: 0, generation: MAX_WAITING_GENERATIONS - 1 };
+    await lineageBefore(p, last);
     expect(await p.deliver(last)).toBe(true);
     expect(p.messages().filter((m) => m.generation === MAX_WAITING_GENERATIONS)).toHaveLength(0);
   });

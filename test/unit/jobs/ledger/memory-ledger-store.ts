@@ -2,6 +2,7 @@ import {
   ownerOutcome,
   WRITE_OUTCOMES,
   type AddOnceResult,
+  type AdvanceOnceResult,
   type FieldCondition,
   type LedgerItem,
   type LedgerStore,
@@ -92,6 +93,27 @@ export class MemoryLedgerStore implements LedgerStore {
     for (const [name, delta] of Object.entries(deltas)) item[name] = ((item[name] as number | undefined) ?? 0) + delta;
     item['updatedAt'] = now;
     return { added: true, item: { ...item } };
+  }
+
+  async advanceOnce(
+    jobId: string,
+    key: string,
+    field: string,
+    from: number,
+    deltas: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<AdvanceOnceResult> {
+    await this.#record(`advanceOnce ${key} ${field} ${from}`);
+    const item = this.#items.get(`${jobId}\n${key}`);
+    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
+    numbersOnly(deltas);
+    return this.#write(`advanceOnce ${key} ${field} ${from}`, () => {
+      if (((item[field] as number | undefined) ?? 0) !== from) return { advanced: false, item: { ...item } };
+      item[field] = from + 1;
+      for (const [name, delta] of Object.entries(deltas)) item[name] = ((item[name] as number | undefined) ?? 0) + delta;
+      item['updatedAt'] = now;
+      return { advanced: true, item: { ...item } };
+    });
   }
 
   async add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem> {
