@@ -1,5 +1,5 @@
 // One jest config: four projects that differ only in which tests they match and which
-// services their global setup starts. `npm run test:fast` runs unit + integration.
+// services their global setup starts. `npm run test:fast` runs all but e2e.
 const base = {
   testEnvironment: 'node',
   transform: {

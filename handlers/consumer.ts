@@ -10,6 +10,7 @@ import { createMetrics } from '../src/observability/metrics';
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config, undefined, { metered: true });
 const logger = createLogger({ level: config.logLevel });
+for (const notice of config.ignored) logger.warn(notice);
 const metrics = createMetrics(logger);
 const engine = createEngine(config.engine);
 const configFor = createJobConfigs(config.engine, config.bodyMemoryBytes);

@@ -6,6 +6,7 @@ import { createLogger } from '../src/observability/logger';
 const config = loadAppConfig(process.env);
 const pipeline = createPipeline(config, undefined, { metered: true });
 const logger = createLogger({ level: config.logLevel });
+for (const notice of config.ignored) logger.warn(notice);
 
 /** SQS split queue → plan a manifest / cut one of its ranges into chunks. */
 export const handler = createSplitterHandler({

@@ -13,6 +13,10 @@
  * there, and refuses any package with an install script (ESTRICTALLOWSCRIPTS).
  * The Lambda bundles are serverless-esbuild's, not this.
  *
+ * The bundle refuses a Node older than package.json's `engines` in its first lines
+ * (before undici loads), and runs the CLI when it is the entry point
+ * (`node dist/fanout.cjs fetch ...`); required by the bin, it only exports.
+ *
  * Run directly (`npm run build`), it builds unconditionally.
  */
 const { readdirSync, renameSync, statSync } = require('node:fs');
@@ -24,7 +28,7 @@ const ROOT = join(__dirname, '..');
 const CLI_OUTFILE = join(ROOT, 'dist', 'fanout.cjs');
 
 /** What the bundle is made of, besides every file under src/. */
-const OTHER_INPUTS = [__filename, join(ROOT, 'node_modules', 'undici', 'package.json')];
+const OTHER_INPUTS = [__filename, join(ROOT, 'package.json'), join(ROOT, 'node_modules', 'undici', 'package.json')];
 
 function mtime(path) {
   try {
@@ -50,6 +54,8 @@ function isCliStale() {
  */
 function buildCli() {
   const temp = `${CLI_OUTFILE}.${process.pid}.tmp`;
+  const { refuseOldNode } = require('../src/cli/node-floor.cjs');
+  const engines = require('../package.json').engines.node;
   require('esbuild').buildSync({
     absWorkingDir: ROOT,
     entryPoints: ['src/cli/main.ts'],
@@ -58,6 +64,8 @@ function buildCli() {
     platform: 'node',
     target: 'node24',
     format: 'cjs',
+    banner: { js: `(${refuseOldNode.toString()})(${JSON.stringify(engines)});` },
+    footer: { js: 'if (require.main === module) module.exports.runCli();' },
     logLevel: 'warning',
   });
   renameSync(temp, CLI_OUTFILE);

@@ -124,3 +124,36 @@ export interface ValidationDetail {
   readonly field: string;
   readonly reason: string;
 }
+
+/** Details a {@link ValidationError} lists at most, so a million bad entries do not make a huge answer (or a huge heap). */
+export const MAX_VALIDATION_DETAILS = 20;
+
+/**
+ * Collects the problems of one validation: keeps the first
+ * {@link MAX_VALIDATION_DETAILS} and counts the rest, so a body with millions of bad
+ * entries costs a counter, not millions of detail objects.
+ */
+export class ValidationDetails {
+  readonly #kept: ValidationDetail[] = [];
+  #count = 0;
+
+  /** Records a problem; its detail is built only while fewer than the maximum are kept. */
+  add(field: string | (() => string), reason: string): void {
+    this.#count++;
+    if (this.#kept.length < MAX_VALIDATION_DETAILS) {
+      this.#kept.push({ field: typeof field === 'function' ? field() : field, reason });
+    }
+  }
+
+  /** Problems recorded, all of them. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Throws a {@link ValidationError} when any problem was recorded: `<what>: N problem(s)`, naming how many are shown. */
+  throwIfAny(what: string): void {
+    if (this.#count === 0) return;
+    const more = this.#count > this.#kept.length ? ` (first ${this.#kept.length} of ${this.#count} shown)` : '';
+    throw new ValidationError(`${what}: ${this.#count} problem(s)${more}`, [...this.#kept]);
+  }
+}

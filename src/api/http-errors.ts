@@ -19,6 +19,7 @@ const CLIENT_ERRORS: Readonly<Record<string, number>> = {
   [PIPELINE_ERROR_CODES.UNAUTHORIZED]: 401,
   [PIPELINE_ERROR_CODES.NOT_FOUND]: 404,
   [PIPELINE_ERROR_CODES.CONFLICT]: 409,
+  [PIPELINE_ERROR_CODES.IDEMPOTENCY_MISMATCH]: 422,
 };
 
 /** Which request field a client error without details is about. */

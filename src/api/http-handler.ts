@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLogger, invocationLogger, type Logger } from '../observability/logger';
+import { REPORT_CONTENT_SECURITY_POLICY } from '../report/render-report';
 import { checkApiKey, type ApiKeySource } from './api-key';
 import { errorReply, type HttpReply } from './http-errors';
 import { parseJsonBody } from './json-body';
@@ -18,12 +19,26 @@ export interface ApiDeps extends RouteDeps {
 /** The API Lambda's signature (API Gateway HTTP API, payload format 2.0). */
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/**
+ * Headers of every HTML answer: the page may load nothing but its inline style (it has
+ * no script; the report's own meta tag says the same), no other site may frame it, and
+ * no cache keeps a job's results.
+ */
+const HTML_HEADERS = {
+  'content-security-policy': `${REPORT_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+  'cache-control': 'no-store',
+} as const;
+
 function shape(reply: HttpReply): APIGatewayProxyStructuredResultV2 {
   if (reply.contentType !== undefined && typeof reply.body === 'string') {
     // nosniff: a browser must take the answer as the type we name, never guess script.
     return {
       statusCode: reply.statusCode,
-      headers: { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': reply.contentType,
+        'x-content-type-options': 'nosniff',
+        ...(reply.contentType.startsWith('text/html') ? HTML_HEADERS : {}),
+      },
       body: reply.body,
     };
   }
@@ -49,10 +64,12 @@ export function createHttpHandler(deps: ApiDeps): HttpHandler {
     try {
       const method = event.requestContext?.http?.method ?? 'GET';
       const path = event.rawPath ?? '/';
-      if (!isPublicRoute(method, path)) await checkApiKey(lowerCaseKeys(event.headers ?? {}), deps.apiKey);
+      const headers = lowerCaseKeys(event.headers ?? {});
+      if (!isPublicRoute(method, path)) await checkApiKey(headers, deps.apiKey);
       const reply = await route(deps, {
         method,
         path,
+        headers,
         query: event.queryStringParameters ?? {},
         json: () => parseJsonBody(event.body, event.isBase64Encoded === true),
         hasBody: event.body !== undefined && event.body !== '',

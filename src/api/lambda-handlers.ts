@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from '../observability/metrics';
 import type { JobUsage } from '../jobs/cost/job-cost';
 import type { UsageMeter } from '../jobs/cost/usage-meter';
 import { processSqsBatch } from './sqs-batch';
+import { webhooksWithin } from '../webhook/webhook';
 
 /** An SQS-triggered Lambda with partial batch responses. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -54,8 +55,9 @@ function faultPlanOf(record: SQSRecord, settings: DeliverySettings): FaultPlan |
  * scheduler holds the engine's concurrency for all of them; the chunks of one job
  * share that job's limits (the job is their limit group), and with a
  * {@link FleetLimitStore} those limits (`perHost`, `hostRate`, `rate`) hold for the
- * job across every consumer (src/jobs/fleet/fleet-gates.ts). Slots leased for the
- * invocation are given back before it returns.
+ * job across every consumer (src/jobs/fleet/fleet-gates.ts). A host's slots go back
+ * as soon as the batch's runs have nothing more for it; any still leased go back
+ * before the invocation returns.
  * An unparseable message throws, so it is reported failed on every delivery and ends
  * in the DLQ after maxReceiveCount.
  * Metrics (src/observability/consumer-metrics.ts) are printed once per invocation,
@@ -87,6 +89,7 @@ export function createConsumerHandler(
     const store = deps.fleetLimits;
     const shared: ConsumeDeps = {
       ...deps,
+      ...webhooksWithin(deps.webhooks, invocationEnd),
       runLimits: (chunk) => {
         if (store === undefined) return { limitGroup: chunk.jobId };
         const fleet = fleetOf(chunk.jobId, store);
@@ -182,7 +185,8 @@ export function createSplitterHandler(deps: SplitDeps & DeliverySettings): SqsHa
         log.appendPersistentKeys({ jobId: msg.jobId });
         const started = Date.now();
         try {
-          await handleSplitMessage(metered(withFaults(deps, plan), deps.meter, msg.jobId), msg, {
+          const invocation = { ...deps, ...webhooksWithin(deps.webhooks, Date.now() + context.getRemainingTimeInMillis()) };
+          await handleSplitMessage(metered(withFaults(invocation, plan), deps.meter, msg.jobId), msg, {
             lastReceive: isLastReceive(record, deps.maxReceiveCount),
           });
         } finally {

@@ -10,7 +10,8 @@ import type { HttpReply } from './http-errors';
 import { jobReport, REPORT_MAX_RECORDS } from '../report/job-report';
 import { renderReport } from '../report/render-report';
 import OPENAPI_DOCUMENT from './openapi.json';
-import { validateJob } from './validate-job';
+import { idempotencyOf } from './idempotency';
+import { checkWebhookSigning, validateJob } from './validate-job';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -31,6 +32,8 @@ export interface ApiRequest {
   readonly json: () => unknown;
   /** True when the request carries a body (a redrive's is optional). */
   readonly hasBody: boolean;
+  /** Request headers, names lower-cased. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
   /** Epoch ms by which the answer must be under way: routes that read much stop there. */
   readonly deadline?: number;
 }
@@ -58,9 +61,15 @@ function warningsOf(outcome: SubmitOutcome): { warnings?: SubmitOutcome['warning
 }
 
 async function postJob(deps: RouteDeps, req: ApiRequest): Promise<HttpReply> {
-  const submission = validateJob(req.json(), deps.submit.jobLimits);
-  const jobId = (deps.newJobId ?? randomUUID)();
-  const outcome = await submitJob(deps.submit, jobId, submission);
+  const body = req.json();
+  const submission = validateJob(body, deps.submit.jobLimits);
+  await checkWebhookSigning(submission, deps.submit.webhooks);
+  const idempotency = idempotencyOf(req.headers, { method: req.method, path: '/jobs', body });
+  const jobId = idempotency?.jobId ?? (deps.newJobId ?? randomUUID)();
+  const outcome = await submitJob(deps.submit, jobId, {
+    ...submission,
+    ...(idempotency === undefined ? {} : { requestHash: idempotency.requestHash }),
+  });
   return {
     statusCode: 202,
     body: { jobId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) },
@@ -112,8 +121,9 @@ async function postRedrive(deps: RouteDeps, parentId: string, req: ApiRequest): 
     throw new ValidationError('The body must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
   }
   const codes = redriveCodes((body as Record<string, unknown>)['codes']);
-  const jobId = (deps.newJobId ?? randomUUID)();
-  const outcome = await redriveJob({ ...deps.submit, results: deps.results }, parentId, jobId, codes);
+  const idempotency = idempotencyOf(req.headers, { method: req.method, path: `/jobs/${parentId}/redrive`, body });
+  const jobId = idempotency?.jobId ?? (deps.newJobId ?? randomUUID)();
+  const outcome = await redriveJob({ ...deps.submit, results: deps.results }, parentId, jobId, codes, idempotency?.requestHash);
   return {
     statusCode: 202,
     body: { jobId, parent: parentId, total: outcome.total, chunks: outcome.chunks, ...jobUrls(deps, jobId), ...warningsOf(outcome) },

@@ -14,7 +14,7 @@
 import {
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
+  type UpdateItemCommand,
   type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FetchResult } from '../fetch/result';
 import type { ResultStore } from '../jobs/ports';
+import { jsonLine } from '../io/json-line';
 
 /**
  * Where one delivery's results live. The key names the delivery, so no two deliveries
@@ -25,7 +26,7 @@ export class S3ResultStore implements ResultStore {
 
   async putDeliveryResults(jobId: string, chunkId: string, deliveryId: string, results: readonly FetchResult[]): Promise<string> {
     const key = deliveryResultKey(jobId, chunkId, deliveryId);
-    const body = Buffer.from(results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const body = Buffer.from(results.map(jsonLine).join(''));
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,

@@ -12,7 +12,9 @@ export function ssmSecret(parameterName: string, client: SSMClient = new SSMClie
       .send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))
       .then((out) => {
         const value = out.Parameter?.Value;
-        if (value === undefined || value === '') throw new Error(`SSM parameter ${parameterName} is empty`);
+        if (value === undefined || value === '') {
+          throw Object.assign(new Error(`SSM parameter ${parameterName} is empty`), { name: 'ParameterEmpty' });
+        }
         return value;
       })
       .catch((error: unknown) => {

@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
-import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
-import { ConfigError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { createEngine } from '../fetch/engine';
 import { JsonlWriter } from '../io/jsonl-writer';
 import { readUrlLines } from '../io/read-url-lines';
+import { CommandLineError, parseCommandLine, secretSpellings } from './command-line';
 import { diagnosticsLogger, logFailure } from './diagnostics';
+import { jsonSummary, RunNotes } from './fetch-notes';
+import { configFromFlags, FETCH_SPEC } from './fetch-options';
 import type { CliIo } from './io';
 import { Progress } from './progress';
 import { prepareResumeFile, readResumeFile, type ResumeState } from './resume-file';
@@ -21,79 +22,11 @@ import { abortOnStopSignals, STOPPED_EXIT_CODE } from './stop-signals';
  */
 const STOP_GRACE_MS = 2000;
 
-/** Flags of `fanout fetch` that map one to one onto engine config keys. */
-const NUMBER_FLAGS = {
-  concurrency: 'concurrency',
-  'per-host': 'perHost',
-  'timeout-ms': 'timeoutMs',
-  'connect-timeout-ms': 'connectTimeoutMs',
-  'dns-timeout-ms': 'dnsTimeoutMs',
-  'max-sockets': 'maxSockets',
-  'headers-timeout-ms': 'headersTimeoutMs',
-  'body-timeout-ms': 'bodyTimeoutMs',
-  retries: 'retries',
-  'max-bytes': 'maxBytes',
-  'max-redirects': 'maxRedirects',
-  'host-burst': 'hostBurst',
-  'max-host-errors': 'maxHostErrors',
-} as const satisfies Record<string, keyof EngineConfig>;
-
-/** Flags that take a rate (`50/s`, `30/m`, `0.5/s`). */
-const RATE_FLAGS = { 'host-rate': 'hostRate', rate: 'rate' } as const satisfies Record<string, keyof EngineConfig>;
-
-const FLAG_OF: Partial<Record<keyof EngineConfig, string>> = {
-  ...Object.fromEntries(Object.entries(NUMBER_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
-  ...Object.fromEntries(Object.entries(RATE_FLAGS).map(([flag, key]) => [key, `--${flag}`])),
-  maxHostWaitMs: '--max-host-wait',
-  allowNet: '--allow-net',
-  dnsServers: '--dns-server',
-  hash: '--no-hash',
-  userAgent: '--user-agent',
-};
-
-export const FETCH_USAGE = `usage: fanout fetch [options] <file|->
-  --concurrency N          requests in flight at most (default 64)
-  --per-host N             requests in flight per host at most (default 8)
-  --timeout-ms MS          total time per attempt (default 30000)
-  --connect-timeout-ms MS  time to connect, once the name has resolved (default 10000)
-  --dns-timeout-ms MS      time for one DNS lookup (default 5000)
-  --dns-server IP[:PORT]   name server to ask (repeatable; default: the system's)
-  --max-sockets N          sockets open at once at most (default: 3/4 of ulimit -n)
-  --headers-timeout-ms MS  time from request to response headers (default 30000)
-  --body-timeout-ms MS     longest gap between body chunks (default 30000)
-  --retries N              retries after the first attempt (default 2)
-  --max-bytes N            decoded body bytes at most (default 10485760)
-  --max-redirects N        redirect hops at most (default 5)
-  --host-rate RATE         requests started per second per host at most: N/s, N/m or N/h,
-                           fractions allowed (0.5/s); default: no limit
-  --host-burst N           requests a host may get back to back after a quiet spell (default 1)
-  --rate RATE              requests started per second in the whole run at most (default: no limit)
-  --max-host-wait TIME     total time a host may keep us waiting by throttling (429, 503,
-                           Retry-After) before its remaining URLs get HOST_THROTTLED: 90s, 15m, 1h
-                           (default 15m)
-  --max-host-errors N      connection failures in a row after which a host's remaining URLs get
-                           HOST_UNAVAILABLE untried; 0: never (default 30)
-  --robots                 obey robots.txt: disallowed URLs get ROBOTS_DISALLOWED, Crawl-delay
-                           caps the host's rate
-  --allow-net HOST[:PORT]  let the network guard through to this host (repeatable)
-  --user-agent UA          User-Agent header
-  --out FILE               write JSONL results here (default stdout)
-  --resume                 with --out: keep the answered records of an earlier, stopped
-                           run in that file, fetch the other lines and append them
-  --since FILE             conditional re-fetch against an earlier run's records: send
-                           If-None-Match/If-Modified-Since, add "change" to each record
-  --no-hash                skip sha256 of bodies
-  --json                   print a JSON summary line to stdout at the end
-  --no-progress            no progress on stderr
-  --log-level LEVEL        diagnostics on stderr as JSON lines: error, warn, info, debug
-                           (info: run start and end; debug: also one line per failed URL)`;
-
 /** `fanout fetch`: the engine in one process, results as JSON lines. */
 export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFetchArgs(argv);
-  if (positionals.length !== 1) {
-    throw new UsageError(`expected one input file (or - for stdin), got ${positionals.length}`);
-  }
+  const { values, positionals } = parseCommandLine(FETCH_SPEC, argv);
+  if (positionals.length === 0) throw new CommandLineError('missing the input file (or - for stdin)');
+  if (positionals.length > 1) throw new CommandLineError(`expected one input file, got ${positionals.length}: ${positionals.join(' ')}`);
   const inputPath = positionals[0] as string;
   const config = configFromFlags(values);
   const log = diagnosticsLogger(values['log-level'], io.stderr);
@@ -117,7 +50,7 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
   const stop = new AbortController();
   const stopListening = abortOnStopSignals(stop);
   const cpuBefore = process.cpuUsage();
-  let bytes = 0;
+  const notes = new RunNotes();
   log.info('run started', {
     input: inputPath,
     concurrency: config.concurrency,
@@ -131,9 +64,9 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
       stopGraceMs: STOP_GRACE_MS,
       onStart: (view) => progress?.watch(view),
       onResult(result) {
-        bytes += result.bytes;
+        notes.see(result);
         logFailure(log, result);
-        progress?.record(result.ok);
+        progress?.record(result);
         if (previous === null) return writer.write(result);
         const record = withChangeSince(result, previous);
         if (record.change) changes[record.change]++;
@@ -146,89 +79,18 @@ export async function fetchCommand(argv: readonly string[], io: CliIo): Promise<
     const { total, ok, failed, notAttempted, errors, elapsedMs } = summary;
     log.info('run finished', { total, ok, failed, notAttempted, errors, elapsedMs });
     await writer.close();
-    if (values.json === true) {
+    if (values['json'] === true) {
       const cpuMs = (cpu.user + cpu.system) / 1000;
-      const seconds = summary.elapsedMs / 1000;
-      io.stdout.write(
-        JSON.stringify({
-          total: summary.total,
-          ok: summary.ok,
-          failed: summary.failed,
-          not_attempted: summary.notAttempted,
-          ...(resume === null ? {} : { skipped }),
-          ...(previous === null ? {} : { changes }),
-          errors: summary.errors,
-          hosts: {
-            throttled: summary.hosts.throttled,
-            paused_s: round(summary.hosts.pausedMs / 1000, 1),
-            unavailable: summary.hosts.unavailable,
-            gave_up: summary.hosts.gaveUp,
-          },
-          elapsed_s: round(seconds, 3),
-          requests_per_s: round(seconds > 0 ? summary.total / seconds : 0, 1),
-          bytes,
-          mib_per_s: round(seconds > 0 ? bytes / 1048576 / seconds : 0, 1),
-          cpu_ms: round(cpuMs, 1),
-          cpu_us_per_request: round(summary.total > 0 ? (cpuMs * 1000) / summary.total : 0, 2),
-          max_rss_mib: round(process.resourceUsage().maxRSS / 1024, 1),
-        }) + '\n',
-      );
+      const extra = { bytes: notes.bytes, cpuMs, ...(resume === null ? {} : { skipped }), ...(previous === null ? {} : { changes }) };
+      io.stdout.write(`${JSON.stringify(jsonSummary(summary, extra))}\n`);
     }
+    const command = { argv, input: inputPath, out: values['out'] as string | undefined, secretOptions: secretSpellings(FETCH_SPEC) };
+    for (const hint of notes.hints(summary, stop.signal.aborted, command)) io.stderr.write(hint);
     return stop.signal.aborted ? STOPPED_EXIT_CODE : 0;
   } finally {
     stopListening();
     progress?.stop();
     await engine.close();
-  }
-}
-
-function parseFetchArgs(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      allowNegative: true,
-      strict: true,
-      options: {
-        ...Object.fromEntries(
-          [...Object.keys(NUMBER_FLAGS), ...Object.keys(RATE_FLAGS)].map((flag) => [flag, { type: 'string' as const }]),
-        ),
-        'max-host-wait': { type: 'string' },
-        robots: { type: 'boolean' },
-        'allow-net': { type: 'string', multiple: true },
-        'dns-server': { type: 'string', multiple: true },
-        'user-agent': { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        since: { type: 'string' },
-        hash: { type: 'boolean' },
-        json: { type: 'boolean' },
-        progress: { type: 'boolean' },
-        'log-level': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    // node:util's messages may run over several lines (a value starting with a dash); a usage error is one.
-    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '));
-  }
-}
-
-function configFromFlags(values: Record<string, unknown>): EngineConfig {
-  const input: EngineConfigInput = {};
-  for (const [flag, key] of [...Object.entries(NUMBER_FLAGS), ...Object.entries(RATE_FLAGS)]) {
-    if (values[flag] !== undefined) input[key] = values[flag];
-  }
-  if (values['max-host-wait'] !== undefined) input.maxHostWaitMs = parseDurationFlag(values['max-host-wait'] as string, '--max-host-wait');
-  if (values.robots === true) input.robots = true;
-  if (values['allow-net'] !== undefined) input.allowNet = values['allow-net'];
-  if (values['dns-server'] !== undefined) input.dnsServers = values['dns-server'];
-  if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
-  if (values.hash === false) input.hash = false;
-  try {
-    return resolveEngineConfig(input, (key) => FLAG_OF[key] ?? key);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
   }
 }
 
@@ -272,17 +134,4 @@ async function countLines(path: string): Promise<number> {
   let count = 0;
   for await (const _ of readUrlLines(createReadStream(path, { highWaterMark: 1024 * 1024 }))) count++;
   return count;
-}
-
-/** `90s`, `15m`, `1h`, `500ms` as milliseconds; a usage error names the flag otherwise. */
-function parseDurationFlag(value: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (match === null) throw new UsageError(`Expected \`${flag}\` to be a duration such as 90s, 15m or 1h, got \`${value}\``);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * unit);
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
   readonly stderr: Writable & { isTTY?: boolean; columns?: number };
   readonly env: NodeJS.ProcessEnv;
+  /** The endpoint and key of the local stack `npm start` runs in this project, if it does. */
+  readonly localStack?: { readonly endpoint?: string; readonly apiKey?: string };
 }
 
 /**

@@ -1,11 +1,32 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors';
-import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { API_OPTIONS, clientFrom, oneJobId } from './api-options';
+import { parseCommandLine, type CommandSpec } from './command-line';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
 
-const CANCEL_USAGE = 'Usage: fanout cancel <jobId> [--endpoint URL] [--api-key K]';
-const REDRIVE_USAGE = 'Usage: fanout redrive <jobId> [--codes CODE,CODE] [--endpoint URL] [--api-key K]';
+/** `fanout cancel`: its options and help. */
+export const CANCEL_SPEC: CommandSpec = {
+  name: 'cancel',
+  summary: 'stop a job: it starts no more URLs, and those not fetched get CANCELLED records',
+  usage: ['<jobId> [options]'],
+  options: API_OPTIONS,
+};
+
+/** `fanout redrive`: its options and help. */
+export const REDRIVE_SPEC: CommandSpec = {
+  name: 'redrive',
+  summary: "submit a job's failed URLs again, as a new job linked to it",
+  usage: ['<jobId> [options]'],
+  options: [
+    {
+      name: 'codes',
+      type: 'string',
+      value: 'CODE,CODE',
+      help: 'only the URLs that failed with these error codes\n(e.g. TIMEOUT_TOTAL,HTTP_STATUS; default: every failure)',
+    },
+    ...API_OPTIONS,
+  ],
+};
 
 /**
  * `fanout cancel <jobId>`: stops a job (`cancelling`, then `cancelled` once every URL
@@ -13,11 +34,9 @@ const REDRIVE_USAGE = 'Usage: fanout redrive <jobId> [--codes CODE,CODE] [--endp
  */
 export function createCancelCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() => parseArgs({ args: [...argv], allowPositionals: true, options: API_FLAGS }));
-    const [jobId, ...extra] = positionals;
-    if (jobId === undefined || extra.length > 0) throw new UsageError(CANCEL_USAGE);
-    const status = await clientFrom(values, io, deps.fetch).cancelJob(jobId).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    const { values, positionals } = parseCommandLine(CANCEL_SPEC, argv);
+    const status = await clientFrom(values, io, deps.fetch).cancelJob(oneJobId(positionals));
+    io.stdout.write(jsonLine(status));
     return 0;
   };
 }
@@ -28,17 +47,14 @@ export function createCancelCommand(deps: ApiCommandDeps = {}): Command {
  */
 export function createRedriveCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({ args: [...argv], allowPositionals: true, options: { ...API_FLAGS, codes: { type: 'string' } } }),
-    );
-    const [jobId, ...extra] = positionals;
-    if (jobId === undefined || extra.length > 0) throw new UsageError(REDRIVE_USAGE);
-    const codes = values.codes
+    const { values, positionals } = parseCommandLine(REDRIVE_SPEC, argv);
+    const jobId = oneJobId(positionals);
+    const codes = (values['codes'] as string | undefined)
       ?.split(',')
       .map((code) => code.trim())
       .filter((code) => code !== '');
-    const reply = await clientFrom(values, io, deps.fetch).redriveJob(jobId, codes).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(reply)}\n`);
+    const reply = await clientFrom(values, io, deps.fetch).redriveJob(jobId, codes);
+    io.stdout.write(jsonLine(reply));
     return 0;
   };
 }

@@ -1,4 +1,6 @@
 import type { Writable } from 'node:stream';
+import { FETCH_ERROR_CODES } from '../errors';
+import type { FetchResult } from '../fetch/result';
 import type { RunView } from '../fetch/types';
 
 /** How often the bar is redrawn on a terminal, and a plain line written elsewhere. */
@@ -9,6 +11,10 @@ const PLAIN_INTERVAL_MS = 10_000;
  * Progress on stderr: a one-line bar redrawn in place when stderr is a terminal
  * (done/total, rate, failures, ETA); a plain line every 10 s otherwise, so logs
  * stay readable. `total` may be unknown (input from a pipe).
+ *
+ * It counts as the run's summary does (src/fetch/run/result-sink.ts): a record
+ * without an error is ok, a NOT_ATTEMPTED one (a URL a stopped run never tried) is
+ * not attempted, any other failed; the rate counts only URLs tried.
  */
 export class Progress {
   readonly #out: Writable & { isTTY?: boolean; columns?: number };
@@ -17,6 +23,7 @@ export class Progress {
   readonly #timer: NodeJS.Timeout;
   #done = 0;
   #failed = 0;
+  #notAttempted = 0;
   #total: number | null = null;
   #stopped = false;
   #view: RunView | null = null;
@@ -37,9 +44,11 @@ export class Progress {
     this.#total = total;
   }
 
-  record(ok: boolean): void {
+  record(result: Pick<FetchResult, 'error'>): void {
     this.#done++;
-    if (!ok) this.#failed++;
+    if (result.error === null) return;
+    if (result.error.code === FETCH_ERROR_CODES.NOT_ATTEMPTED) this.#notAttempted++;
+    else this.#failed++;
   }
 
   /** Draws the final state once; later calls do nothing. */
@@ -52,11 +61,12 @@ export class Progress {
 
   #draw(last: boolean): void {
     const elapsed = (Date.now() - this.#startedAt) / 1000;
-    const rate = elapsed > 0 ? this.#done / elapsed : 0;
+    const rate = elapsed > 0 ? (this.#done - this.#notAttempted) / elapsed : 0;
     const total = this.#total;
     const counts = total === null ? `${this.#done}` : `${this.#done}/${total}`;
     const eta = total !== null && rate > 0 ? ` ETA ${formatDuration((total - this.#done) / rate)}` : '';
-    const stats = `${counts} ${rate.toFixed(0)}/s ${this.#failed} failed${last ? ` in ${formatDuration(elapsed)}` : `${eta}${throttling(this.#view)}`}`;
+    const skipped = this.#notAttempted > 0 ? `, ${this.#notAttempted} not attempted` : '';
+    const stats = `${counts} ${rate.toFixed(0)}/s ${this.#failed} failed${skipped}${last ? ` in ${formatDuration(elapsed)}` : `${eta}${throttling(this.#view)}`}`;
     if (!this.#tty) {
       this.#out.write(`progress: ${stats}\n`);
       return;

@@ -1,19 +1,33 @@
 import { createReadStream } from 'node:fs';
-import { open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { OutputError, UsageError } from '../errors';
 import { readRecords, RecordsFileError } from '../report/read-records';
 import { renderReport } from '../report/render-report';
 import { ReportAggregator } from '../report/report-summary';
-import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { API_OPTIONS, clientFrom } from './api-options';
+import { CommandLineError, parseCommandLine, type CommandSpec } from './command-line';
 import type { CliIo, Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
 
-const USAGE =
-  'Usage: fanout report <results.jsonl|-> [--out FILE] [--open] | fanout report --job <jobId> [--out FILE] [--open] [--endpoint URL] [--api-key K]';
+/** `fanout report`: its options and help. */
+export const REPORT_SPEC: CommandSpec = {
+  name: 'report',
+  summary: 'an HTML report of a `fanout fetch` results file, or of a pipeline job',
+  usage: ['<results.jsonl|-> [--out FILE] [--open]', '--job <jobId> [options]'],
+  options: [
+    { name: 'job', type: 'string', value: 'ID', help: 'the report of this pipeline job, from the API' },
+    { name: 'out', type: 'string', value: 'FILE', help: 'write the page here (default stdout)' },
+    {
+      name: 'open',
+      type: 'boolean',
+      help: "print the page's file:// URL on stdout, to open in a browser\n(without --out, the page goes to a new private temporary folder)",
+    },
+    ...API_OPTIONS,
+  ],
+};
 
 /** What a job id looks like to the hint below: no path separator, no file extension. */
 const LOOKS_LIKE_JOB_ID = /^[A-Za-z0-9_-]{8,128}$/;
@@ -33,6 +47,24 @@ async function checkWritable(path: string): Promise<boolean> {
   });
   await handle.close();
   return !existed;
+}
+
+/**
+ * `--open` without `--out`: the page in a folder of its own under the temporary
+ * directory (made by `mkdtemp`: a name nobody can guess, mode 700), created with
+ * `wx` so that nothing there beforehand, a symlink least of all, is followed or
+ * overwritten. A fixed or guessable name in a shared /tmp lets another user plant
+ * a symlink where the page will be written.
+ */
+async function writePrivately(page: string): Promise<string> {
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'fanout-report-'));
+    const path = join(dir, 'report.html');
+    await writeFile(path, page, { flag: 'wx', mode: 0o600 });
+    return path;
+  } catch (error) {
+    throw new OutputError(`cannot write the report to the temporary folder: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 /** Summarises a `fanout fetch` output file in one pass; a missing file or a bad line is a usage error (exit 2). */
@@ -65,37 +97,35 @@ async function fileReport(file: string, io: CliIo): Promise<string> {
  */
 export function createReportCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        options: { ...API_FLAGS, job: { type: 'string' }, out: { type: 'string' }, open: { type: 'boolean' } },
-      }),
-    );
+    const { values, positionals } = parseCommandLine(REPORT_SPEC, argv);
+    const job = values['job'] as string | undefined;
+    const wantsOpen = values['open'] === true;
     const [file, ...extra] = positionals;
-    if (extra.length > 0 || (file === undefined) === (values.job === undefined)) throw new UsageError(USAGE);
-    const outPath = values.out ?? (values.open === true ? join(tmpdir(), `fanout-report-${Date.now()}.html`) : undefined);
-    const created = outPath === undefined ? false : await checkWritable(outPath);
+    if (extra.length > 0) throw new CommandLineError(`expected one results file, got ${positionals.length}: ${positionals.join(' ')}`);
+    if (file === undefined && job === undefined) throw new CommandLineError('missing the results file (or --job ID)');
+    if (file !== undefined && job !== undefined) throw new CommandLineError('give a results file or --job ID, not both');
+    const givenOut = values['out'] as string | undefined;
+    const created = givenOut === undefined ? false : await checkWritable(givenOut);
     let page: string;
     try {
-      page =
-        values.job === undefined
-          ? await fileReport(file as string, io)
-          : await clientFrom(values, io, deps.fetch).getReport(values.job).catch(usageOnClientError);
+      page = job === undefined ? await fileReport(file as string, io) : await clientFrom(values, io, deps.fetch).getReport(job);
     } catch (error) {
       // Leave no empty file behind where there was none.
-      if (created) await rm(outPath as string, { force: true });
+      if (created) await rm(givenOut as string, { force: true });
       throw error;
     }
-    if (outPath === undefined) {
+    if (givenOut === undefined && !wantsOpen) {
       io.stdout.write(page);
       return 0;
     }
-    await writeFile(outPath, page).catch((error: NodeJS.ErrnoException) => {
-      throw new OutputError(`cannot write the report to ${outPath}: ${error.code ?? error.message}`);
-    });
-    const url = pathToFileURL(resolve(outPath as string)).href;
-    if (values.open === true) io.stdout.write(`${url}\n`);
+    const outPath = givenOut ?? (await writePrivately(page));
+    if (givenOut !== undefined) {
+      await writeFile(givenOut, page).catch((error: NodeJS.ErrnoException) => {
+        throw new OutputError(`cannot write the report to ${givenOut}: ${error.code ?? error.message}`);
+      });
+    }
+    const url = pathToFileURL(resolve(outPath)).href;
+    if (wantsOpen) io.stdout.write(`${url}\n`);
     else io.stderr.write(`report written to ${outPath}\n`);
     return 0;
   };

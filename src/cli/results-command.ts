@@ -1,17 +1,33 @@
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors';
-import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { API_OPTIONS, clientFrom, oneJobId } from './api-options';
+import { parseCommandLine, type CommandSpec } from './command-line';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
 
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
-const USAGE = 'Usage: fanout results <jobId> [--out FILE] [--partial] [--changed] [--endpoint URL] [--api-key K]';
+/** `fanout results`: its options and help. */
+export const RESULTS_SPEC: CommandSpec = {
+  name: 'results',
+  summary: "download a job's result records as JSON lines",
+  usage: ['<jobId> [options]'],
+  options: [
+    { name: 'out', type: 'string', value: 'FILE', help: 'write the records here (default stdout)' },
+    {
+      name: 'partial',
+      type: 'boolean',
+      help: 'take what is stored so far from a job still running (exit 0);\nwithout it, an unfinished job is exit 1',
+    },
+    { name: 'changed', type: 'boolean', help: "a monitoring job's records whose page is new, changed or gone,\nnot the unchanged ones" },
+    ...API_OPTIONS,
+  ],
+};
 
 /** What `--changed` keeps: records of a monitoring job whose page is new, changed or gone. */
 const CHANGED: ReadonlySet<unknown> = new Set(['new', 'changed', 'gone']);
@@ -25,23 +41,15 @@ const CHANGED: ReadonlySet<unknown> = new Set(['new', 'changed', 'gone']);
  */
 export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        options: { ...API_FLAGS, out: { type: 'string' }, partial: { type: 'boolean' }, changed: { type: 'boolean' } },
-      }),
-    );
-    const [jobId, ...extra] = positionals;
-    if (jobId === undefined || extra.length > 0) {
-      throw new UsageError(USAGE);
-    }
+    const { values, positionals } = parseCommandLine(RESULTS_SPEC, argv);
+    const jobId = oneJobId(positionals);
+    const outPath = values['out'] as string | undefined;
     const client = clientFrom(values, io, deps.fetch);
     let out: Writable = io.stdout;
-    if (values.out !== undefined) {
+    if (outPath !== undefined) {
       // Opened up front so a bad path is a one-line usage error, not a stream 'error' later.
-      const handle = await open(values.out, 'w').catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`Cannot write ${values.out}: ${error.code ?? error.message}`);
+      const handle = await open(outPath, 'w').catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`Cannot write ${outPath}: ${error.code ?? error.message}`);
       });
       out = handle.createWriteStream();
     }
@@ -50,11 +58,11 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
     try {
       let cursor: string | undefined;
       do {
-        const page = await client.getResults(jobId, cursor).catch(usageOnClientError);
+        const page = await client.getResults(jobId, cursor);
         // The first page's answer holds for the walk: only a walk begun after the job was done is whole.
         first ??= { complete: page.complete, state: page.state };
-        const items = values.changed === true ? page.items.filter((item) => CHANGED.has(item.change)) : page.items;
-        for (const item of items) await write(out, `${JSON.stringify(item)}\n`);
+        const items = values['changed'] === true ? page.items.filter((item) => CHANGED.has(item.change)) : page.items;
+        for (const item of items) await write(out, jsonLine(item));
         count += items.length;
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
@@ -64,13 +72,13 @@ export function createResultsCommand(deps: ApiCommandDeps = {}): Command {
         await once(out, 'close');
       }
     }
-    const where = values.out === undefined ? '' : ` written to ${values.out}`;
+    const where = outPath === undefined ? '' : ` written to ${outPath}`;
     if (first?.complete === true) {
       io.stderr.write(`${count} results${where}\n`);
       return 0;
     }
     const state = first?.state ?? 'unknown';
-    if (values.partial === true) {
+    if (values['partial'] === true) {
       io.stderr.write(`${count} results${where} (partial: ${jobId} is ${state})\n`);
       return 0;
     }

@@ -1,17 +1,24 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors';
-import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { API_OPTIONS, clientFrom, oneJobId } from './api-options';
+import { parseCommandLine, type CommandSpec } from './command-line';
 import type { Command } from './io';
 import type { ApiCommandDeps } from './submit-command';
+import { jsonLine } from '../io/json-line';
+
+/** `fanout status`: its options and help. */
+export const STATUS_SPEC: CommandSpec = {
+  name: 'status',
+  summary: "show a job's state and counts, as JSON",
+  usage: ['<jobId> [options]'],
+  options: API_OPTIONS,
+};
 
 /** `fanout status <jobId> [--endpoint URL] [--api-key K]`: prints the job's status as JSON. */
 export function createStatusCommand(deps: ApiCommandDeps = {}): Command {
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() => parseArgs({ args: [...argv], allowPositionals: true, options: API_FLAGS }));
-    const [jobId, ...extra] = positionals;
-    if (jobId === undefined || extra.length > 0) throw new UsageError('Usage: fanout status <jobId> [--endpoint URL] [--api-key K]');
-    const status = await clientFrom(values, io, deps.fetch).getJob(jobId).catch(usageOnClientError);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    const { values, positionals } = parseCommandLine(STATUS_SPEC, argv);
+    const jobId = oneJobId(positionals);
+    const status = await clientFrom(values, io, deps.fetch).getJob(jobId);
+    io.stdout.write(jsonLine(status));
     return 0;
   };
 }

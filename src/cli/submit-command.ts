@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 import type { FanoutClient } from '../client/fanout-client';
 import type { JobStatus } from '../jobs/ports';
-import { API_FLAGS, clientFrom, parseOrUsage, usageOnClientError } from './api-options';
+import { API_OPTIONS, clientFrom } from './api-options';
+import { CommandLineError, parseCommandLine, type CommandSpec } from './command-line';
 import { readUrlLines } from '../io/read-url-lines';
 import { bar } from './progress';
 import type { CliIo, Command } from './io';
+import { jsonLine } from '../io/json-line';
 
 /** Seams for tests. */
 export interface ApiCommandDeps {
@@ -14,7 +15,23 @@ export interface ApiCommandDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const USAGE = 'Usage: fanout submit <file|s3://bucket/key|-> [--options JSON] [--endpoint URL] [--api-key K] [--wait]';
+/** `fanout submit`: its options and help. */
+export const SUBMIT_SPEC: CommandSpec = {
+  name: 'submit',
+  summary: "post a job to the pipeline's API: the URLs of a file (one per line), of stdin (-),\nor of a manifest already in S3",
+  usage: ['<file|-|s3://bucket/key> [options]'],
+  options: [
+    {
+      name: 'options',
+      type: 'string',
+      value: 'JSON',
+      help: 'job options as a JSON object, checked by the API,\ne.g. \'{"hostRate":"5/s","perHost":2,"robots":true}\'',
+    },
+    { name: 'wait', type: 'boolean', help: 'show progress until the job ends, then print its final status;\nexit 1 if the job failed' },
+    { name: 'interval-ms', type: 'string', value: 'MS', help: 'with --wait, how often to ask for the status (default 1000)' },
+    ...API_OPTIONS,
+  ],
+};
 
 /** Reads the URL lines of a file or stdin, with the same rules as `fanout fetch` (blank lines and `#` comments skipped). */
 async function readUrls(file: string, io: CliIo): Promise<string[]> {
@@ -92,31 +109,26 @@ function jobOptionsFlag(text: string | undefined): Record<string, unknown> | und
 export function createSubmitCommand(deps: ApiCommandDeps = {}): Command {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (argv, io) => {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        options: { ...API_FLAGS, wait: { type: 'boolean' }, 'interval-ms': { type: 'string' }, options: { type: 'string' } },
-      }),
-    );
+    const { values, positionals } = parseCommandLine(SUBMIT_SPEC, argv);
     const [file, ...extra] = positionals;
-    if (file === undefined || extra.length > 0) throw new UsageError(USAGE);
+    if (file === undefined) throw new CommandLineError('missing the file of URLs (or - for stdin, or s3://bucket/key)');
+    if (extra.length > 0) throw new CommandLineError(`expected one file of URLs, got ${positionals.length}: ${positionals.join(' ')}`);
     const intervalMs = Number(values['interval-ms'] ?? 1000);
     if (!Number.isInteger(intervalMs) || intervalMs < 1) {
-      throw new UsageError(`Expected --interval-ms to be a positive integer, got \`${values['interval-ms']}\``);
+      throw new UsageError(`Expected --interval-ms to be a positive integer, got \`${String(values['interval-ms'])}\``);
     }
     const client = clientFrom(values, io, deps.fetch);
-    const options = jobOptionsFlag(values.options);
+    const options = jobOptionsFlag(values['options'] as string | undefined);
     const source = file.startsWith('s3://') ? { manifest: file } : { urls: await readUrls(file, io) };
-    const reply = await client.submitJob(options === undefined ? source : { ...source, options }).catch(usageOnClientError);
+    const reply = await client.submitJob(options === undefined ? source : { ...source, options });
     for (const warning of reply.warnings ?? []) io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`);
-    if (values.wait !== true) {
-      io.stdout.write(`${JSON.stringify(reply)}\n`);
+    if (values['wait'] !== true) {
+      io.stdout.write(jsonLine(reply));
       return 0;
     }
     io.stderr.write(`submitted ${reply.jobId}: ${reply.total ?? '?'} URLs in ${reply.chunks ?? '?'} chunks\n`);
     const status = await waitFor(client, reply.jobId, io, intervalMs, sleep);
-    io.stdout.write(`${JSON.stringify(status)}\n`);
+    io.stdout.write(jsonLine(status));
     io.stderr.write(
       status.state === 'done'
         ? `results: ${reply.resultsUrl} (fanout results ${reply.jobId} --out results.jsonl)\n`

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { FanoutError, type ValidationDetail } from '../errors';
 import type { FetchResult } from '../fetch/result';
 import type { JobStatus } from '../jobs/ports';
@@ -12,6 +13,27 @@ export class ApiError extends FanoutError {
     super(code, message);
     this.status = status;
     this.details = details;
+  }
+}
+
+/**
+ * The API could not be reached: nothing listens at the endpoint, the name does not
+ * resolve, or no answer came in time. `reason` is the system's code (`ECONNREFUSED`)
+ * or `TIMEOUT`.
+ */
+export class ApiUnreachableError extends FanoutError<'API_UNREACHABLE'> {
+  override readonly name = 'ApiUnreachableError';
+  readonly endpoint: string;
+  readonly reason: string;
+
+  constructor(endpoint: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'API_UNREACHABLE',
+      reason === 'TIMEOUT' ? `no answer from ${endpoint} in time` : `nothing answers at ${endpoint} (${reason})`,
+      options,
+    );
+    this.endpoint = endpoint;
+    this.reason = reason;
   }
 }
 
@@ -53,6 +75,21 @@ export interface FanoutClient {
   getReport(jobId: string): Promise<string>;
 }
 
+/** Tries of a job-making POST whose answer may have been lost. */
+const CREATE_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 500;
+
+/**
+ * True when the request may have reached the API and its answer was lost, so the same
+ * request (same key) is worth sending again: a 5xx, or the connection failing once
+ * the request was under way. A refused connection sent nothing: that is not retried.
+ */
+function answerMayBeLost(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status >= 500;
+  if (!(error instanceof ApiUnreachableError)) return false;
+  return error.reason !== 'ECONNREFUSED' && error.reason !== 'ENOTFOUND';
+}
+
 function parseOrUndefined(text: string): unknown {
   try {
     return text === '' ? undefined : JSON.parse(text);
@@ -61,10 +98,18 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
+/** The system's code of a failed `fetch` (its `cause`), or `TIMEOUT`. */
+function networkReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'TIMEOUT';
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+}
+
 /** Where the API is and how to call it; `fetch` is injectable for tests. */
 export interface ClientOptions {
   readonly endpoint: string;
-  readonly apiKey: string;
+  /** Sent as `x-api-key`; without one the API answers 401, which the caller can explain. */
+  readonly apiKey?: string;
   readonly fetch?: typeof fetch;
   /** Per-request timeout. */
   readonly timeoutMs?: number;
@@ -81,14 +126,27 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
   const base = options.endpoint.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
   /** Sends a request; a non-2xx answer becomes an {@link ApiError} from the API's error body. */
-  const send = async (method: string, path: string, body?: unknown): Promise<string> => {
-    const res = await doFetch(`${base}${path}`, {
-      method,
-      headers: { 'x-api-key': options.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-    const text = await res.text();
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<string> => {
+    const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
+    if (options.apiKey !== undefined && options.apiKey !== '') headers['x-api-key'] = options.apiKey;
+    let res: Response;
+    let text: string;
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+      text = await res.text();
+    } catch (error) {
+      throw new ApiUnreachableError(base, networkReason(error), { cause: error });
+    }
     if (!res.ok) {
       const error = (
         parseOrUndefined(text) as { error?: { code?: string; message?: string; details?: ValidationDetail[]; requestId?: string } }
@@ -99,12 +157,28 @@ export function createFanoutClient(options: ClientOptions): FanoutClient {
     return text;
   };
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => parseOrUndefined(await send(method, path, body)) as T;
+  /**
+   * A POST that makes a job, under an `Idempotency-Key` of its own: when its answer is
+   * lost (a reset, a timeout, a 5xx from a gateway), it is sent again with the same key,
+   * and the API answers with the job the first try made instead of making a second.
+   */
+  const create = async <T>(path: string, body: unknown): Promise<T> => {
+    const headers = { 'idempotency-key': randomUUID() };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return parseOrUndefined(await send('POST', path, body, headers)) as T;
+      } catch (error) {
+        if (attempt >= CREATE_ATTEMPTS || !answerMayBeLost(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
+      }
+    }
+  };
   const job = (jobId: string): string => `/jobs/${encodeURIComponent(jobId)}`;
   return {
-    submitJob: (body) => call<SubmitReply>('POST', '/jobs', body),
+    submitJob: (body) => create<SubmitReply>('/jobs', body),
     getJob: (jobId) => call<JobStatus>('GET', job(jobId)),
     cancelJob: (jobId) => call<JobStatus>('DELETE', job(jobId)),
-    redriveJob: (jobId, codes) => call<RedriveReply>('POST', `${job(jobId)}/redrive`, codes === undefined ? {} : { codes }),
+    redriveJob: (jobId, codes) => create<RedriveReply>(`${job(jobId)}/redrive`, codes === undefined ? {} : { codes }),
     getResults: (jobId, cursor) =>
       call<ResultsReply>('GET', `${job(jobId)}/results${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`),
     getReport: (jobId) => send('GET', `${job(jobId)}/report`),

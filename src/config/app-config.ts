@@ -47,8 +47,14 @@ export interface AppConfig {
   readonly functionMemoryMb: number;
   /** Bytes of stored bodies a consumer holds at once at most (default: a quarter of the function's memory). */
   readonly bodyMemoryBytes: number;
-  /** Follow fault plans on messages (`FANOUT_FAULT_INJECTION=1`; the local stack only). */
+  /**
+   * Follow fault plans on messages: only when the local stack's launcher says so
+   * (`FANOUT_FAULT_INJECTION=1` with `FANOUT_LOCAL_STACK=1`) and never on AWS Lambda
+   * itself, whatever the stage or the environment (see {@link faultInjectionOf}).
+   */
   readonly faultInjection: boolean;
+  /** Settings that were given but are not applied, each with why: the handler logs them once at start. */
+  readonly ignored: readonly string[];
   /** Lowest level the functions log (`POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL`; default `info`). */
   readonly logLevel: LogLevelName;
 }
@@ -113,12 +119,37 @@ function flag(env: Env, key: string): boolean {
 }
 
 /**
- * The log level, checked here because Powertools ignores a value it does not know
- * and logs at `info` without a word. Both keys are Powertools' own, so the same
- * setting works for a function that reads them directly.
+ * Variables the Lambda runtime itself sets in a deployed function, and serverless-offline
+ * does not: where either is set, the code runs on AWS, not in the local stack.
  */
-function logLevel(env: Env): LogLevelName {
-  for (const key of ['POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']) {
+const LAMBDA_RUNTIME_KEYS = ['AWS_LAMBDA_RUNTIME_API', 'AWS_EXECUTION_ENV'] as const;
+
+/**
+ * Whether fault plans are followed, and why a request for them is ignored. Fault plans
+ * kill invocations and fail store calls on purpose: only the local stack's launcher
+ * (src/local/local-stack.ts) may turn them on, by setting both `FANOUT_FAULT_INJECTION`
+ * and `FANOUT_LOCAL_STACK`. Not by stage name (`dev` is a deployable stage), and never
+ * in a deployed function, even if both were set there by mistake.
+ */
+export function faultInjectionOf(env: Env): { readonly on: boolean; readonly ignored?: string } {
+  if (!flag(env, 'FANOUT_FAULT_INJECTION')) return { on: false };
+  const runtime = LAMBDA_RUNTIME_KEYS.find((key) => optional(env, key) !== undefined);
+  if (runtime !== undefined) {
+    return { on: false, ignored: `FANOUT_FAULT_INJECTION ignored: this function runs on AWS Lambda (${runtime} is set)` };
+  }
+  if (!flag(env, 'FANOUT_LOCAL_STACK')) {
+    return { on: false, ignored: 'FANOUT_FAULT_INJECTION ignored: only the local stack (npm start) turns fault plans on' };
+  }
+  return { on: true };
+}
+
+/**
+ * The log level, checked here because Powertools ignores a value it does not know
+ * and logs at `info` without a word. The default keys are Powertools' own, so the same
+ * setting works for a function that reads them directly; the first key set wins.
+ */
+export function logLevel(env: Env, keys: readonly string[] = ['POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']): LogLevelName {
+  for (const key of keys) {
     const raw = optional(env, key);
     if (raw === undefined) continue;
     const level = LOG_LEVELS.find((name) => name === raw.toLowerCase());
@@ -170,6 +201,7 @@ export function loadAppConfig(env: Env): AppConfig {
     dynamodb: httpUrl(env, 'FANOUT_DYNAMODB_ENDPOINT'),
     eventbridge: httpUrl(env, 'FANOUT_EVENTBRIDGE_ENDPOINT'),
   });
+  const faults = faultInjectionOf(env);
   return Object.freeze({
     queueUrl: required(env, 'FANOUT_QUEUE_URL'),
     splitQueueUrl: required(env, 'FANOUT_SPLIT_QUEUE_URL'),
@@ -197,7 +229,8 @@ export function loadAppConfig(env: Env): AppConfig {
       1024 * 1024,
       2 ** 40,
     ),
-    faultInjection: flag(env, 'FANOUT_FAULT_INJECTION'),
+    faultInjection: faults.on,
+    ignored: Object.freeze(faults.ignored === undefined ? [] : [faults.ignored]),
     logLevel: logLevel(env),
   });
 }

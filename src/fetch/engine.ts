@@ -35,7 +35,8 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
   // the engine's concurrency, and runs of one group (a job's chunks) share its limits.
   const scheduler = new HostScheduler<Task>(config.concurrency);
   const groups = new LimitGroups();
-  const robotsCache = new RobotsCache();
+  // robots.txt is the host's: read with the engine's settings and kept for all its runs.
+  const robots = { cache: new RobotsCache(), config };
   const budget = new SocketBudget<Connection>(config.maxSockets, (host) => {
     for (const run of runs) if (run.queuedFor(host) > 0) return true;
     return false;
@@ -67,7 +68,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps = {}): Engin
         requestHeaders: { 'user-agent': runConfig.userAgent, accept: '*/*', 'accept-encoding': ACCEPT_ENCODING },
       };
       const group = groups.join(options.limitGroup, runConfig, options.gates);
-      const run = new FetchRun(ctx, dns, options, random, scheduler, group, robotsCache);
+      const run = new FetchRun(ctx, dns, options, random, scheduler, group, robots);
       runs.add(run);
       try {
         return await run.run(urls);

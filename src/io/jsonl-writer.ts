@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { OutputError } from '../errors';
+import { jsonLine } from './json-line';
 
 /** Buffer size at which records are flushed at once. */
 const FLUSH_AT = 64 * 1024;
@@ -37,7 +38,7 @@ export class JsonlWriter {
 
   write(record: unknown): Promise<void> | undefined {
     if (this.#failed !== undefined) return this.#failed;
-    this.#buffer += JSON.stringify(record) + '\n';
+    this.#buffer += jsonLine(record);
     if (this.#buffer.length >= FLUSH_AT) {
       this.#flush();
     } else if (!this.#scheduled) {

@@ -10,6 +10,7 @@ export const PIPELINE_ERROR_CODES = {
   MANIFEST: 'MANIFEST',
   CONFLICT: 'CONFLICT',
   LIMIT_CONTENDED: 'LIMIT_CONTENDED',
+  IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
 } as const;
 
 /** Some messages could not be sent after every retry; `failedIds` names them. */
@@ -83,5 +84,14 @@ export class LimitContendedError extends FanoutError<'LIMIT_CONTENDED'> {
 
   constructor(message: string) {
     super(PIPELINE_ERROR_CODES.LIMIT_CONTENDED, message);
+  }
+}
+
+/** An `Idempotency-Key` used again with a different request (IETF idempotency-key draft: 422). */
+export class IdempotencyMismatchError extends FanoutError<'IDEMPOTENCY_MISMATCH'> {
+  override readonly name = 'IdempotencyMismatchError';
+
+  constructor(message = 'This Idempotency-Key was used with a different request') {
+    super(PIPELINE_ERROR_CODES.IDEMPOTENCY_MISMATCH, message);
   }
 }

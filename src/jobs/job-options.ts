@@ -7,7 +7,7 @@
  */
 import { ENGINE_BOUNDS, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from '../config/engine-config';
 import { formatRate, MAX_RATE_PER_S, parseRate } from '../config/rate';
-import type { ValidationDetail } from '../errors';
+import type { ValidationDetails } from '../errors';
 import type { JobOptions } from './chunks/messages';
 
 /** Job option name → the engine config key it sets. `storeBodies` asks the engine for the bytes. */
@@ -113,17 +113,17 @@ export function optionRange(name: (typeof INTEGER_OPTIONS)[number], limits: JobL
  * deployment's limits each become a detail naming `options.<name>`. Returns the valid
  * ones, rates as numbers per second (so the consumer never parses a rate string).
  */
-export function validateJobOptions(value: unknown, limits: JobLimits, details: ValidationDetail[]): JobOptions {
+export function validateJobOptions(value: unknown, limits: JobLimits, details: ValidationDetails): JobOptions {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    details.push({ field: 'options', reason: 'must be an object' });
+    details.add('options', 'must be an object');
     return {};
   }
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(value)) {
     const checked = checkOption(name, v, limits);
     if (checked.reason === undefined) out[name] = checked.value;
-    else details.push({ field: `options.${name}`, reason: checked.reason });
+    else details.add(`options.${name}`, checked.reason);
   }
   return out;
 }

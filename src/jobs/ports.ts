@@ -62,6 +62,11 @@ export interface NewJob {
   readonly parent?: string;
   /** Where to POST the job's end (guarded, signed). */
   readonly webhook?: string;
+  /**
+   * The fingerprint of the request that made the job under an `Idempotency-Key`: a
+   * repeat with the same key must carry the same request (src/api/idempotency.ts).
+   */
+  readonly requestHash?: string;
   readonly now: number;
 }
 

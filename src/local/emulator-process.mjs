@@ -61,9 +61,10 @@ async function stop() {
     process.exit(0);
   }
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
+const onStop = () => void stop();
+process.on('SIGTERM', onStop);
+process.on('SIGINT', onStop);
+process.stdin.on('end', onStop);
+process.stdin.on('error', onStop);
 process.stdin.resume();
 process.stdout.write(`${JSON.stringify({ port: emulator.port })}\n`);

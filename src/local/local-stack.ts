@@ -157,8 +157,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         FANOUT_WEBHOOK_SECRET: webhookSecret,
         FANOUT_WEBHOOK_SECRET_PARAM: '',
         // The functions follow fault plans only locally, and only the event sources'
-        // FaultInjector attaches them (none unless faults are configured).
+        // FaultInjector attaches them (none unless faults are configured). Both keys:
+        // the second is the launcher's word that this is the local stack.
         FANOUT_FAULT_INJECTION: '1',
+        FANOUT_LOCAL_STACK: '1',
         FANOUT_PUBLIC_URL: httpUrl,
       },
     };

@@ -8,14 +8,18 @@
  * for no demo site), FANOUT_FAULTS (random:<p>[:<seed>] or JSON fault rules, for the
  * event sources), FANOUT_ALLOW_NET and the other
  * FANOUT_* engine defaults and POWERTOOLS_LOG_LEVEL (passed to the functions),
- * FANOUT_VERBOSE=1 for all logs.
+ * FANOUT_LOG_LEVEL=debug to see everything the processes print while the stack starts
+ * (otherwise shown only when the start fails).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ConfigError } from '../errors';
 import { DEMO_HOST, startDemoSite } from './demo-site';
 import { faultsFromEnv, RANDOM_PROFILES } from './fault-injector';
 import { startLocalStack } from './local-stack';
 import { LOCAL_STACK_FILE } from './stack-file';
+import { startBanner } from './start-banner';
+import { startLogLevel, StartOutput } from './start-output';
 
 function port(key: string, fallback: number): number {
   const raw = process.env[key];
@@ -46,9 +50,14 @@ const PASSED_THROUGH = [
   'FANOUT_CHUNK_BYTES',
 ] as const;
 
+/** Where the stack's processes print; made in main() so a bad FANOUT_LOG_LEVEL is a clear refusal. */
+let output: StartOutput | undefined;
+
 async function main(): Promise<void> {
-  const verbose = process.env.FANOUT_VERBOSE === '1';
-  const functionEnv: Record<string, string> = {};
+  const level = startLogLevel(process.env);
+  const out = new StartOutput({ level, write: (line) => process.stdout.write(`${line}\n`) });
+  output = out;
+  const functionEnv: Record<string, string> = { POWERTOOLS_LOG_LEVEL: level };
   for (const key of PASSED_THROUGH) {
     const value = process.env[key];
     if (value !== undefined) functionEnv[key] = value;
@@ -59,18 +68,14 @@ async function main(): Promise<void> {
     const demoEntry = `${DEMO_HOST}:${new URL(demo.origin).port}`;
     functionEnv.FANOUT_ALLOW_NET = [functionEnv.FANOUT_ALLOW_NET, demoEntry].filter(Boolean).join(',');
   }
-  process.stdout.write('fanout: starting emulators, serverless offline and event sources...\n');
+  process.stdout.write('fanout: starting emulators, serverless offline and event sources (about a minute)...\n');
   const stack = await startLocalStack({
     stage: process.env.FANOUT_STAGE ?? 'dev',
     httpPort: port('FANOUT_HTTP_PORT', 3000),
     lambdaPort: port('FANOUT_LAMBDA_PORT', 3002),
     functionEnv,
     watch: true,
-    // Function output and event-source problems are always shown; the framework's
-    // own chatter only with FANOUT_VERBOSE=1.
-    log: (line) => {
-      if (verbose || !line.startsWith('[fauxqs]')) process.stdout.write(`${line}\n`);
-    },
+    log: (line) => out.line(line),
   });
   // FANOUT_FAULTS=random:0.2 (or a JSON list of rules): faults on purpose (src/local/fault-injector.ts).
   faultsFromEnv(
@@ -85,26 +90,24 @@ async function main(): Promise<void> {
     RANDOM_PROFILES.splitter,
     stack.settings.splitQueue.maxReceiveCount,
   );
+  out.up();
   process.stdout.write(
-    [
-      '',
-      `fanout local stack (stage ${stack.settings.stage}) is up`,
-      `  HTTP API     ${stack.httpUrl}   (POST /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/results, GET /jobs/{jobId}/report; GET /openapi.json)`,
-      `  API key      ${stack.apiKey}`,
-      `  Lambda       ${stack.lambdaEndpoint}`,
-      `  SQS + S3     ${stack.endpoints.sqs}   (queue ${stack.resources.queueUrl}, bucket ${stack.resources.bucket})`,
-      `  DynamoDB     ${stack.endpoints.dynamodb}   (table ${stack.resources.table})`,
-      '',
-      ...(demo === null ? [] : [`  Demo site    ${demo.origin}   (allowed through the network guard)`]),
-      `  Guard allows ${functionEnv.FANOUT_ALLOW_NET ?? '(nothing)'}`,
-      '',
-      `  try: npx fanout submit test/fixtures/example-urls.txt --wait`,
-      `  (the CLI finds this endpoint and key in ${LOCAL_STACK_FILE}; elsewhere pass --endpoint and --api-key)`,
-      '  Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
+    startBanner({
+      stage: stack.settings.stage,
+      httpUrl: stack.httpUrl,
+      apiKey: stack.apiKey,
+      lambdaEndpoint: stack.lambdaEndpoint,
+      sqsAndS3: stack.endpoints.sqs,
+      queueUrl: stack.resources.queueUrl,
+      bucket: stack.resources.bucket,
+      dynamodb: stack.endpoints.dynamodb,
+      table: stack.resources.table,
+      demoOrigin: demo?.origin,
+      guardAllows: functionEnv.FANOUT_ALLOW_NET,
+      stackFile: LOCAL_STACK_FILE,
+    }),
   );
-  await mkdir('.local', { recursive: true });
+  await mkdir(dirname(LOCAL_STACK_FILE), { recursive: true });
   await writeFile(LOCAL_STACK_FILE, JSON.stringify({ endpoint: stack.httpUrl, apiKey: stack.apiKey }) + '\n', { mode: 0o600 });
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -121,6 +124,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // What the processes printed while starting is the likeliest explanation: shown now.
+  const held = output?.held() ?? [];
+  if (held.length > 0) process.stderr.write(`${held.join('\n')}\n`);
   process.stderr.write(`fanout: could not start the local stack: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -74,7 +74,7 @@ function parseAllowlist(allowNet: readonly string[]): Map<string, PortRule> {
 }
 
 /** `localhost` and `*.localhost` (RFC 6761), with or without the root dot: loopback by definition. */
-function isLocalhostName(hostname: string): boolean {
+export function isLocalhostName(hostname: string): boolean {
   const end = hostname.endsWith('.') ? hostname.length - 1 : hostname.length;
   const start = end - 'localhost'.length;
   return start >= 0 && hostname.startsWith('localhost', start) && (start === 0 || hostname.charCodeAt(start - 1) === 46);

@@ -9,6 +9,7 @@
  * routes them to its own output (a file in the e2e tests) and unit tests capture them.
  */
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
+import { escapeLineSeparators } from '../io/json-line';
 
 export type { Logger };
 
@@ -47,7 +48,7 @@ class SinkLogger extends Logger {
 
   protected override printLog(_logLevel: number, log: LogItem): void {
     log.prepareForPrint();
-    this.#write(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+    this.#write(escapeLineSeparators(JSON.stringify(log.getAttributes(), this.getJsonReplacer())));
   }
 
   protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): Logger {

@@ -14,9 +14,21 @@ const ENTITIES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Escapes text for an HTML text node or a quoted attribute value. */
+/**
+ * Bidirectional embedding, override and isolate controls and the direction marks:
+ * invisible, yet they reorder what follows, so `http://a.test/\u202Egpj.exe` reads as
+ * `…exe.jpg`. The report shows them as their code points instead.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/g;
+
+/**
+ * Escapes text for an HTML text node or a quoted attribute value, and makes
+ * bidirectional controls visible (`[U+202E]`).
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+  return text
+    .replace(/[&<>"']/g, (c) => ENTITIES[c] as string)
+    .replace(BIDI_CONTROLS, (c) => `[U+${(c.codePointAt(0) as number).toString(16).toUpperCase()}]`);
 }
 
 /** A fragment of markup that is already safe to insert as is. */

@@ -1,7 +1,7 @@
 import type { JobLedger } from '../jobs/ledger/job-ledger';
 import type { ResultStore } from '../jobs/ports';
 import { readResults } from '../jobs/lifecycle/read-results';
-import { formatCount } from './format';
+import { formatCount } from '../io/numbers';
 import type { ReportInput } from './render-report';
 import { ReportAggregator } from './report-summary';
 

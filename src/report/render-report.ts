@@ -3,13 +3,20 @@
  * and no external resource (a Content-Security-Policy meta tag says so to the browser
  * too), so it opens offline, from a file or from the API. Pure: same input, same page.
  */
-import type { JobStatus } from '../jobs/ports';
-import { formatBytes, formatCount, formatMoney, formatMs, formatPercent } from './format';
+import type { JobState, JobStatus } from '../jobs/ports';
+import { formatBytes, formatCount, formatMoney, formatMs, formatPercent } from '../io/numbers';
 import { html, SafeHtml } from './html';
 import { histogramChart, progressBar, stackedBar, type Segment } from './report-charts';
 import { REPORT_CSS } from './report-style';
 import type { HostRow } from './host-table';
+import { OUTCOME_LABELS, OUTCOMES, type Outcome } from './outcome-categories';
 import { MAX_LISTED_FAILURES, type ReportSummary } from './report-summary';
+
+/**
+ * What the page may load: its inline style and nothing else (no script, no image, no
+ * font, no request). The page carries it as a meta tag; the API sends it as a header.
+ */
+export const REPORT_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
 
 /** Where the records came from. */
 export type ReportSource =
@@ -43,17 +50,32 @@ export interface ReportInput {
   readonly cost?: CostEstimate;
 }
 
+/** The colour of each outcome category, and of the two latency charts. */
 const COLORS = {
   ok: '#37b24d',
-  httpError: '#f59f00',
+  http: '#f59f00',
   network: '#f03e3e',
-  refused: '#7950f2',
+  timeout: '#e8590c',
+  body: '#d6336c',
+  blocked: '#7950f2',
+  badInput: '#1098ad',
   notFetched: '#adb5bd',
+  other: '#495057',
   ttfb: '#339af0',
   total: '#20c997',
-} as const;
+} as const satisfies Record<Outcome | 'ttfb' | 'total', string>;
 
-const STATE_COLORS: Readonly<Record<string, string>> = { queued: '#868e96', running: '#1c7ed6', done: '#2b8a3e', failed: '#c92a2a' };
+/** The badge colour of every job state (and of a results file): a new state does not compile until it has one. */
+const STATE_COLORS: { readonly [K in JobState | 'file']: string } = {
+  queued: '#868e96',
+  running: '#1c7ed6',
+  failing: '#e8590c',
+  done: '#2b8a3e',
+  failed: '#c92a2a',
+  cancelling: '#868e96',
+  cancelled: '#495057',
+  file: '#495057',
+};
 
 function stat(key: string, label: string, value: string, tone = ''): SafeHtml {
   return html`<div class="stat"><div class="label">${label}</div><div class="value ${tone}" data-metric="${key}">${value}</div></div>`;
@@ -64,7 +86,7 @@ function progressCard(input: ReportInput): SafeHtml {
   if (source.kind === 'file') {
     return html`<div class="card"><h2>Progress</h2>
 <div><b data-metric="progress-done">${formatCount(summary.records)}</b> records read from the file: one per input URL of a <code>fanout fetch</code> run.</div>
-${progressBar(1, 1, STATE_COLORS['done'] as string)}</div>`;
+${progressBar(1, 1, STATE_COLORS.done)}</div>`;
   }
   const s = source.status;
   const done = s.succeeded + s.failed;
@@ -73,38 +95,35 @@ ${progressBar(1, 1, STATE_COLORS['done'] as string)}</div>`;
 (${formatPercent(done, s.total)}): <span data-metric="job-succeeded">${formatCount(s.succeeded)}</span> ok,
 <span data-metric="job-failed">${formatCount(s.failed)}</span> failed; chunks
 <span data-metric="chunks-done">${formatCount(s.chunks.done)}</span>/<span data-metric="chunks-total">${formatCount(s.chunks.total)}</span></div>
-${progressBar(done, s.total, STATE_COLORS[s.state] ?? '#1c7ed6')}
+${progressBar(done, s.total, STATE_COLORS[s.state])}
 <div class="note">created ${s.createdAt} · updated ${s.updatedAt}${s.reason === undefined ? '' : ` · reason: ${s.reason}`}</div>
 ${source.truncated === undefined ? '' : html`<div class="note" data-metric="truncated">Shown from ${formatCount(summary.records)} records: ${source.truncated}</div>`}</div>`;
 }
 
 function outcomesCard(summary: ReportSummary): SafeHtml {
-  const o = summary.outcomes;
-  const segments: Segment[] = [
-    { key: 'ok', label: 'ok', count: o.ok, color: COLORS.ok },
-    { key: 'httpError', label: 'HTTP error status', count: o.httpError, color: COLORS.httpError },
-    { key: 'network', label: 'network, timeout, body', count: o.network, color: COLORS.network },
-    { key: 'refused', label: 'refused (bad URL, blocked)', count: o.refused, color: COLORS.refused },
-    { key: 'notFetched', label: 'not fetched (deadline)', count: o.notFetched, color: COLORS.notFetched },
-  ];
+  // Categories nothing fell into stay out of the legend; `ok` is always there.
+  const segments: Segment[] = Object.values(OUTCOMES)
+    .filter((key) => key === OUTCOMES.OK || summary.outcomes[key] > 0)
+    .map((key) => ({ key, label: OUTCOME_LABELS[key], count: summary.outcomes[key], color: COLORS[key] }));
   const classes = Object.entries(summary.statusClasses).filter(([, n]) => n > 0);
   return html`<div class="card"><h2>Outcomes</h2>${stackedBar(segments)}
 <div class="note">Final status: ${classes.map(([cls, n], i) => html`${i > 0 ? ' · ' : ''}${cls === 'none' ? 'no response' : cls} <b data-metric="status-${cls}">${formatCount(n)}</b>`)}</div></div>`;
 }
 
 function errorsCard(summary: ReportSummary): SafeHtml {
-  const failed = summary.records - summary.outcomes.ok;
+  // Every record that is not ok has a code, the unfetched included: shares are of those.
+  const notOk = summary.records - summary.outcomes.ok;
   const top = summary.errorCodes[0]?.count ?? 1;
   const rows = summary.errorCodes.map(
     ({ code, count }) => html`<tr><td><code>${code}</code></td>
 <td class="num"><span class="meter" style="width:${Math.max(2, Math.round((count / top) * 80))}px"></span><span data-metric="code-${code}">${formatCount(count)}</span></td>
-<td class="num muted">${formatPercent(count, failed)}</td></tr>`,
+<td class="num muted">${formatPercent(count, notOk)}</td></tr>`,
   );
   const body =
     rows.length === 0
-      ? html`<p class="empty">No failures.</p>`
-      : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of failed</th></tr></thead><tbody>${rows}</tbody></table>`;
-  return html`<div class="card"><h2>Failures by error code</h2>${body}</div>`;
+      ? html`<p class="empty">Every record is ok.</p>`
+      : html`<table><thead><tr><th>code</th><th class="num">records</th><th class="num">of not ok</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<div class="card"><h2>Not ok, by error code</h2>${body}</div>`;
 }
 
 function latencyCard(name: 'ttfb' | 'total', title: string, summary: ReportSummary): SafeHtml {
@@ -145,7 +164,7 @@ function failuresCard(summary: ReportSummary): SafeHtml {
     ) => html`<tr data-failure-line="${f.line}"><td class="num">${f.line}</td><td class="text">${f.url}</td><td><code>${f.code}</code></td>
 <td class="num">${f.status ?? '–'}</td><td class="text muted">${f.message}</td></tr>`,
   );
-  return html`<div class="card"><h2>First failures (up to ${MAX_LISTED_FAILURES})</h2>
+  return html`<div class="card"><h2>First failures by input line (up to ${MAX_LISTED_FAILURES}, spread across codes)</h2>
 <table><thead><tr><th class="num">line</th><th>url</th><th>code</th><th class="num">status</th><th>message</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
@@ -178,22 +197,25 @@ ${cost.basis === undefined ? '' : html`<div class="note">${cost.basis}; an estim
  */
 export function renderReport(input: ReportInput): string {
   const { summary, source } = input;
-  const failed = summary.records - summary.outcomes.ok;
+  // Not fetched (cancelled, never attempted, given up on a host) is not a failure of the URL.
+  const notFetched = summary.outcomes.notFetched;
+  const failed = summary.records - summary.outcomes.ok - notFetched;
   const state = source.kind === 'job' ? source.status.state : 'file';
   const what = source.kind === 'job' ? html`job <code>${source.status.jobId}</code>` : html`results file <code>${source.name}</code>`;
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${new SafeHtml(REPORT_CONTENT_SECURITY_POLICY)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fanout report: ${source.kind === 'job' ? source.status.jobId : source.name}</title>
 <style>${new SafeHtml(REPORT_CSS)}</style></head>
 <body><main>
 <header><div><h1>fanout report</h1><div class="sub">${what} · generated ${input.generatedAt.toISOString()}</div></div>
-<span class="badge" style="background:${STATE_COLORS[state] ?? '#495057'}" data-metric="state">${state}</span></header>
+<span class="badge" style="background:${STATE_COLORS[state]}" data-metric="state">${state}</span></header>
 <div class="stats">
 ${stat('records', 'records', formatCount(summary.records))}
 ${stat('ok', 'ok', formatCount(summary.outcomes.ok), 'ok')}
 ${stat('failed', 'failed', formatCount(failed), failed > 0 ? 'bad' : '')}
+${notFetched > 0 ? stat('not-fetched', 'not fetched', formatCount(notFetched)) : ''}
 ${stat('retried', 'retried', formatCount(summary.retried))}
 ${stat('bytes', 'body bytes', formatBytes(summary.bytes))}
 ${stat('total-p50', 'total p50', formatMs(summary.latency.total.p50))}

@@ -3,7 +3,7 @@
  * offline and prints. Each drawn number is also a text node (a `data-*` attribute says
  * which), so a reader, a screen reader and the browser test all see the same values.
  */
-import { formatBound, formatCount, formatPercent } from './format';
+import { formatBound, formatCount, formatPercent } from '../io/numbers';
 import { html, type SafeHtml } from './html';
 import type { LatencySummary } from './latency-histogram';
 

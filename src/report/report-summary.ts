@@ -1,53 +1,26 @@
 /**
  * Records → the numbers a report shows, in one pass and bounded memory: fixed-size
- * histograms, a capped host table, a capped list of error codes and the first few
- * failures. A million-record file costs the same memory as a hundred-record one.
+ * histograms, a capped host table, a capped list of error codes and a bounded sample
+ * of failures. A million-record file costs the same memory as a hundred-record one.
  */
 import type { ChangeKind, FetchResult } from '../fetch/result';
+import { FailureSample, type FailureRow } from './failure-sample';
 import { HostTable, hostOf, type HostRow } from './host-table';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
+import { noOutcomes, outcomeOf, type Outcome } from './outcome-categories';
 
-/** What became of a URL, coarser than its error code. */
-export const OUTCOMES = {
-  OK: 'ok',
-  HTTP_ERROR: 'httpError',
-  NETWORK: 'network',
-  REFUSED: 'refused',
-  NOT_FETCHED: 'notFetched',
-} as const;
-
-/** One of {@link OUTCOMES}. */
-export type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
-
-/** Error codes that are not "the network failed": refused before sending, or never started. */
-const OUTCOME_OF_CODE: Readonly<Record<string, Outcome>> = {
-  HTTP_STATUS: OUTCOMES.HTTP_ERROR,
-  BAD_URL: OUTCOMES.REFUSED,
-  BLOCKED_ADDRESS: OUTCOMES.REFUSED,
-  NOT_ATTEMPTED: OUTCOMES.NOT_FETCHED,
-  DEADLINE: OUTCOMES.NOT_FETCHED,
-  DELIVERY_LIMIT: OUTCOMES.NOT_FETCHED,
-};
+export type { FailureRow } from './failure-sample';
 
 /** Distinct error codes counted at most; any further code counts under {@link OTHER_CODE}. */
 export const MAX_ERROR_CODES = 64;
 /** Where codes past {@link MAX_ERROR_CODES} are counted. */
 export const OTHER_CODE = '(other codes)';
-/** Failures listed in full at most (the first ones, in input order). */
+/** Failures listed in full at most (the lowest input lines, spread across codes). */
 export const MAX_LISTED_FAILURES = 20;
 /** Hosts per ranking. */
 export const HOSTS_SHOWN = 10;
 /** Characters of a URL or message kept for the failure list. */
 const MAX_TEXT = 300;
-
-/** One failure as listed. */
-export interface FailureRow {
-  readonly line: number;
-  readonly url: string;
-  readonly code: string;
-  readonly status: number | null;
-  readonly message: string;
-}
 
 /** Everything a report shows about a set of records. */
 export interface ReportSummary {
@@ -66,6 +39,7 @@ export interface ReportSummary {
   readonly failingHosts: readonly HostRow[];
   /** Distinct hosts tracked; `approximate` once the host table had to drop some. */
   readonly hosts: { readonly tracked: number; readonly approximate: boolean };
+  /** Failures at the lowest input lines, spread across codes (see {@link FailureSample}). */
   readonly firstFailures: readonly FailureRow[];
   /** Records by change kind, when they say what changed (monitoring runs); undefined otherwise. */
   readonly changes?: Readonly<Record<ChangeKind, number>>;
@@ -95,13 +69,13 @@ export class ReportAggregator {
   private readonly changes: Record<ChangeKind, number> = { new: 0, changed: 0, unchanged: 0, gone: 0 };
   private monitored = false;
   private bytes = 0;
-  private readonly outcomes: Record<Outcome, number> = { ok: 0, httpError: 0, network: 0, refused: 0, notFetched: 0 };
+  private readonly outcomes = noOutcomes();
   private readonly statusClasses = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0, none: 0 };
   private readonly codes = new Map<string, number>();
   private readonly ttfb = new LatencyHistogram();
   private readonly total = new LatencyHistogram();
   private readonly hosts = new HostTable();
-  private readonly failures: FailureRow[] = [];
+  private readonly failures = new FailureSample(MAX_LISTED_FAILURES, MAX_ERROR_CODES, OTHER_CODE);
 
   /** Adds one record. */
   add(record: FetchResult): void {
@@ -109,11 +83,11 @@ export class ReportAggregator {
     this.bytes += record.bytes;
     if (record.attempts > 1) this.retried += 1;
     if (record.change !== undefined) this.monitored = true;
-    if (record.change !== undefined && record.change !== null) this.changes[record.change] += 1;
+    // A results file is user input: only the kinds the tally has are counted.
+    if (typeof record.change === 'string' && Object.hasOwn(this.changes, record.change)) this.changes[record.change] += 1;
     this.statusClasses[statusClass(record.status)] += 1;
     const code = record.error?.code;
-    const outcome = record.ok ? OUTCOMES.OK : (OUTCOME_OF_CODE[code ?? ''] ?? OUTCOMES.NETWORK);
-    this.outcomes[outcome] += 1;
+    this.outcomes[outcomeOf(record.ok, code)] += 1;
     if (!record.ok) this.countFailure(record, code ?? '(none)');
     const attempted = record.attempts > 0;
     if (record.timings.ttfb !== null) this.ttfb.add(record.timings.ttfb);
@@ -124,15 +98,13 @@ export class ReportAggregator {
   private countFailure(record: FetchResult, code: string): void {
     const key = this.codes.has(code) || this.codes.size < MAX_ERROR_CODES ? code : OTHER_CODE;
     this.codes.set(key, (this.codes.get(key) ?? 0) + 1);
-    if (this.failures.length < MAX_LISTED_FAILURES) {
-      this.failures.push({
-        line: record.line,
-        url: clip(record.url),
-        code,
-        status: record.status,
-        message: clip(record.error?.message ?? ''),
-      });
-    }
+    this.failures.add({
+      line: record.line,
+      url: clip(record.url),
+      code,
+      status: record.status,
+      message: clip(record.error?.message ?? ''),
+    });
   }
 
   /** The summary of every record added so far. */
@@ -151,7 +123,7 @@ export class ReportAggregator {
       slowestHosts: this.hosts.slowest(HOSTS_SHOWN),
       failingHosts: this.hosts.mostFailing(HOSTS_SHOWN),
       hosts: { tracked: this.hosts.size, approximate: this.hosts.approximate },
-      firstFailures: [...this.failures],
+      firstFailures: this.failures.rows(),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { deliveryResultKey, S3ResultStore } from '../../src/aws/s3-result-store';
 import type { FetchResult } from '../../src/fetch/result';
+import { awkwardRecords } from '../support/awkward-records';
 import { createBucket, destroyClients, emulatorClients, uniqueName } from './helpers';
 
 function result(line: number, ok = true): FetchResult {
@@ -39,6 +40,15 @@ describe('S3ResultStore', () => {
     await store.deleteObject(b);
     const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'results/job-a/' }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([a]);
+  });
+
+  it('writes a record holding every control and separator character as one escaped line, read back whole', async () => {
+    const records = awkwardRecords();
+    const key = await store.putDeliveryResults('job-c', 'c-000000', 'd1', records);
+    const lines = await store.readLines(key);
+    expect(lines).toHaveLength(records.length);
+    for (const line of lines) expect(line).not.toMatch(/[\u2028\u2029]/);
+    expect(lines.map((l) => JSON.parse(l) as FetchResult)).toEqual(records);
   });
 
   it('writes an empty object for a delivery with no final results', async () => {

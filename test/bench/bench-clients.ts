@@ -94,7 +94,7 @@ function argsFor(
     '--timeout-ms',
     String(scenario.timeoutMs),
     '--retries',
-    '0',
+    String(scenario.unhealthy?.retries ?? 0),
     '--allow-net',
     `127.0.0.1:${port}`,
     ...allowNames.flat(),

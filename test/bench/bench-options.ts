@@ -35,7 +35,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --diagnose      write the engine's records to a temp file (not /dev/null) and
                   print slot occupancy and attempt-time percentiles per run
   --rss           also run F (peak RSS over 1,000,000 URLs; a minute or more)
-  --all           run A-G, R and F
+  --all           run every scenario (A-G, R, P and F)
   --help          this text
 
 A missed target is reported, not an error: the exit code is non-zero only when

@@ -114,6 +114,8 @@ export interface ServerStats {
   readonly requests: number;
   /** Requests left hanging on purpose. */
   readonly hung: number;
+  /** 503s answered on purpose (`/b...` and `/s...` paths). */
+  readonly unavailable: number;
   /** Connections accepted. */
   readonly connections: number;
   /** The server's CPU time (user + system). */
@@ -139,6 +141,8 @@ export interface TargetOptions {
   readonly robots?: ReadonlyMap<string, number>;
   /** Note each request's arrival for {@link TargetServer.arrivals}. */
   readonly recordArrivals?: boolean;
+  /** Percent of `/s...` requests answered 503 (see target-server.ts). */
+  readonly sporadic503Pct?: number;
 }
 
 /** The running target server. */
@@ -166,6 +170,7 @@ export function startTargetServer(prefix: readonly string[], options: TargetOpti
     ...(options.robots === undefined ? [] : ['--robots']),
     ...[...(options.robots ?? [])].flatMap(([name, seconds]) => ['--crawl-delay', `${name}=${seconds}`]),
     ...(options.recordArrivals === true ? ['--record-arrivals'] : []),
+    ...(options.sporadic503Pct === undefined ? [] : ['--sporadic-503-pct', String(options.sporadic503Pct)]),
   ]);
   // stdin is a pipe on purpose: its end (our exit, even a crash) stops the server.
   const child = spawnTracked(file, argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });

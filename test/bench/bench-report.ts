@@ -62,6 +62,7 @@ type Metric = {
 function metricsFor(scenario: Scenario, count: number): Metric[] {
   const ideal = idealRequestsPerSecond(scenario, count);
   const metrics: Metric[] = [{ label: 'throughput req/s', value: (s) => s.requests_per_s, digits: 0 }];
+  if (scenario.target.kind === 'elapsed-ratio') metrics.push({ label: 'elapsed s', value: (s) => s.elapsed_s, digits: 2 });
   if (ideal !== null) {
     metrics.push({ label: 'efficiency vs ideal', value: (s) => s.requests_per_s / ideal, digits: 3 });
   }
@@ -135,6 +136,14 @@ function judge(scenario: Scenario, count: number, results: ReadonlyMap<ClientKin
     case 'rss': {
       const m = medianOf(runs, (s) => s.max_rss_mib);
       return base(`${target.client} ≤ ${target.maxMib} MiB`, m, m !== null && m <= target.maxMib, 'peak RSS MiB');
+    }
+    case 'elapsed-ratio': {
+      const healthy = medianOf(runs, (s) => s.elapsed_s);
+      const ratios = target.slower.map((kind) => medianOf(results.get(kind), (s) => s.elapsed_s));
+      // The worst of them is the figure; any missing is no data.
+      const worst = healthy === null || ratios.some((r) => r === null) ? null : Math.max(...ratios.map((r) => (r as number) / healthy));
+      const text = `${target.slower.join(', ')} each ≤ ${target.max} × ${target.client}'s elapsed time`;
+      return base(text, worst, worst !== null && worst <= target.max, 'elapsed s');
     }
     case 'host-rate':
       throw new Error(`scenario ${scenario.id}: per-host rates are reported by rate-report.ts`);

@@ -29,6 +29,7 @@ import {
   type ClientKind,
   type RateLimited,
   type Scenario,
+  unhealthyPathAt,
 } from './scenarios';
 import { runStartupScenario } from './startup-bench';
 import { writeUrlFile } from './url-file';
@@ -93,7 +94,7 @@ async function runScenario(
   const results = new Map<ClientKind, ClientRuns>(
     clients.map((kind) => [kind, { summaries: [], connections: [], serverBusy: [], failures: [], dns: [], rates: [] }]),
   );
-  const { manyHosts, rateLimited } = scenario;
+  const { manyHosts, rateLimited, unhealthy } = scenario;
   const names = scaledHostCount(scenario, options.scale);
   // The bench's own DNS server, in this process: every name is 127.0.0.1 (AAAA: none).
   const dns: LoopbackDnsServer | null =
@@ -117,14 +118,26 @@ async function runScenario(
         robots: new Map(rateLimited.hosts.flatMap((h, i) => (h.crawlDelayS === null ? [] : [[benchHostName(i), h.crawlDelayS] as const]))),
         recordArrivals: true,
       }),
+      ...(unhealthy !== undefined && { sporadic503Pct: unhealthy.sharePct }),
     },
     env.paths.root,
   );
   try {
-    const urlFile = join(env.tmp, `urls-${scenario.id}.txt`);
     const order = rateLimited === undefined ? null : interleaveHosts(scaledHostUrls(rateLimited, options.scale));
     const hostOf = order !== null ? (i: number) => order[i]! : names > 0 ? (i: number) => i % names : undefined;
-    await writeUrlFile(urlFile, server.port, count, hangPlan(scenario, count), hostOf);
+    // Every client reads one file; with 503s each reads its own (the same URLs, other path kinds).
+    const urlFiles = new Map<ClientKind, string>();
+    if (unhealthy === undefined) {
+      const shared = join(env.tmp, `urls-${scenario.id}.txt`);
+      await writeUrlFile(shared, server.port, count, hangPlan(scenario, count), hostOf);
+      for (const kind of clients) urlFiles.set(kind, shared);
+    } else {
+      for (const [n, kind] of clients.entries()) {
+        const file = join(env.tmp, `urls-${scenario.id}-${n}.txt`);
+        await writeUrlFile(file, server.port, count, hangPlan(scenario, count), hostOf, (i) => unhealthyPathAt(unhealthy, kind, i));
+        urlFiles.set(kind, file);
+      }
+    }
     for (let r = 0; r < runs; r += 1) {
       // Alternate the order so that neither client always runs first after a pause.
       const order = r % 2 === 0 ? clients : [...clients].reverse();
@@ -136,7 +149,7 @@ async function runScenario(
         const outFile = diagnose ? join(env.tmp, `records-${scenario.id}.jsonl`) : '/dev/null';
         const run = await runClient(kind, scenario, {
           port: server.port,
-          urlFile,
+          urlFile: urlFiles.get(kind)!,
           outFile,
           prefix: env.pinning.client,
           limitMs: runLimitMs(scenario, count, options.scale),
@@ -153,10 +166,11 @@ async function runScenario(
           slot.serverBusy.push((after.cpuMs - before.cpuMs) / (s.elapsed_s * 1000));
           const dnsText = dns === null ? '' : recordDns(slot, dns);
           const rateText = rateLimited === undefined ? '' : recordRates(slot, await server.arrivals(), rateLimited);
+          const unavailableText = unhealthy === undefined ? '' : `, 503s answered ${after.unavailable - before.unavailable}`;
           log(
             `  run ${r + 1}/${runs} ${kind}: ${Math.round(s.requests_per_s)} req/s, ` +
               `${s.cpu_us_per_request.toFixed(1)} µs CPU/req, ${s.max_rss_mib.toFixed(1)} MiB RSS, ` +
-              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${dnsText}${rateText}`,
+              `${s.elapsed_s.toFixed(2)} s, ok ${s.ok} failed ${s.failed}${unavailableText}${dnsText}${rateText}`,
           );
           if (diagnose) {
             log(`    ${formatDiagnosis(await diagnoseRecords(outFile, scenario.concurrency, s.elapsed_s))}`);

@@ -6,6 +6,10 @@ export const CLIENT_KINDS = {
   ENGINE_NO_HASH: 'engine --no-hash',
   /** The engine with the scenario's `--host-rate` and `--robots` (scenario R). */
   ENGINE_RATE_LIMITED: 'engine --host-rate',
+  /** The engine over the scenario's file with some paths that always answer 503 (scenario P). */
+  ENGINE_BROKEN_PATHS: 'engine, broken paths',
+  /** The engine over the scenario's file with 503s answered at random (scenario P). */
+  ENGINE_SPORADIC_503: 'engine, sporadic 503s',
   BASELINE: 'baseline',
 } as const;
 
@@ -18,7 +22,9 @@ export type Target =
   | { readonly kind: 'mib-per-s'; readonly client: ClientKind; readonly min: number }
   | { readonly kind: 'rss'; readonly client: ClientKind; readonly maxMib: number }
   /** Every host's achieved rate (as the target server saw it) within `maxErrorPct` of its configured rate. */
-  | { readonly kind: 'host-rate'; readonly client: ClientKind; readonly maxErrorPct: number };
+  | { readonly kind: 'host-rate'; readonly client: ClientKind; readonly maxErrorPct: number }
+  /** Each of `slower`'s median elapsed time within `max` × that of `client` (the same list, healthy). */
+  | { readonly kind: 'elapsed-ratio'; readonly client: ClientKind; readonly slower: readonly ClientKind[]; readonly max: number };
 
 export interface Scenario {
   readonly id: string;
@@ -43,6 +49,20 @@ export interface Scenario {
   readonly manyHosts?: ManyHosts;
   /** Per-host rates: URLs over a few host names, each held to a rate; absent: no rate flags. */
   readonly rateLimited?: RateLimited;
+  /** 503s in the answers of some clients' runs (their own URL files); absent: none, and `--retries 0`. */
+  readonly unhealthy?: Unhealthy;
+}
+
+/**
+ * The unhealthy setting: the same list served healthy to {@link CLIENT_KINDS.ENGINE},
+ * with `sharePct` of its paths always 503 to {@link CLIENT_KINDS.ENGINE_BROKEN_PATHS}
+ * (broken pages, spread evenly through the file), and with `sharePct` of all answers
+ * 503 at random to {@link CLIENT_KINDS.ENGINE_SPORADIC_503}.
+ */
+export interface Unhealthy {
+  readonly sharePct: number;
+  /** The engine's `--retries` in every run of the scenario (the bin's default is 2). */
+  readonly retries: number;
 }
 
 /** The many-hosts setting: names, their DNS, and the client's limits. */
@@ -79,7 +99,7 @@ export interface RateHost {
   readonly crawlDelayS: number | null;
 }
 
-const { ENGINE, ENGINE_NO_HASH, ENGINE_RATE_LIMITED, BASELINE } = CLIENT_KINDS;
+const { ENGINE, ENGINE_NO_HASH, ENGINE_RATE_LIMITED, ENGINE_BROKEN_PATHS, ENGINE_SPORADIC_503, BASELINE } = CLIENT_KINDS;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MIB = 1024 * 1024;
 
@@ -189,6 +209,22 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'P',
+    title: 'politeness with 503s: one host, latency 20 ms, per-host 8, --retries 2; 2% of paths always 503, or 2% of answers 503',
+    latencyMs: 20,
+    concurrency: 8,
+    // 2,000 × 20 ms / 8 = 5 s clean; a host paused 1 s doubling on every 503 took 211 s.
+    urls: 2000,
+    hangEvery: 0,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    bodyBytes: 64,
+    clients: [ENGINE, ENGINE_BROKEN_PATHS, ENGINE_SPORADIC_503],
+    target: { kind: 'elapsed-ratio', client: ENGINE, slower: [ENGINE_BROKEN_PATHS, ENGINE_SPORADIC_503], max: 1.2 },
+    repeat: true,
+    optIn: false,
+    unhealthy: { sharePct: 2, retries: 2 },
+  },
+  {
     id: 'F',
     title: 'peak RSS over 1,000,000 URLs, no latency, concurrency 64, 16-byte bodies',
     latencyMs: 0,
@@ -234,6 +270,26 @@ export function hangPlan(scenario: Scenario, count: number): HangPlan {
     count: Math.floor(until / scenario.hangEvery),
     tailFree: count - window >= Math.floor(count / 2),
   };
+}
+
+/** What the target server does with a path, by its first letter (see target-server.ts). */
+export const PATH_KINDS = {
+  /** A 200 after the latency. */
+  OK: 'r',
+  /** Never answered. */
+  HANG: 'h',
+  /** Always a 503 (a broken page). */
+  BROKEN: 'b',
+  /** A 503 at random, at the server's `--sporadic-503-pct`; else as OK. */
+  SPORADIC: 's',
+} as const;
+
+/** The kind of the path at `index` in the file one client of an unhealthy scenario reads: which are broken, which sporadic. */
+export function unhealthyPathAt(unhealthy: Unhealthy, kind: ClientKind, index: number): string {
+  if (kind === CLIENT_KINDS.ENGINE_SPORADIC_503) return PATH_KINDS.SPORADIC;
+  const every = Math.round(100 / unhealthy.sharePct);
+  // Broken pages spread evenly, the first half a spacing in (not the very first URL).
+  return kind === CLIENT_KINDS.ENGINE_BROKEN_PATHS && index % every === Math.floor(every / 2) ? PATH_KINDS.BROKEN : PATH_KINDS.OK;
 }
 
 /** True when the URL at `index` of the file hangs. */

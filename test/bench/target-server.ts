@@ -6,6 +6,9 @@
  *
  * - `/h...`: the request is read and never answered; the socket is held until the
  *   client gives up on it.
+ * - `/b...`: a broken page: after the latency, always a 503 (no `Retry-After`).
+ * - `/s...`: after the latency, a 503 with a probability of `--sporadic-503-pct` %,
+ *   else as any other path.
  * - anything else: after `--latency-ms` (± up to `--jitter-ms`, uniform), a 200
  *   with `--body-bytes` of body.
  *
@@ -26,7 +29,7 @@
  * robots.txt requests, which are not in `hosts`), and the record starts afresh.
  *
  * On start it prints one JSON line `{"port":N}` on stdout. Each line `stats` on
- * stdin is answered with `{"requests":N,"hung":N,"connections":N,"cpuMs":N}` (cpuMs:
+ * stdin is answered with `{"requests":N,"hung":N,"unavailable":N,"connections":N,"cpuMs":N}` (cpuMs:
  * the server's CPU time, so the harness can tell whether the server kept up); end of stdin
  * (the parent exited or closed the pipe) stops the server, so it cannot outlive
  * the harness.
@@ -39,6 +42,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const CHAR_H = 'h'.charCodeAt(0);
+const CHAR_B = 'b'.charCodeAt(0);
+const CHAR_S = 's'.charCodeAt(0);
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +53,7 @@ const { values } = parseArgs({
     robots: { type: 'boolean', default: false },
     'crawl-delay': { type: 'string', multiple: true, default: [] },
     'record-arrivals': { type: 'boolean', default: false },
+    'sporadic-503-pct': { type: 'string', default: '0' },
   },
 });
 
@@ -63,6 +69,11 @@ for (const [name, value] of [
     process.stderr.write(`target-server: expected ${name} to be an integer >= 0, got ${value}\n`);
     process.exit(2);
   }
+}
+const sporadic503 = Number(values['sporadic-503-pct']) / 100;
+if (!(sporadic503 >= 0 && sporadic503 <= 1)) {
+  process.stderr.write(`target-server: expected --sporadic-503-pct to be from 0 to 100, got ${values['sporadic-503-pct']}\n`);
+  process.exit(2);
 }
 if (jitterMs > latencyMs) {
   process.stderr.write(`target-server: expected --jitter-ms to be at most --latency-ms, got ${jitterMs}\n`);
@@ -91,6 +102,11 @@ const RESPONSE = Buffer.concat([
   ),
   Buffer.alloc(bodyBytes, 0x61),
 ]);
+
+const UNAVAILABLE = Buffer.from(
+  'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\nunavailable',
+  'latin1',
+);
 
 /** Each host's robots.txt answer, built on first ask. */
 const robotsResponses = new Map<string, Buffer>();
@@ -122,10 +138,11 @@ let robotsArrivals = 0;
 
 let requests = 0;
 let hung = 0;
+let unavailable = 0;
 let connections = 0;
 
-function respond(socket: Socket): void {
-  if (!socket.destroyed) socket.write(RESPONSE);
+function respond(socket: Socket, response: Buffer = RESPONSE): void {
+  if (!socket.destroyed) socket.write(response);
 }
 
 /**
@@ -137,12 +154,12 @@ function respond(socket: Socket): void {
  * FIFO and one timer serve them all: the timer wakes us 2 ms early, then
  * `setImmediate` turns (which still let I/O in) until the head is due.
  */
-const delayed: ({ due: number; socket: Socket } | undefined)[] = [];
+const delayed: ({ due: number; socket: Socket; response: Buffer } | undefined)[] = [];
 let delayedHead = 0;
 let armed = false;
 
-function delay(socket: Socket, ms: number): void {
-  delayed.push({ due: performance.now() + ms, socket });
+function delay(socket: Socket, ms: number, response: Buffer): void {
+  delayed.push({ due: performance.now() + ms, socket, response });
   if (!armed) arm();
 }
 
@@ -165,7 +182,7 @@ function flushDue(): void {
   for (let head = delayed[delayedHead]; head !== undefined && head.due <= now; head = delayed[delayedHead]) {
     delayed[delayedHead] = undefined;
     delayedHead += 1;
-    respond(head.socket);
+    respond(head.socket, head.response);
   }
   if (delayedHead > 4096 && delayedHead * 2 > delayed.length) {
     delayed.splice(0, delayedHead);
@@ -200,10 +217,14 @@ function onRequest(socket: Socket, head: string): void {
     hung += 1; // never answered; the client gives up and closes the socket
     return;
   }
+  const kind = head.charCodeAt(path + 1);
+  const fails = kind === CHAR_B || (kind === CHAR_S && Math.random() < sporadic503);
+  if (fails) unavailable += 1;
+  const response = fails ? UNAVAILABLE : RESPONSE;
   // Jitter is uniform in [-jitter, +jitter], so the mean (and the ideal) stays at latency.
-  if (jitterMs > 0) setTimeout(respond, latencyMs + Math.round((Math.random() * 2 - 1) * jitterMs), socket);
-  else if (latencyMs > 0) delay(socket, latencyMs);
-  else respond(socket);
+  if (jitterMs > 0) setTimeout(respond, latencyMs + Math.round((Math.random() * 2 - 1) * jitterMs), socket, response);
+  else if (latencyMs > 0) delay(socket, latencyMs, response);
+  else respond(socket, response);
 }
 
 const server = createServer({ noDelay: true }, (socket) => {
@@ -231,7 +252,7 @@ stdin.on('line', (line) => {
   if (line.trim() === 'stats') {
     const cpu = process.cpuUsage();
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    process.stdout.write(`${JSON.stringify({ requests, hung, connections, cpuMs })}\n`);
+    process.stdout.write(`${JSON.stringify({ requests, hung, unavailable, connections, cpuMs })}\n`);
   } else if (line.trim() === 'arrivals') {
     const hosts = Object.fromEntries([...arrivals].map(([host, times]) => [host, times.map((t) => Math.round(t * 1000) / 1000)]));
     process.stdout.write(`${JSON.stringify({ first: firstArrival, hosts, robots: robotsArrivals })}\n`);

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { benchHostName, hangsAt, type HangPlan } from './scenarios';
+import { benchHostName, hangsAt, PATH_KINDS, type HangPlan } from './scenarios';
 
 /**
  * Writes `count` URLs for the target server, one a line: to 127.0.0.1, or with
@@ -8,7 +8,8 @@ import { benchHostName, hangsAt, type HangPlan } from './scenarios';
  * server answers with 127.0.0.1 (e.g. `i mod names`, so a host's URLs spread
  * through the file; see also `interleaveHosts`). The URLs the
  * plan names ask the server to hang (`/h/...`), so every client reading the file
- * meets the same hangs at the same positions.
+ * meets the same hangs at the same positions. `pathOf` picks the other URLs' path
+ * kinds (PATH_KINDS; all OK without it).
  */
 export async function writeUrlFile(
   path: string,
@@ -16,6 +17,7 @@ export async function writeUrlFile(
   count: number,
   hangs: HangPlan,
   hostOf?: (i: number) => number,
+  pathOf: (i: number) => string = () => PATH_KINDS.OK,
 ): Promise<void> {
   const out = createWriteStream(path);
   const prefixOf = (i: number): string => `http://${hostOf === undefined ? '127.0.0.1' : benchHostName(hostOf(i))}:${port}/`;
@@ -23,7 +25,7 @@ export async function writeUrlFile(
   for (let start = 0; start < count; start += BATCH) {
     let text = '';
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
-      text += `${prefixOf(i)}${hangsAt(hangs, i) ? 'h' : 'r'}/${i}\n`;
+      text += `${prefixOf(i)}${hangsAt(hangs, i) ? PATH_KINDS.HANG : pathOf(i)}/${i}\n`;
     }
     if (!out.write(text)) await once(out, 'drain');
   }

@@ -13,9 +13,13 @@ export interface ApiResponse {
 }
 
 /** Calls the local HTTP API; retries only connection failures (serverless-offline restarting). */
-export async function api(method: string, path: string, options: { body?: string; apiKey?: string | null } = {}): Promise<ApiResponse> {
+export async function api(
+  method: string,
+  path: string,
+  options: { body?: string; apiKey?: string | null; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const apiKey = options.apiKey === undefined ? e2eEnv('FANOUT_E2E_API_KEY') : options.apiKey;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (apiKey !== null) headers['x-api-key'] = apiKey;
   for (let attempt = 0; ; attempt += 1) {
     try {

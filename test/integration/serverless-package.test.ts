@@ -159,7 +159,7 @@ describe('serverless package (CloudFormation template)', () => {
     expect(target.InputTransformer?.InputTemplate).toContain('"time":<time>');
   });
 
-  it('uses no wildcard in any allowed IAM action (only the framework deny-insecure-transport statement has one)', () => {
+  it('uses no wildcard in any allowed IAM action (only the deny-insecure-transport statements have one)', () => {
     const all = statements();
     expect(all.length).toBeGreaterThan(10);
     for (const { owner, statement } of all) {
@@ -168,11 +168,8 @@ describe('serverless package (CloudFormation template)', () => {
         if (!action.includes('*')) continue;
         // serverless adds `Deny s3:*` on its deployment bucket when not over TLS; a
         // deny grants nothing.
-        expect({ owner, effect: statement.Effect, action }).toEqual({
-          owner: 'ServerlessDeploymentBucketPolicy',
-          effect: 'Deny',
-          action: 's3:*',
-        });
+        expect({ effect: statement.Effect, action }).toEqual({ effect: 'Deny', action: 's3:*' });
+        expect(['ServerlessDeploymentBucketPolicy', 'ResultsBucketPolicy']).toContain(owner);
       }
     }
   });
@@ -253,6 +250,34 @@ describe('serverless package (CloudFormation template)', () => {
     ]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
+  it('denies every request to the results bucket and its objects that does not come over TLS', () => {
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, r]) => (r.Properties.Bucket as { Ref?: string }).Ref === 'ResultsBucket');
+    expect(policies).toHaveLength(1);
+    const denials = (
+      (policies[0] as [string, any])[1].Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
+    ).Statement.filter((s) => s.Effect === 'Deny');
+    expect(denials).toContainEqual(
+      expect.objectContaining({
+        Principal: '*',
+        Action: 's3:*',
+        Resource: expect.arrayContaining([{ 'Fn::GetAtt': ['ResultsBucket', 'Arn'] }]),
+        Condition: { Bool: { 'aws:SecureTransport': false } },
+      }),
+    );
+    const resources = JSON.stringify(denials.map((d) => d.Resource));
+    expect(resources).toContain('/*');
+  });
+
+  it('sets no fault-injection key in any function: only the local stack’s launcher does', () => {
+    for (const [id, r] of ofType('AWS::Lambda::Function')) {
+      const variables = (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect({ id, keys: Object.keys(variables).filter((k) => k === 'FANOUT_FAULT_INJECTION' || k === 'FANOUT_LOCAL_STACK') }).toEqual({
+        id,
+        keys: [],
+      });
+    }
+  });
+
   it('gives the HTTP API exactly the routes the API answers', () => {
     const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
     expect(routeKeys.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());

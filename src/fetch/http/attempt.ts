@@ -6,6 +6,7 @@ import { BodyReader } from './body-reader';
 import { classifyError } from './classify-error';
 import { decodersFor, type Decoder } from './content-coding';
 import { KEPT_HEADERS, type KeptHeaders } from '../result';
+import { roundMs } from '../../io/numbers';
 
 /** What one attempt (all its redirect hops) produced. */
 export interface AttemptResult {
@@ -29,6 +30,8 @@ export interface AttemptContext {
   readonly requestHeaders: Record<string, string>;
   /** Milliseconds a redirect hop to `url` must wait first: it spends a token of the host it goes to. */
   readonly hopDelay?: (url: URL) => number;
+  /** Read a body past `maxBytes` as its first `maxBytes` instead of failing TOO_LARGE (robots.txt). */
+  readonly truncateBodies?: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -36,7 +39,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const REDIRECT_BODY_LIMIT = 64 * 1024;
 
 const now = (): number => performance.now();
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * One attempt at a URL: a GET, its redirect hops (each hop passes the network
@@ -272,7 +274,7 @@ class Hop implements Dispatcher.DispatchHandler {
       return;
     }
     this.#controller = controller;
-    this.#connectMs = round(now() - this.#sent);
+    this.#connectMs = roundMs(now() - this.#sent);
     this.#attempt.armPhase(this.#ctx.config.headersTimeoutMs, FETCH_ERROR_CODES.TIMEOUT_HEADERS);
   }
 
@@ -285,7 +287,7 @@ class Hop implements Dispatcher.DispatchHandler {
     // is still to come, so the headers timer keeps running.
     if (this.#cancelled !== null || statusCode < 200) return;
     const config = this.#ctx.config;
-    this.#ttfbMs = round(now() - this.#attempt.startedAt);
+    this.#ttfbMs = roundMs(now() - this.#attempt.startedAt);
     this.#status = statusCode;
     this.#attempt.armPhase(config.bodyTimeoutMs, FETCH_ERROR_CODES.TIMEOUT_BODY);
     const location = headers.location;
@@ -311,16 +313,17 @@ class Hop implements Dispatcher.DispatchHandler {
     const declared = Number(kept['content-length']);
     this.#reader = new BodyReader(
       decoders,
-      { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies },
-      (error) => {
+      { maxBytes: config.maxBytes, hash: config.hash, keep: config.keepBodies, truncate: this.#ctx.truncateBodies === true },
+      (error, cut) => {
         this.#attempt.complete(this, this.result(error));
         // Past the cap the rest of the body is unwanted: close the connection now
         // rather than let the server keep sending into a reader that ignores it.
         if (error !== null) this.cancel(error);
+        else if (cut) this.cancel(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body cut at ${config.maxBytes} bytes`));
       },
       controller,
     );
-    if (decoders.length === 0 && declared > config.maxBytes) {
+    if (decoders.length === 0 && declared > config.maxBytes && this.#ctx.truncateBodies !== true) {
       // Refuse before reading a byte: the server said how big it is.
       this.#attempt.fail(
         new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `content-length ${declared} exceeds the limit of ${config.maxBytes} bytes`),

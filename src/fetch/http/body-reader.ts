@@ -8,6 +8,12 @@ export interface BodyLimits {
   readonly maxBytes: number;
   readonly hash: boolean;
   readonly keep: boolean;
+  /**
+   * Past `maxBytes`, keep the first `maxBytes` and end the read as complete (cut)
+   * instead of failing with TOO_LARGE: robots.txt is parsed to its first 500 KiB
+   * whatever its size (RFC 9309 §2.5).
+   */
+  readonly truncate?: boolean;
 }
 
 /**
@@ -25,19 +31,20 @@ export class BodyReader {
   /** The decoders in a row (wire bytes into the first, body out of the last); empty for identity. */
   readonly #decoders: readonly Decoder[];
   readonly #first: Decoder | null;
-  readonly #done: (error: FetchError | null) => void;
+  readonly #done: (error: FetchError | null, cut: boolean) => void;
   readonly #flow: { pause(): void; resume(): void };
   #finished = false;
 
   /**
    * @param decoders what undoes the response's content codings, in order (see `decodersFor`)
-   * @param done called once: null when the body was read in full, or the error
+   * @param done called once: null when the body was read in full (or, with `truncate`,
+   *   cut at the limit: `cut` is then true), or the error
    * @param pause/resume flow control towards the socket while a decoder is busy
    */
   constructor(
     decoders: readonly (() => Decoder)[],
     limits: BodyLimits,
-    done: (error: FetchError | null) => void,
+    done: (error: FetchError | null, cut: boolean) => void,
     flow: { pause(): void; resume(): void },
   ) {
     this.#flow = flow;
@@ -97,18 +104,27 @@ export class BodyReader {
     if (this.#finished) return;
     const next = this.bytes + chunk.length;
     if (next > this.#limits.maxBytes) {
+      if (this.#limits.truncate === true) {
+        this.#add(chunk.subarray(0, this.#limits.maxBytes - this.bytes));
+        this.#finish(null, true);
+        return;
+      }
       this.#finish(new FetchError(FETCH_ERROR_CODES.TOO_LARGE, `body exceeds the limit of ${this.#limits.maxBytes} bytes`));
       return;
     }
-    this.bytes = next;
+    this.#add(chunk);
+  }
+
+  #add(chunk: Buffer): void {
+    this.bytes += chunk.length;
     this.#hash?.update(chunk);
     this.#chunks?.push(chunk);
   }
 
-  #finish(error: FetchError | null): void {
+  #finish(error: FetchError | null, cut = false): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (error !== null) for (const decoder of this.#decoders) decoder.destroy();
-    this.#done(error);
+    if (error !== null || cut) for (const decoder of this.#decoders) decoder.destroy();
+    this.#done(error, cut);
   }
 }

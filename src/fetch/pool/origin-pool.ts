@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Dispatcher, errors, type Client } from 'undici';
+import { errors, type Client, type Dispatcher } from 'undici';
 import { Fifo } from '../schedule/fifo';
 import { IdleConnections } from './idle-connections';
 import { Connection, PooledRequest, type PoolHooks, type Sent } from './pooled-request';

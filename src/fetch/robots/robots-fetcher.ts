@@ -1,3 +1,4 @@
+import type { EngineConfig } from '../../config/engine-config';
 import { FETCH_ERROR_CODES } from '../../errors';
 import { Attempt, type AttemptContext, type AttemptResult } from '../http/attempt';
 import type { HostGate } from '../schedule/host-gate';
@@ -6,13 +7,27 @@ import type { RobotsCache } from './robots-cache';
 import { ROBOTS_MAX_BYTES, ROBOTS_MAX_REDIRECTS, robotsPolicyFrom, robotsUrlOf, type RobotsPolicy } from './robots';
 
 /**
+ * What an engine's runs share for robots.txt: the policies read, and the settings
+ * they are read with. Both are the engine's, never a run's: robots.txt is the
+ * host's, so a job's own timeout or retries (a job with `timeoutMs: 1`) must not
+ * decide what every other job on the engine is allowed to fetch there.
+ */
+export interface RobotsShared {
+  readonly cache: RobotsCache;
+  /** The engine's own config (the deployment's in the pipeline, the CLI's in the CLI). */
+  readonly config: EngineConfig;
+}
+
+/**
  * `--robots`: fetches each host's robots.txt once, before any of its URLs, and gives
  * the host's gate the policy (src/fetch/robots/robots.ts). The fetch goes through the same
  * dispatcher and network guard as every request, and within the host's limits: it
  * waits for the host's token and any pause (a retry after a 503 or 429), then takes a
  * slot and the token of the host's gate, which holds the host's URLs until the
  * policy is known. A failure the retry policy allows is tried again; what is left
- * is read as the RFC says (no response or 5xx: everything disallowed).
+ * is read as the RFC says (no response or 5xx: everything disallowed). The
+ * request's timeouts and retries are the engine's ({@link RobotsShared}); a body
+ * over 500 KiB is read to its first 500 KiB and parsed (RFC 9309 §2.5).
  */
 export class RobotsFetcher {
   readonly #ctx: AttemptContext;
@@ -20,12 +35,14 @@ export class RobotsFetcher {
   readonly #pending = new Set<{ attempt?: Attempt; timer?: NodeJS.Timeout; gate: HostGate }>();
   readonly #cache: RobotsCache;
 
-  constructor(ctx: AttemptContext, random: () => number, cache: RobotsCache) {
+  constructor(ctx: AttemptContext, random: () => number, shared: RobotsShared) {
     // The body is what we are after, read up to the parse limit; the redirects the RFC asks for.
-    const config = Object.freeze({ ...ctx.config, keepBodies: true, maxBytes: ROBOTS_MAX_BYTES, maxRedirects: ROBOTS_MAX_REDIRECTS });
-    this.#ctx = { ...ctx, config };
+    const engine = shared.config;
+    const config = Object.freeze({ ...engine, keepBodies: true, maxBytes: ROBOTS_MAX_BYTES, maxRedirects: ROBOTS_MAX_REDIRECTS });
+    const requestHeaders = { ...ctx.requestHeaders, 'user-agent': engine.userAgent };
+    this.#ctx = { ...ctx, config, requestHeaders, truncateBodies: true };
     this.#random = random;
-    this.#cache = cache;
+    this.#cache = shared.cache;
   }
 
   /**

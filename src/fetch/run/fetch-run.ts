@@ -10,13 +10,11 @@ import { ResolveAhead } from './resolve-ahead';
 import { ResultSink } from './result-sink';
 import { nextRetryDelay } from './retry-policy';
 import { RetryTimers } from './retry-timers';
-import type { RobotsCache } from '../robots/robots-cache';
-import { RobotsFetcher } from '../robots/robots-fetcher';
+import { RobotsFetcher, type RobotsShared } from '../robots/robots-fetcher';
 import { RunDeadline } from './run-deadline';
 import type { Task } from './task';
 import type { RunOptions, RunSummary, RunView, UrlInput } from '../types';
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+import { roundMs } from '../../io/numbers';
 
 /** URLs read between two turns of the event loop. */
 const READER_YIELD_EVERY = 64;
@@ -73,7 +71,7 @@ export class FetchRun implements LaneOwner<Task> {
     random: () => number,
     scheduler: HostScheduler<Task>,
     group: LimitGroup,
-    robotsCache: RobotsCache,
+    robots: RobotsShared,
   ) {
     this.#ctx = { ...ctx, hopDelay: (url) => this.#hopDelay(url) };
     this.#random = random;
@@ -83,7 +81,7 @@ export class FetchRun implements LaneOwner<Task> {
     this.#deadline = new RunDeadline(options, () => this.#expire());
     this.#sink = new ResultSink(options.onResult, () => this.#deadline.expire());
     this.#names = new ResolveAhead(dns, (task, answer) => this.#resolved(task, answer));
-    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robotsCache) : null;
+    this.#robots = ctx.config.robots ? new RobotsFetcher(this.#ctx, random, robots) : null;
     options.onStart?.(this.#view());
   }
 
@@ -126,7 +124,7 @@ export class FetchRun implements LaneOwner<Task> {
     }
     if (this.#sink.error !== null) throw this.#sink.error;
     return {
-      ...this.#sink.summary(round(performance.now() - this.#startedAt)),
+      ...this.#sink.summary(roundMs(performance.now() - this.#startedAt)),
       hosts: this.#group.summary(),
       ...(Number.isFinite(this.#resumeAt) ? { resumeAt: this.#resumeAt } : {}),
     };
@@ -333,7 +331,7 @@ export class FetchRun implements LaneOwner<Task> {
       input: task.input,
       last,
       attempts: task.attempts,
-      totalMs: task.attempts === 0 ? 0 : round(performance.now() - task.startedAt),
+      totalMs: task.attempts === 0 ? 0 : roundMs(performance.now() - task.startedAt),
       dnsMs: task.dnsMs,
       queuedMs: task.queuedMs,
       error: error ?? (last === null ? notAttempted() : last.error),

@@ -2,6 +2,7 @@ import { FETCH_ERROR_CODES, FetchError, type FetchErrorCode } from '../../errors
 import { Gate } from './gate';
 import { parseRetryAfter, RETRYABLE_ERROR_CODES } from '../run/retry-policy';
 import type { RobotsPolicy } from '../robots/robots';
+import { HOST_PAUSE_RULE, pausesHost, RecentAnswers } from './host-pause-rule';
 import { TokenBucket } from './token-bucket';
 
 /**
@@ -15,8 +16,6 @@ export const CONNECTION_FAILURES: ReadonlySet<FetchErrorCode> = new Set([
   FETCH_ERROR_CODES.TLS,
 ]);
 
-/** Statuses with which a host asks us to slow down. */
-const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 /** First host-wide pause without a usable `Retry-After`; it doubles with each throttle in a row. */
 const FIRST_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 60_000;
@@ -39,10 +38,11 @@ export interface HostLimits {
  * The gate of one host (`hostname[:port]`): `perHost` in flight, `hostRate` as a token
  * bucket, and what the host's answers teach us.
  *
- * - **Backoff**: a 429 or 503, or a `Retry-After` on any response, pauses the whole
- *   host (the `Retry-After` when it is within `retryMaxDelayMs`, else 1 s doubling per
- *   throttle in a row, jittered, at most 60 s) and halves its rate; each success
- *   wins back a twentieth of it. A host without a rate gets one at half the rate it was
+ * - **Backoff**: a 429, a `Retry-After` on any response, or a 503 while 503s are most
+ *   of the host's recent answers (src/fetch/schedule/host-pause-rule.ts) pauses the
+ *   whole host (the `Retry-After` when it is within `retryMaxDelayMs`, else 1 s doubling
+ *   per throttle in a row, jittered, at most 60 s) and halves its rate; each success
+ *   wins back a twentieth of it. Any other 503 is the URL's alone: it spends a retry. A host without a rate gets one at half the rate it was
  *   being sent, lifted again once it has recovered. Past `maxHostWaitMs` of pauses in
  *   all, the gate closes with HOST_THROTTLED.
  * - **Circuit breaker**: `maxHostErrors` connection-level failures in a row (no
@@ -59,6 +59,7 @@ export class HostGate extends Gate {
   #throttlesInARow = 0;
   #pausedMs = 0;
   #errorsInARow = 0;
+  readonly #answers = new RecentAnswers();
   /** Starts in the current and previous second, to tell what rate a host without one was being sent. */
   #second = 0;
   #thisSecond = 0;
@@ -92,12 +93,21 @@ export class HostGate extends Gate {
   }
 
   /**
-   * Also keeps a host that failed or was throttled: what it learnt must outlive a quiet
-   * spell. Its robots.txt policy need not keep it: the engine's cache has it.
+   * Also keeps a host that failed, was throttled or answered 503 lately: what it learnt
+   * must outlive a quiet spell (a host whose URLs come one at a time would otherwise
+   * forget each 503 before the next, and never be judged overloaded). Its robots.txt policy need not keep it: the engine's cache has it.
    */
   override isBlank(now: number): boolean {
-    return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0;
+    return super.isBlank(now) && this.#errorsInARow === 0 && this.#pausedMs === 0 && !this.#answers.hasOverloads;
   }
+
+  /**
+   * Called by the gate's group when no run uses it any more: none of the group's URLs for
+   * this host is queued or in flight (one waiting out its retry backoff acquires the
+   * gate again when it is due). The engine's own gate holds nothing to give back; a
+   * fleet gate (src/jobs/fleet/fleet-gates.ts) gives back the slots it leased.
+   */
+  unused(): void {}
 
   /** Caps the host's rate at one request per `delayMs`, with no burst (robots.txt `Crawl-delay`). */
   capRate(delayMs: number, now: number): void {
@@ -112,9 +122,10 @@ export class HostGate extends Gate {
   /**
    * Learns from a finished attempt. Returns true when the host throttled it (a 429,
    * or a 503 with `Retry-After`): the URL waits for the host again without spending a
-   * retry. A bare 503 pauses the host too, but the URL spends a retry on it: it may be
-   * that page that is broken, and a host answering 503 to everything must not keep
-   * one URL waiting for `maxHostWaitMs`.
+   * retry. A bare 503 that pauses the host (most recent answers were 503s) still costs
+   * the URL a retry, as any other bare 503 does: it may be that page that is broken,
+   * and a host answering 503 to everything must not keep one URL waiting for
+   * `maxHostWaitMs`.
    */
   observe(status: number | null, code: FetchErrorCode | null, retryAfter: string | undefined, now: number, random: () => number): boolean {
     if (status === null) {
@@ -122,11 +133,15 @@ export class HostGate extends Gate {
       return false;
     }
     this.#errorsInARow = 0;
-    const throttled = THROTTLE_STATUSES.has(status);
+    this.#answers.record(status);
     const asked = retryAfter === undefined ? null : parseRetryAfter(retryAfter, now);
-    if (!throttled && asked === null) {
-      this.#throttlesInARow = 0;
-      this.#recover();
+    const overloadStatus = HOST_PAUSE_RULE.overloadStatuses.includes(status);
+    if (!pausesHost(status, asked !== null, this.#answers)) {
+      // A 503 that is the page's own neither ends a run of throttles nor counts as a success.
+      if (!overloadStatus) {
+        this.#throttlesInARow = 0;
+        this.#recover();
+      }
       return false;
     }
     const backoff = Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** this.#throttlesInARow);
@@ -134,7 +149,7 @@ export class HostGate extends Gate {
     this.#throttlesInARow++;
     this.#pause(now, wait);
     this.#slowDown(now);
-    return status === 429 || (throttled && asked !== null);
+    return status === HOST_PAUSE_RULE.throttleStatus || (overloadStatus && asked !== null);
   }
 
   #connectionFailed(code: FetchErrorCode): void {

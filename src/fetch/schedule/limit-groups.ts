@@ -6,7 +6,7 @@ import { TokenBucket } from './token-bucket';
 
 /** What a run's hosts did, summed over hosts: part of a run's summary. */
 export interface HostsSummary {
-  /** Hosts that paused the run at least once (429, 503, Retry-After). */
+  /** Hosts that paused the run at least once (429, Retry-After, or mostly 503s: src/fetch/schedule/host-pause-rule.ts). */
   readonly throttled: number;
   /** Milliseconds of host pauses, summed over hosts. */
   readonly pausedMs: number;
@@ -77,12 +77,17 @@ export class LimitGroup {
     }
   }
 
-  /** One user of `host`'s gate is done with it; a gate nobody uses that remembers nothing is dropped. */
+  /**
+   * One user of `host`'s gate is done with it. The last tells the gate it is unused (a
+   * fleet gate gives its slots back then), and a gate that remembers nothing is dropped.
+   */
   releaseHost(host: string, now: number): void {
     const entry = this.#hosts.get(host);
     if (entry === undefined) return;
     entry.users--;
-    if (entry.users === 0 && entry.gate.isBlank(now)) {
+    if (entry.users > 0) return;
+    entry.gate.unused();
+    if (entry.gate.isBlank(now)) {
       entry.gate.dispose();
       this.#hosts.delete(host);
     }

@@ -1,8 +1,8 @@
 /**
  * Faults injected on purpose, for the local stack and its tests only: the local SQS
  * event source attaches a plan to a delivery (a message attribute), and the consumer
- * or splitter follows it when `FANOUT_FAULT_INJECTION=1` (never set in AWS: the
- * serverless.yml environment has no such key). The code under test is the production
+ * or splitter follows it only when the local stack's launcher turns it on, and never
+ * on AWS Lambda (src/config/app-config.ts, `faultInjectionOf`). The code under test is the production
  * code; the plan only makes a step throw where a crash or a failed call would stop it.
  */
 import { FanoutError } from '../../errors';

@@ -20,7 +20,10 @@ export interface ManifestReader {
 /** Bytes of manifest one splitter invocation cuts into chunks (about 65,000 URLs of 60 bytes). */
 export const MANIFEST_RANGE_BYTES = 4 * 1024 * 1024;
 
-/** How far past a range's end the splitter reads at a time to finish its last line. */
+/**
+ * How far past a range's end the splitter first reads to finish its last line; each
+ * further read goes twice as far, so a line of n bytes takes log2(n / step) reads.
+ */
 const TAIL_STEP = 64 * 1024;
 
 const NL = 0x0a;
@@ -92,14 +95,25 @@ export async function readRangeUrls(
   let readTo = end;
   const urls: UrlInput[] = [];
   let line = range.firstLine;
+  let step = TAIL_STEP;
   while (pos < limit) {
     let nl = buf.indexOf(NL, pos);
-    while (nl === -1 && readTo < size) {
-      const more = await reader.readRange(bucket, key, readTo, Math.min(size, readTo + TAIL_STEP), etag);
-      readTo += more.length;
-      buf = Buffer.concat([buf, more]);
-      nl = buf.indexOf(NL, pos);
-      if (more.length === 0) break;
+    if (nl === -1 && readTo < size) {
+      // The last line goes on past what was read: read on until its newline, looking
+      // only in what each read brought and joining the parts once (linear in the line).
+      const parts = [buf];
+      let length = buf.length;
+      while (nl === -1 && readTo < size) {
+        const more = await reader.readRange(bucket, key, readTo, Math.min(size, readTo + step), etag);
+        if (more.length === 0) break;
+        readTo += more.length;
+        step *= 2;
+        const found = more.indexOf(NL);
+        if (found !== -1) nl = length + found;
+        parts.push(more);
+        length += more.length;
+      }
+      buf = Buffer.concat(parts, length);
     }
     const stop = nl === -1 ? buf.length : nl;
     const text = buf.toString('utf8', pos, stop).trim();

@@ -5,6 +5,8 @@
  * and storage, logs and the API's own requests are left out.
  */
 
+import { formatAmount, formatCount, formatPrice, roundMoney } from '../../io/numbers';
+
 /** Usage a job accumulates; every field a count or an amount that adds up. */
 export interface JobUsage {
   /** Lambda GB-seconds of consumer invocations (a batch's duration shared by its chunks). */
@@ -52,15 +54,16 @@ export const PRICES: { readonly [K in keyof JobUsage]: number } = Object.freeze(
   events: 1 / 1_000_000,
 });
 
-const LABELS: { readonly [K in keyof JobUsage]: string } = {
-  lambdaGbSeconds: 'Lambda duration',
-  invocations: 'Lambda requests',
-  sqsRequests: 'SQS requests',
-  s3Puts: 'S3 PUTs',
-  s3Gets: 'S3 GETs',
-  dynamoReadUnits: 'DynamoDB reads',
-  dynamoWriteUnits: 'DynamoDB writes',
-  events: 'EventBridge events',
+/** How each usage field is named in an estimate: its line's label, and the unit it counts in. */
+const KINDS: { readonly [K in keyof JobUsage]: { readonly label: string; readonly unit: string } } = {
+  lambdaGbSeconds: { label: 'Lambda duration', unit: 'GB-seconds' },
+  invocations: { label: 'Lambda requests', unit: 'requests' },
+  sqsRequests: { label: 'SQS requests', unit: 'requests' },
+  s3Puts: { label: 'S3 PUTs', unit: 'PUTs' },
+  s3Gets: { label: 'S3 GETs', unit: 'GETs' },
+  dynamoReadUnits: { label: 'DynamoDB reads', unit: 'read units' },
+  dynamoWriteUnits: { label: 'DynamoDB writes', unit: 'write units' },
+  events: { label: 'EventBridge events', unit: 'events' },
 };
 
 /** A priced usage: the total and its parts. */
@@ -71,22 +74,31 @@ export interface CostEstimate {
   readonly basis: string;
 }
 
-/** Prices a job's usage. */
+/**
+ * Prices a job's usage. Amounts are rounded as the report shows money (two significant
+ * digits below $1, cents from $1 up), so the status document carries no float noise.
+ */
 export function estimateCost(usage: JobUsage): CostEstimate {
-  const items = USAGE_FIELDS.map((field) => ({
-    label: LABELS[field],
-    amount: usage[field] * PRICES[field],
-    detail: `${round(usage[field])} at $${perMillion(PRICES[field])} per million`,
+  const amounts = USAGE_FIELDS.map((field) => usage[field] * PRICES[field]);
+  const items = USAGE_FIELDS.map((field, i) => ({
+    label: KINDS[field].label,
+    amount: roundMoney(amounts[i] as number),
+    detail: detailOf(field, usage[field]),
   }));
-  return { currency: 'USD', total: items.reduce((sum, item) => sum + item.amount, 0), items, basis: PRICES_BASIS };
+  const total = roundMoney(amounts.reduce((sum, amount) => sum + amount, 0));
+  return { currency: 'USD', total, items, basis: PRICES_BASIS };
+}
+
+/** `1.184 GB-seconds at $13.3334 per million GB-seconds`, `3 requests at $0.40 per million requests`. */
+function detailOf(field: keyof JobUsage, quantity: number): string {
+  const { unit } = KINDS[field];
+  // GB-seconds are an amount of work; every other field counts things, shown whole.
+  const shown = field === 'lambdaGbSeconds' ? formatAmount(quantity) : formatCount(quantity);
+  const singular = shown === '1' && unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  return `${shown} ${singular} at ${formatPrice(PRICES[field] * 1_000_000)} per million ${unit}`;
 }
 
 /** SQS bills each 64 KiB of a message as one request. */
 export function sqsUnits(bodyBytes: number): number {
   return Math.max(1, Math.ceil(bodyBytes / (64 * 1024)));
 }
-
-const round = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(3));
-
-/** A unit price per million units, without float noise (0.2, not 0.20000000000000002). */
-const perMillion = (price: number): string => String(Number((price * 1_000_000).toPrecision(6)));

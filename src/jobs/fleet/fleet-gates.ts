@@ -7,8 +7,10 @@
  *   at a time, when every slot it holds is busy and URLs wait, so consumers sharing a
  *   host share its slots instead of the first one taking all. A lease lasts until the
  *   invocation's end (a consumer that dies frees its slots then, when its requests can
- *   no longer be in flight) and is given back as soon as the job's runs in this
- *   process are done.
+ *   no longer be in flight), and is given back as soon as none of the job's runs in
+ *   this process has a URL of the host queued or in flight (the host's gate is unused),
+ *   so another consumer can take them while this one fetches other hosts; a URL that
+ *   comes back later (a retry after its backoff) leases anew.
  * - `hostRate` and `rate`: a gate starts requests only at start times it reserved, about
  *   a second's worth at a time ({@link RESERVE_SECONDS}), each within one interval of its
  *   time; reservations never overlap, so the fleet as a whole keeps to the rate (in any
@@ -212,7 +214,12 @@ class FleetHostGate extends HostGate {
   readonly #track: (release: Promise<void>) => void;
   #held = 0;
   #leasing = false;
-  #givenBack = false;
+  /** A release of every held slot is on its way to the store: nothing is leased until it lands. */
+  #releasing = false;
+  /** False once its group no longer uses it; true again when a run asks it for a start. */
+  #inUse = true;
+  /** The invocation is ending: nothing more is leased. */
+  #settled = false;
   #retryAt = 0;
   /** Acquisitions in a row that got nothing while nothing was held. */
   #refusals = 0;
@@ -237,6 +244,7 @@ class FleetHostGate extends HostGate {
 
   override block(now: number): ReturnType<Gate['block']> {
     if (this.closed !== null) return 'closed';
+    this.#inUse = true;
     if (this.active >= this.#held) {
       this.#lease(now);
       // With nothing leased, the wait is for a time (the store's answer, or the next try).
@@ -246,7 +254,7 @@ class FleetHostGate extends HostGate {
   }
 
   override readyAt(now: number): number {
-    if (this.#held === 0) return this.#leasing ? Number.POSITIVE_INFINITY : Math.max(now, this.#retryAt);
+    if (this.#held === 0) return this.#leasing || this.#releasing ? Number.POSITIVE_INFINITY : Math.max(now, this.#retryAt);
     const local = super.readyAt(now);
     return this.#starts === null ? local : Math.max(local, this.#starts.readyAt(now));
   }
@@ -283,28 +291,55 @@ class FleetHostGate extends HostGate {
     return throttled;
   }
 
-  /** Gives back every slot this gate leased (the job's runs here are done). */
-  giveBack(): void {
-    this.#givenBack = true;
-    if (this.#held === 0) return;
-    this.#held = 0;
-    this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
+  /**
+   * No run of the job in this process has a URL of the host queued or in flight: its
+   * slots go back to the fleet now, not at the invocation's end.
+   */
+  override unused(): void {
+    this.#inUse = false;
+    this.#release();
   }
 
-  /** Leases one more slot when every held one is busy, unless one is being leased or the fleet had none to spare a moment ago. */
+  /** Gives back every slot this gate leased, for good (the invocation is ending). */
+  giveBack(): void {
+    this.#settled = true;
+    this.#release();
+  }
+
+  /**
+   * Releases every held slot, unless a lease is on its way (its answer releases what it
+   * got) or a release is (nothing was leased since). Never overlapping a lease: the store
+   * applies calls in any order, and a release landing after a new lease would take it too.
+   */
+  #release(): void {
+    if (this.#held === 0 || this.#leasing || this.#releasing) return;
+    this.#releasing = true;
+    // Unusable from now, whatever the answer: a release whose answer was lost may still have
+    // landed, and a slot not known to be held must not be used (a failed one expires with the lease).
+    this.#held = 0;
+    const release = this.#ctx.store.releaseSlots(this.#key, this.#holder);
+    this.#track(release);
+    void release
+      .catch(() => undefined)
+      .finally(() => {
+        this.#releasing = false;
+        // Runs that wanted the host again meanwhile lease anew.
+        this.wakeAll();
+      });
+  }
+
+  /** Leases one more slot when every held one is busy, unless one is being leased or given back, or the fleet had none to spare a moment ago. */
   #lease(now: number): void {
-    if (this.#givenBack || this.#leasing || this.#held >= this.#cap || now < this.#retryAt) return;
+    if (this.#settled || this.#leasing || this.#releasing || this.#held >= this.#cap || now < this.#retryAt) return;
     this.#leasing = true;
     this.#ctx.store
       .acquireSlots(this.#key, this.#holder, 1, this.#cap, this.#ctx.leaseUntil, now)
       .then(
         (got) => {
+          this.#leasing = false;
           this.#held += got;
-          if (this.#givenBack && got > 0) {
-            // Given back while this lease was on its way: it goes back too.
-            this.#held = 0;
-            this.#track(this.#ctx.store.releaseSlots(this.#key, this.#holder));
-          }
+          // Unused or given back while this lease was on its way: it goes back too.
+          if (this.#settled || !this.#inUse) this.#release();
           // The fleet has none to spare: ask again later, backing off while nothing is held,
           // so a consumer whose host is busy elsewhere soon hands its URLs back (the retry
           // time passes its deadline) instead of waiting out its invocation.
@@ -313,13 +348,11 @@ class FleetHostGate extends HostGate {
             this.#retryAt = (this.#ctx.now ?? Date.now)() + Math.min(MAX_SLOT_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.#refusals - 1));
         },
         (error: unknown) => {
+          this.#leasing = false;
           this.#ctx.onError?.(error);
           this.#retryAt = (this.#ctx.now ?? Date.now)() + RETRY_MS;
         },
       )
-      .finally(() => {
-        this.#leasing = false;
-        this.wakeAll();
-      });
+      .finally(() => this.wakeAll());
   }
 }

@@ -53,7 +53,7 @@ import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from '../cost/job-cost';
 import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { countedChunks, type ChunkClaim } from './ledger-reader';
-import { isMine, members, numberField, type LedgerItem, type LedgerStore } from './ledger-store';
+import { isMine, members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JobTransitions } from './job-transitions';
 import { JOB_STATES, type NewJob } from '../ports';
 
@@ -99,8 +99,14 @@ export class JobLedger extends JobTransitions {
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
       ...(job.parent === undefined ? {} : { parent: job.parent }),
       ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
+      ...(job.requestHash === undefined ? {} : { requestHash: job.requestHash }),
     };
     return isMine(await this.store.create(job.jobId, JOB, item, 'createdBy'));
+  }
+
+  /** The fingerprint of the request that created the job under an idempotency key, if any. */
+  async requestHashOf(jobId: string): Promise<string | undefined> {
+    return stringField(await this.store.get(jobId, JOB), 'requestHash');
   }
 
   /**

@@ -11,6 +11,7 @@ import { COUNTED_PREFIX } from './chunk-ref';
 import { CLAIM_PREFIX, claimKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
 import { JOB_STATES, type JobState, type JobStatus } from '../ports';
+import { shownWebhookUrl } from '../../webhook/webhook-url';
 
 /** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
 export interface ChunkClaim extends ChangeFieldCounts {
@@ -89,16 +90,18 @@ export class LedgerReader {
     });
     const changes = changeCountsOf((field) => counters.counts[field] ?? 0);
     const redrives = members(job, 'redrives');
-    const optional = (field: 'parent' | 'webhook' | 'webhookError') => {
+    const optional = (field: 'parent' | 'webhookError') => {
       const value = stringField(job, field);
       return value === undefined ? {} : { [field]: value };
     };
     const usage = await this.usage(jobId);
+    const webhook = stringField(job, 'webhook');
     return {
       ...status,
       ...optional('parent'),
       ...(redrives.length === 0 ? {} : { redrives }),
-      ...optional('webhook'),
+      // Scheme and host only: a receiver's token often sits in the path.
+      ...(webhook === undefined ? {} : { webhook: shownWebhookUrl(webhook) }),
       ...optional('webhookError'),
       ...(changes === undefined ? {} : { changes }),
       ...(usage === undefined ? {} : { cost: estimateCost(usage) }),

@@ -1,6 +1,6 @@
 import type { JobLedger } from '../ledger/job-ledger';
 import type { EventPublisher } from '../ports';
-import { deliverWebhook, WebhookError, type WebhookDelivery } from '../../webhook/webhook';
+import { sendWebhook, WebhookError, type WebhookDelivery } from '../../webhook/webhook';
 
 /** What announcing a job's end needs; `webhooks` is absent where the deployment has no signing secret. */
 export interface AnnounceDeps {
@@ -31,7 +31,7 @@ export async function announceEnd(deps: AnnounceDeps, jobId: string, lastChance 
   if (pending.webhook !== undefined) {
     try {
       if (deps.webhooks === undefined) throw new WebhookError('this deployment has no webhook signing secret', false);
-      await deliverWebhook(deps.webhooks.sender, await deps.webhooks.secret(), pending.webhook, pending.event, deps.webhooks.retry);
+      await sendWebhook(deps.webhooks, pending.webhook, pending.event);
     } catch (error) {
       if (!(error instanceof WebhookError) || (error.retryable && !lastChance)) throw error;
       await deps.ledger.recordWebhookFailure(jobId, error.message);

@@ -55,6 +55,7 @@ export async function redriveJob(
   parentId: string,
   jobId: string,
   codes: readonly FetchErrorCode[] | undefined,
+  requestHash?: string,
 ): Promise<SubmitOutcome> {
   const parent = await deps.ledger.completion(parentId);
   if (parent === undefined) throw new NotFoundError(`No job ${parentId}`);
@@ -79,7 +80,13 @@ export async function redriveJob(
     throw new ValidationError('Nothing to redrive', [{ field: 'codes', reason: `no failed URL of ${parentId} matches` }]);
   }
   const options = (await deps.ledger.jobOptions(parentId)) ?? {};
-  const outcome = await submitInputs(deps, { jobId, inputs, options, parent: parentId });
+  const outcome = await submitInputs(deps, {
+    jobId,
+    inputs,
+    options,
+    parent: parentId,
+    ...(requestHash === undefined ? {} : { requestHash }),
+  });
   await deps.ledger.addRedrive(parentId, jobId, deps.now());
   return outcome;
 }

@@ -1,3 +1,4 @@
+import { IdempotencyMismatchError } from '../errors';
 import { announceEnd } from './announce';
 import { INLINE_GROUP } from '../ledger/chunk-ref';
 import { cutChunks, groupByHost, type ChunkLimits } from '../chunks/chunking';
@@ -41,14 +42,19 @@ export type JobSubmission = (
 ) & {
   /** Where to POST the job's end (validated, guarded). */
   readonly webhook?: string;
+  /** The request's fingerprint when it came with an `Idempotency-Key` (src/api/idempotency.ts). */
+  readonly requestHash?: string;
 };
 
 /** Submits either kind of job under `jobId`. */
 export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmission): Promise<SubmitOutcome> {
-  const webhook = submission.webhook === undefined ? {} : { webhook: submission.webhook };
+  const extra = {
+    ...(submission.webhook === undefined ? {} : { webhook: submission.webhook }),
+    ...(submission.requestHash === undefined ? {} : { requestHash: submission.requestHash }),
+  };
   return submission.kind === 'urls'
-    ? submitUrls(deps, { jobId, urls: submission.urls, options: submission.options, ...webhook })
-    : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options, ...webhook });
+    ? submitUrls(deps, { jobId, urls: submission.urls, options: submission.options, ...extra })
+    : submitManifest(deps, { jobId, bucket: submission.bucket, key: submission.key, options: submission.options, ...extra });
 }
 
 /**
@@ -62,7 +68,13 @@ export function submitJob(deps: SubmitDeps, jobId: string, submission: JobSubmis
  */
 export function submitUrls(
   deps: SubmitDeps,
-  job: { readonly jobId: string; readonly urls: readonly string[]; readonly options: JobOptions; readonly webhook?: string },
+  job: {
+    readonly jobId: string;
+    readonly urls: readonly string[];
+    readonly options: JobOptions;
+    readonly webhook?: string;
+    readonly requestHash?: string;
+  },
 ): Promise<SubmitOutcome> {
   const { urls, ...rest } = job;
   return submitInputs(deps, { ...rest, inputs: urls.map((url, i) => ({ url, line: i + 1 })) });
@@ -79,6 +91,7 @@ export async function submitInputs(
     readonly webhook?: string;
     /** A monitoring run: its records say what changed against `previous` (see scheduled-submit.ts). */
     readonly monitor?: boolean;
+    readonly requestHash?: string;
   },
 ): Promise<SubmitOutcome> {
   const created = await deps.ledger.createJob({
@@ -88,8 +101,10 @@ export async function submitInputs(
     splitsTotal: 1,
     ...(job.parent === undefined ? {} : { parent: job.parent }),
     ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
+    ...(job.requestHash === undefined ? {} : { requestHash: job.requestHash }),
     now: deps.now(),
   });
+  if (!created) await expectSameRequest(deps.ledger, job.jobId, job.requestHash);
   const hosts = groupByHost(job.inputs);
   const chunkJob = {
     jobId: job.jobId,
@@ -121,7 +136,14 @@ export async function submitInputs(
  */
 export async function submitManifest(
   deps: SubmitDeps,
-  job: { readonly jobId: string; readonly bucket: string; readonly key: string; readonly options: JobOptions; readonly webhook?: string },
+  job: {
+    readonly jobId: string;
+    readonly bucket: string;
+    readonly key: string;
+    readonly options: JobOptions;
+    readonly webhook?: string;
+    readonly requestHash?: string;
+  },
 ): Promise<SubmitOutcome> {
   await deps.manifests.head(job.bucket, job.key);
   const created = await deps.ledger.createJob({
@@ -129,13 +151,25 @@ export async function submitManifest(
     options: job.options,
     source: `s3://${job.bucket}/${job.key}`,
     ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
+    ...(job.requestHash === undefined ? {} : { requestHash: job.requestHash }),
     now: deps.now(),
   });
+  if (!created) await expectSameRequest(deps.ledger, job.jobId, job.requestHash);
   const outcome = { jobId: job.jobId, total: null, chunks: null, created };
   if (!created && !(await stillQueued(deps.ledger, job.jobId))) return outcome;
   const plan: PlanMessage = { kind: 'plan', jobId: job.jobId, bucket: job.bucket, key: job.key, options: job.options };
   await queueing(deps, job.jobId, () => deps.splitQueue.sendAll([{ id: 'plan', body: JSON.stringify(plan) }]));
   return outcome;
+}
+
+/**
+ * A job id that exists already is a repeat. Under an idempotency key it must be the
+ * same request: checked after the create, so that of two racing requests with one key
+ * the one whose create lost is refused before it sends anything.
+ */
+async function expectSameRequest(ledger: JobLedger, jobId: string, requestHash: string | undefined): Promise<void> {
+  if (requestHash === undefined) return;
+  if ((await ledger.requestHashOf(jobId)) !== requestHash) throw new IdempotencyMismatchError();
 }
 
 /** Not done and not failed: a retried submit may have stopped half-way, so queue again. */

@@ -88,18 +88,33 @@ describe('fanout fetch', () => {
 
   it.each([
     [['fetch', '--concurrency', 'abc', 'x'], /Expected `--concurrency` to be an integer from 1 to 10000, got `abc`/],
-    [['fetch', '--bogus', 'x'], /Unknown option '--bogus'/],
-    [['fetch'], /expected one input file/],
     [['fetch', '/no/such/file'], /cannot read input file \/no\/such\/file/],
     [['fetch', '--allow-net', 'http://x/', 'f'], /--allow-net/],
-    [['frobnicate'], /unknown command 'frobnicate'/],
-    [['constructor'], /unknown command 'constructor'/],
-    [['__proto__'], /unknown command '__proto__'/],
-    [['fetch', '--constructor', '1', 'x'], /Unknown option '--constructor'/],
   ])('exits 2 with a one-line reason for %j', async (args, reason) => {
     const run = await fanout(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(reason);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    [['fetch', '--bogus', 'x'], /^fanout: unknown option --bogus \(see fanout fetch --help\)$/],
+    [['fetch'], /^fanout: missing the input file \(or - for stdin\)$/],
+    [['fetch', '--constructor', '1', 'x'], /^fanout: unknown option --constructor /],
+  ])('exits 2 with a one-line reason and the usage line for %j', async (args, reason) => {
+    const run = await fanout(args);
+    expect(run.code).toBe(2);
+    const [message, usage, ...more] = run.stderr.trim().split('\n');
+    expect(message).toMatch(reason);
+    expect(usage).toMatch(/^usage: fanout fetch \[options\] <file\|->/);
+    expect(more).toEqual([]);
+  });
+
+  it.each([['frobnicate'], ['constructor'], ['__proto__']])('exits 2 naming the unknown command %s, with the usage', async (name) => {
+    const run = await fanout([name]);
+    expect(run.code).toBe(2);
+    const [message, usage] = run.stderr.split('\n');
+    expect(message).toBe(`fanout: unknown command '${name}'`);
+    expect(usage).toMatch(/^usage: fanout <command> \[options\]/);
   });
 });

@@ -130,7 +130,7 @@ describe('fanout fetch politeness flags', () => {
     [['--rate', '1/d'], /Expected `--rate` to be a rate such as/],
     [['--max-host-wait', '10'], /Expected `--max-host-wait` to be a duration such as 90s, 15m or 1h, got `10`/],
     [['--host-burst', '0'], /Expected `--host-burst` to be an integer from 1 to 10000, got `0`/],
-    [['--max-host-errors', '-1'], /Option '--max-host-errors' argument is ambiguous/],
+    [['--max-host-errors', '-1'], /^fanout: Expected `--max-host-errors` to be an integer from 0 to \d+, got `-1`$/m],
   ])('exits 2 with a one-line reason for %j', async (flags, reason) => {
     const run = await runFanout(['fetch', ...flags, '-'], '');
     expect(run.code).toBe(2);

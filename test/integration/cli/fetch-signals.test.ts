@@ -13,10 +13,12 @@ describe('fanout fetch, stopped by a signal', () => {
   let dir: string;
   /** Called when a `/hang` request arrives (the bin's two slots are then both held). */
   let onHang: () => void = () => undefined;
+  /** Whether `/hang` requests hang (else they are answered like the others). */
+  let hanging = true;
 
   beforeAll(async () => {
     server = await startLoopbackServer((req, res) => {
-      if (req.url?.startsWith('/hang')) onHang();
+      if (req.url?.startsWith('/hang') && hanging) onHang();
       else res.end('body');
     });
     dir = await mkdtemp(join(tmpdir(), 'fanout-signal-'));
@@ -46,7 +48,7 @@ describe('fanout fetch, stopped by a signal', () => {
         if (++hangs === 2) resolve();
       };
     });
-    const run = startFanout([
+    const args = [
       'fetch',
       input,
       '--out',
@@ -57,9 +59,10 @@ describe('fanout fetch, stopped by a signal', () => {
       `127.0.0.1:${server.port}`,
       '--no-progress',
       ...extraArgs,
-    ]);
+    ];
+    const run = startFanout(args);
     await bothHanging;
-    return { ...run, out, lineCount: lines.length };
+    return { ...run, out, lineCount: lines.length, args };
   }
 
   async function records(out: string): Promise<{ line: number; ok: boolean; error: { code: string } | null }[]> {
@@ -73,7 +76,7 @@ describe('fanout fetch, stopped by a signal', () => {
   }
 
   it.each(['SIGINT', 'SIGTERM'] as const)('on %s starts nothing more, writes a record for every line and exits 130', async (signal) => {
-    const { child, ended, out, lineCount } = await startRun(signal);
+    const { child, ended, out, lineCount, args } = await startRun(signal);
     child.kill(signal);
     const run = await ended;
     expect(run.code).toBe(130);
@@ -84,13 +87,53 @@ describe('fanout fetch, stopped by a signal', () => {
     // In flight when the signal came: cut after the grace.
     expect([3, 4].map(code)).toEqual(['DEADLINE', 'DEADLINE']);
     expect(written.filter((r) => r.error?.code === 'NOT_ATTEMPTED')).toHaveLength(WAITING);
-    expect(run.stderr).toBe('');
+    // Nothing but where to go on from: the two cut and the waiting ones are left.
+    expect(run.stderr).toBe(
+      `fanout: stopped: ${WAITING + 2} of ${lineCount} URLs not fetched; to continue: fanout ${args.join(' ')} --resume\n`,
+    );
   });
 
-  it('exits at once with 130 on a second signal, without waiting for the requests in flight', async () => {
+  it('after a stop, prints the command that continues the run, and that command finishes it', async () => {
+    const { child, ended, out, lineCount } = await startRun('continue', [], ['--json']);
+    child.kill('SIGINT');
+    const run = await ended;
+    expect(run.code).toBe(130);
+    const hint = /to continue: fanout (.*)\n$/.exec(run.stderr);
+    expect(hint).not.toBeNull();
+    // The paths and flags of this test need no quoting: the printed command splits on spaces.
+    const args = (hint?.[1] ?? '').split(' ');
+    expect(args).toContain('--resume');
+    hanging = false;
+    try {
+      const second = await startFanout(args).ended;
+      expect(second.code).toBe(0);
+      const written = await records(out);
+      expect(written.map((r) => r.line).sort((x, y) => x - y)).toEqual(Array.from({ length: lineCount }, (_, i) => i + 1));
+      expect(written.filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      hanging = true;
+    }
+  });
+
+  it('counts the URLs a stop left untried as not attempted, on the progress line as in the summary', async () => {
+    const { child, ended } = await startRun('counts', [], ['--json', '--progress']);
+    child.kill('SIGINT');
+    const run = await ended;
+    expect(run.code).toBe(130);
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(summary).toMatchObject({ total: WAITING + 4, ok: 2, failed: 2, not_attempted: WAITING });
+    const last = run.stderr.split('\n').find((line) => line.startsWith('progress: ') && line.includes(' in '));
+    expect(last).toMatch(new RegExp(`^progress: ${WAITING + 4}/${WAITING + 4} \\d+/s 2 failed, ${WAITING} not attempted in \\d+s$`));
+    // Four URLs were tried, in the ~2 s grace: a rate over all 44 would read ~20/s.
+    expect(summary.requests_per_s).toBeCloseTo(4 / summary.elapsed_s, 0);
+    expect(summary.cpu_us_per_request).toBeGreaterThan(0);
+  });
+
+  it('exits at once with 130 on a signal more than a second after the first, without waiting for the requests in flight', async () => {
     const { child, ended, out } = await startRun('twice');
     child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Past the window in which signals count as one (1 s), inside the grace (2 s).
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     child.kill('SIGINT');
     const run = await ended;
     expect(run.code).toBe(130);

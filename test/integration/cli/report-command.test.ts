@@ -97,11 +97,15 @@ describe('fanout report <file>', () => {
     expect(run.stderr).toMatch(/^fanout: Cannot write .*no-such-dir.*: ENOENT\n$/);
   });
 
-  it('exits 2 with the usage for neither or both of a file and --job', async () => {
-    for (const args of [['report'], ['report', 'a.jsonl', '--job', 'j1']]) {
-      const run = await runFanout(args);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/^fanout: Usage: fanout report /);
-    }
+  it.each([
+    [['report'], 'missing the results file (or --job ID)'],
+    [['report', 'a.jsonl', '--job', 'j1'], 'give a results file or --job ID, not both'],
+  ])('exits 2 with the reason and the usage for %j', async (args, reason) => {
+    const run = await runFanout(args);
+    expect(run.code).toBe(2);
+    const [message, usage, orUsage] = run.stderr.split('\n');
+    expect(message).toBe(`fanout: ${reason}`);
+    expect(usage).toMatch(/^usage: fanout report <results\.jsonl\|->/);
+    expect(orUsage).toMatch(/^   or: fanout report --job <jobId>/);
   });
 });

@@ -44,8 +44,12 @@ describe('engine DNS', () => {
       expect(server1.queries.get(`AAAA ${name}`)).toBe(1);
     }
     expect(results.every((r) => typeof r.timings.dns === 'number')).toBe(true);
-    // Every URL read while its name was being looked up waited for that one 30 ms answer.
-    expect(Math.min(...results.map((r) => r.timings.dns ?? 0))).toBeGreaterThanOrEqual(25);
+    // The URL that asked for a name waited for its one 30 ms answer. (Later URLs of that
+    // name may be read while the lookup is already under way, and so wait less.)
+    for (const name of names) {
+      const waits = results.filter((r) => new URL(r.url).hostname === name).map((r) => r.timings.dns ?? 0);
+      expect(Math.max(...waits)).toBeGreaterThanOrEqual(25);
+    }
   });
 
   it('fails names whose DNS never answers with TIMEOUT_DNS, without holding up healthy hosts behind them', async () => {

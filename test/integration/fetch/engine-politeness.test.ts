@@ -211,20 +211,72 @@ describe('engine politeness', () => {
       expect((second as number) - (first as number)).toBeLessThan(pauseMs + 450);
     });
 
-    it.each([0, 1])('pauses the host on a bare 503 and spends a retry on it (retries: %i)', async (retries) => {
+    it.each([0, 1])('retries a URL that answered a bare 503 on its own backoff, its host not paused (retries: %i)', async (retries) => {
       const { t } = names('t');
       probe.failNext(t, 1, { status: 503 });
-      const { results, summary } = await run(urlsOf(t, 4), { perHost: 1, hostRate: '20/s', retries }, { random: () => 0 });
+      // Full jitter at 0.5 of a 400 ms base: the URL's own retry waits 200 ms; a host pause would be 750 ms.
+      const { results, summary } = await run(urlsOf(t, 4), { perHost: 1, retries, retryBaseMs: 400 }, { random: () => 0.5 });
       const [first, ...rest] = probe.requests(t);
       expect(first?.outcome).toBe(503);
-      for (const r of rest) expect(r.startMs - (first?.startMs as number)).toBeGreaterThanOrEqual(500 - CLOCK_SLACK_MS);
+      expect(summary.hosts).toMatchObject({ throttled: 0, pausedMs: 0 });
       const hit = results.find((r) => probe.url(t, first?.path) === r.url) as FetchResult;
+      const others = rest.filter((r) => r.path !== first?.path);
+      expect(others).toHaveLength(3);
       if (retries === 0) {
         expect(hit).toMatchObject({ ok: false, status: 503, attempts: 1, error: { code: 'HTTP_STATUS' } });
         expect(summary.ok).toBe(3);
       } else {
+        // The host's other URLs went on at once; the 503'd one came back alone, after its own backoff.
+        const retry = rest.at(-1) as (typeof rest)[number];
+        expect(retry.path).toBe(first?.path);
+        for (const r of others) expect(r.startMs).toBeLessThan(retry.startMs);
+        expect(retry.startMs - (first?.startMs as number)).toBeGreaterThanOrEqual(200 - CLOCK_SLACK_MS);
         expect(hit).toMatchObject({ ok: true, status: 200, attempts: 2 });
         expect(summary.ok).toBe(4);
+      }
+    });
+
+    it('pauses the host once most of its recent answers are 503s: an overloaded host, not a broken page', async () => {
+      const { t } = names('t');
+      probe.failNext(t, 100, { status: 503 });
+      const { results, summary } = await run(urlsOf(t, 7), { perHost: 2, retries: 0 }, { random: () => 0 });
+      expect(codes(results)).toEqual({ HTTP_STATUS: 7 });
+      const starts = startsOf(t);
+      expect(starts).toHaveLength(7);
+      // Five answers, all 503: the host pauses (500 ms at this jitter); one more may have been in flight.
+      const pauseFrom = starts[4] as number;
+      expect((starts[6] as number) - pauseFrom).toBeGreaterThanOrEqual(500 - CLOCK_SLACK_MS);
+      expect(summary.hosts).toMatchObject({ throttled: 1, unavailable: 0, gaveUp: 0 });
+    });
+
+    it('holds a host answering 429 to everything for its first second to at most 2 × perHost 429s', async () => {
+      const host = `first-second-${++serial}.test`;
+      const perHost = 2;
+      let firstAt: number | null = null;
+      let throttled = 0;
+      const server = await startLoopbackServer((_req, res) => {
+        const now = performance.now();
+        firstAt ??= now;
+        if (now - firstAt < 1000) {
+          throttled++;
+          res.writeHead(429).end();
+        } else {
+          res.end('ok');
+        }
+      });
+      try {
+        const urls = Array.from({ length: 20 }, (_, i) => `http://${host}:${server.port}/p/${i}`);
+        const { summary } = await runEngine(
+          urls,
+          { allowNet: [`${host}:${server.port}`], perHost, hostRate: '50/s', retries: 0 },
+          { resolve: fakeResolver({ [host]: ['127.0.0.1'] }), random: () => 0.5 },
+        );
+        // Every URL waited out the pauses without spending its retry, and got its page.
+        expect(summary.ok).toBe(20);
+        expect(throttled).toBeGreaterThanOrEqual(1);
+        expect(throttled).toBeLessThanOrEqual(2 * perHost);
+      } finally {
+        await server.close();
       }
     });
 
@@ -367,6 +419,15 @@ describe('engine politeness', () => {
       expectRateLimited(a, 5, 1, 1);
     });
 
+    it('parses the first 500 KiB of a larger robots.txt (RFC 9309 §2.5): a 600 KB file starting Disallow: / disallows', async () => {
+      const { a } = names('a');
+      probe.configure(a, { robots: `User-agent: *\nDisallow: /\n${'# filler\n'.repeat(67_000)}` });
+      const { results } = await run(urlsOf(a, 2, '/private'), { robots: true });
+      expect(codes(results)).toEqual({ ROBOTS_DISALLOWED: 2 });
+      expect(results[0]?.error?.message).toContain('(line 2)');
+      expect(probe.requests(a).map((q) => q.path)).toEqual(['/robots.txt']);
+    });
+
     it('allows everything when robots.txt is 404', async () => {
       const { a } = names('a');
       const { summary } = await run(urlsOf(a, 5), { robots: true });
@@ -374,15 +435,16 @@ describe('engine politeness', () => {
       expect(probe.requests(a).map((q) => q.path)).toContain('/robots.txt');
     });
 
-    it('disallows everything when robots.txt is 503 after its retries, and its retry waits out the pause', async () => {
+    it('disallows everything when robots.txt is 503 after its retries, its retry waiting its own backoff', async () => {
       const { a } = names('a');
       probe.configure(a, { robots: { status: 503 } });
-      const { results } = await run(urlsOf(a, 5), { robots: true, retries: 1 }, { random: () => 0 });
+      const { results, summary } = await run(urlsOf(a, 5), { robots: true, retries: 1, retryBaseMs: 400 }, { random: () => 0.5 });
       expect(codes(results)).toEqual({ ROBOTS_DISALLOWED: 5 });
       const asked = probe.requests(a);
       expect(asked.map((q) => q.path)).toEqual(['/robots.txt', '/robots.txt']);
-      // The first 503 paused the host (500 ms at this jitter): the retry is a request to it too.
-      expect((asked[1]?.startMs as number) - (asked[0]?.startMs as number)).toBeGreaterThanOrEqual(500 - CLOCK_SLACK_MS);
+      // One 503 is not an overloaded host: no pause, the retry waits its backoff (200 ms at this jitter).
+      expect((asked[1]?.startMs as number) - (asked[0]?.startMs as number)).toBeGreaterThanOrEqual(200 - CLOCK_SLACK_MS);
+      expect(summary.hosts).toMatchObject({ throttled: 0, pausedMs: 0 });
     });
 
     it('fetches robots.txt through the guard: a host not allowed is not asked at all', async () => {

@@ -10,10 +10,17 @@ export interface BinRun {
   readonly stderr: string;
 }
 
-/** Runs the `fanout` bin (the build the integration setup made) to the end. */
-export function runFanout(args: readonly string[], stdin?: string): Promise<BinRun> {
+/**
+ * Runs the `fanout` bin (the build the integration setup made) to the end; `options`
+ * sets its environment (default: this process's) and current folder.
+ */
+export function runFanout(
+  args: readonly string[],
+  stdin?: string,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<BinRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [FANOUT_BIN, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [FANOUT_BIN, ...args], { timeout: 20_000, ...options }, (err, stdout, stderr) => {
       const failure = err as { code?: number | string; signal?: NodeJS.Signals } | null;
       resolve({
         code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,

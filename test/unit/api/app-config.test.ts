@@ -30,14 +30,31 @@ describe('loadAppConfig', () => {
       logLevel: 'info',
     });
     expect(config.apiKey).toBeUndefined();
-    // Lambda's memory size sets the body budget; the fault plans stay off unless asked for.
-    expect(loadAppConfig({ ...base, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048', FANOUT_FAULT_INJECTION: '1' })).toMatchObject({
+    // Lambda's memory size sets the body budget; the fault plans stay off unless the local stack asks for them.
+    expect(
+      loadAppConfig({ ...base, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048', FANOUT_FAULT_INJECTION: '1', FANOUT_LOCAL_STACK: '1' }),
+    ).toMatchObject({
       bodyMemoryBytes: 512 * 1024 * 1024,
       faultInjection: true,
+      ignored: [],
     });
     expect(() => loadAppConfig({ ...base, FANOUT_FAULT_INJECTION: 'yes' })).toThrow(
       'Expected `FANOUT_FAULT_INJECTION` to be 1 or 0, got `yes`',
     );
+  });
+
+  it('follows fault plans only when the local stack’s launcher says so, and never on AWS Lambda, saying why', () => {
+    const local = { ...base, FANOUT_FAULT_INJECTION: '1', FANOUT_LOCAL_STACK: '1' };
+    expect(loadAppConfig(local)).toMatchObject({ faultInjection: true, ignored: [] });
+    // A deployed function (any stage, `dev` included) has the Lambda runtime's variables.
+    for (const runtime of [{ AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' }, { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }]) {
+      const config = loadAppConfig({ ...local, ...runtime });
+      expect(config.faultInjection).toBe(false);
+      expect(config.ignored).toEqual([expect.stringContaining('runs on AWS Lambda')]);
+    }
+    const unsaid = loadAppConfig({ ...base, FANOUT_FAULT_INJECTION: '1' });
+    expect(unsaid.faultInjection).toBe(false);
+    expect(unsaid.ignored).toEqual([expect.stringContaining('only the local stack')]);
   });
 
   it('reads endpoints, key, engine settings and chunk limits', () => {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { UsageError } from '../../../src/errors';
 import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import { fakeResult, MemoryManifests, MemoryEvents, MemoryQueue, MemoryResults, TEST_JOB_LIMITS } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
+import { readRecords } from '../../../src/report/read-records';
+import { awkwardRecords } from '../../support/awkward-records';
 import { httpEvent, lambdaContext } from './events';
 
 const KEY = 'k';
@@ -53,9 +56,14 @@ function stack() {
       }),
       lambdaContext(),
     );
-    return new Response(res.body ?? null, { status: res.statusCode ?? 200 });
+    const body = res.body ?? null;
+    if (init?.method === 'POST' && res.statusCode === 202) posted.push(JSON.parse(body ?? '{}') as { jobId: string });
+    return new Response(body, { status: res.statusCode ?? 200 });
   }) as typeof fetch;
-  return { jobs, results, fakeFetch };
+  const posted: { jobId: string }[] = [];
+  /** The id of the job the last accepted POST made (keyed submits have ids of their key's). */
+  const lastJobId = (): string => posted.at(-1)?.jobId ?? 'none';
+  return { jobs, results, fakeFetch, posted, lastJobId };
 }
 
 function io(stdin = ''): CliIo & { out: () => string; err: () => string } {
@@ -87,13 +95,33 @@ describe('fanout submit / status / results', () => {
   });
 
   it('submits a file and prints the answer', async () => {
-    const { fakeFetch, jobs } = stack();
+    const { fakeFetch, jobs, lastJobId } = stack();
     const file = join(dir, 'urls.txt');
     await writeFile(file, 'http://127.0.0.1/a\n\nhttp://127.0.0.1/b\nhttp://127.0.0.1/c\n');
     const cli = io();
     expect(await createSubmitCommand({ fetch: fakeFetch })([file], cli)).toBe(0);
-    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', total: 3, chunks: 2 });
-    expect((await jobs.getJob('job-1'))?.total).toBe(3);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: lastJobId(), total: 3, chunks: 2 });
+    expect((await jobs.getJob(lastJobId()))?.total).toBe(3);
+  });
+
+  it('sends the submit again under the same Idempotency-Key when its answer is lost, making one job', async () => {
+    const { fakeFetch, jobs, posted } = stack();
+    let lost = 0;
+    const losingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const res = await fakeFetch(input, init);
+      // The API made the job, then the connection dropped before the answer arrived.
+      if (init?.method === 'POST' && lost < 2) {
+        lost += 1;
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+      }
+      return res;
+    }) as typeof fetch;
+    const cli = io('http://127.0.0.1/a\nhttp://127.0.0.1/b\n');
+    expect(await createSubmitCommand({ fetch: losingFetch })(['-'], cli)).toBe(0);
+    expect(posted).toHaveLength(3);
+    expect(new Set(posted.map((p) => p.jobId)).size).toBe(1);
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId: posted[0]?.jobId, total: 2 });
+    expect(await jobs.getJob('job-1')).toBeUndefined();
   });
 
   it('passes --options to the API and shows its warnings on stderr', async () => {
@@ -110,19 +138,20 @@ describe('fanout submit / status / results', () => {
   });
 
   it('waits for the job with --wait, showing progress, and exits 0 when done', async () => {
-    const { fakeFetch, jobs } = stack();
+    const { fakeFetch, jobs, lastJobId } = stack();
     let polls = 0;
     const sleep = async (): Promise<void> => {
       polls += 1;
       // Stand-in for the consumers: count one chunk per poll.
-      await jobs.countChunk('job-1', { group: 'c', index: polls - 1, generation: 0 }, { succeeded: 1, failed: 0 }, NOW);
+      await jobs.countChunk(lastJobId(), { group: 'c', index: polls - 1, generation: 0 }, { succeeded: 1, failed: 0 }, NOW);
     };
     const cli = io('http://127.0.0.1/a\nhttp://127.0.0.1/b\nhttp://127.0.0.1/c\n');
     expect(await createSubmitCommand({ fetch: fakeFetch, sleep })(['-', '--wait'], cli)).toBe(0);
     expect(polls).toBe(2);
-    expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'done', chunks: { total: 2, done: 2 } });
-    expect(cli.err()).toContain('job-1 running: 1/3 URLs');
-    expect(cli.err()).toContain('results: /jobs/job-1/results');
+    const jobId = lastJobId();
+    expect(JSON.parse(cli.out())).toMatchObject({ jobId, state: 'done', chunks: { total: 2, done: 2 } });
+    expect(cli.err()).toContain(`${jobId} running: 1/3 URLs`);
+    expect(cli.err()).toContain(`results: /jobs/${jobId}/results`);
   });
 
   it('turns a 400 into a one-line usage error naming the problem', async () => {
@@ -140,7 +169,16 @@ describe('fanout submit / status / results', () => {
     await expect(submit([], cli)).rejects.toBeInstanceOf(UsageError);
     await expect(submit([join(dir, 'nope.txt')], cli)).rejects.toThrow(/Cannot read .*ENOENT/);
     await expect(submit(['x', '--bogus'], cli)).rejects.toBeInstanceOf(UsageError);
-    await expect(submit(['x'], { ...cli, env: {} })).rejects.toThrow('No API key');
+  });
+
+  it('says a key is missing only once the API answers without one', async () => {
+    const { fakeFetch } = stack();
+    const file = join(dir, 'one-url.txt');
+    await writeFile(file, 'https://example.com/\n');
+    const cli = { ...io(), env: { FANOUT_ENDPOINT: 'http://127.0.0.1:3999' } };
+    await expect(createSubmitCommand({ fetch: fakeFetch })([file], cli)).rejects.toThrow(
+      new UsageError('No API key: pass --api-key or set FANOUT_API_KEY'),
+    );
   });
 
   it('prints a status, and a wrong key is a usage error', async () => {
@@ -150,7 +188,7 @@ describe('fanout submit / status / results', () => {
     expect(await createStatusCommand({ fetch: fakeFetch })(['job-1'], cli)).toBe(0);
     expect(JSON.parse(cli.out())).toMatchObject({ jobId: 'job-1', state: 'queued' });
     await expect(createStatusCommand({ fetch: fakeFetch })(['job-1', '--api-key', 'wrong'], cli)).rejects.toThrow(
-      new UsageError('Missing or invalid x-api-key'),
+      new UsageError('the API refused the key (Missing or invalid x-api-key)'),
     );
   });
 
@@ -188,6 +226,21 @@ describe('fanout submit / status / results', () => {
       .map((l) => (JSON.parse(l) as { line: number }).line);
     expect(written).toEqual(lines);
     expect(cli.err()).toBe(`2500 results written to ${file}\n`);
+  });
+
+  it('writes results holding every control and separator character one line each, for `fanout report` to read', async () => {
+    const { fakeFetch, jobs, results } = stack();
+    const records = awkwardRecords();
+    await jobs.createJob({ jobId: 'job-1', options: {}, source: 'urls', splitsTotal: 1, now: NOW });
+    await jobs.registerGroup('job-1', { group: 'c', chunks: 1, urls: records.length }, NOW);
+    const objectKey = await results.putDeliveryResults('job-1', 'c-000000', 'd1', records);
+    await jobs.claim('job-1', 'c-000000', { deliveryId: 'd1', objectKey, succeeded: 2, failed: 2, leftovers: '', claimedAt: NOW });
+    await jobs.countChunk('job-1', { group: 'c', index: 0, generation: 0 }, { succeeded: 2, failed: 2 }, NOW);
+    const file = join(dir, 'awkward.jsonl');
+    expect(await createResultsCommand({ fetch: fakeFetch })(['job-1', '--out', file], io())).toBe(0);
+    const read = [];
+    for await (const r of readRecords(createReadStream(file))) read.push(r);
+    expect(read).toEqual(records);
   });
 
   it('cancels a job and redrives the failures of one, printing what the API answered', async () => {

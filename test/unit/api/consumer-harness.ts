@@ -3,9 +3,10 @@ import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { JobLedger } from '../../../src/jobs/ledger/job-ledger';
 import type { UsageMeter } from '../../../src/jobs/cost/usage-meter';
 import type { Metrics } from '../../../src/observability/metrics';
-import { FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
+import { type FakeEngine, MemoryEvents, MemoryQueue, MemoryResults } from '../jobs/fakes';
 import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
+import type { WebhookDelivery } from '../../../src/webhook/webhook';
 
 /** The engine config the harness's consumer runs every chunk with. */
 export const HARNESS_ENGINE_CONFIG = resolveEngineConfig({});
@@ -16,17 +17,25 @@ export const HARNESS_ENGINE_CONFIG = resolveEngineConfig({});
  */
 export async function memoryConsumer(
   engine: FakeEngine,
-  jobs: Readonly<Record<string, { chunks: number; urls: number }>>,
+  jobs: Readonly<Record<string, { chunks: number; urls: number; webhook?: string }>>,
   options: {
     readonly now: number;
     readonly faultInjection?: boolean;
     readonly metrics?: (log: ReturnType<typeof capturedLogs>['log']) => Metrics;
     readonly meter?: UsageMeter;
+    readonly webhooks?: WebhookDelivery;
   } = { now: 0 },
 ) {
   const ledger = new JobLedger(new MemoryLedgerStore());
-  for (const [jobId, { chunks, urls }] of Object.entries(jobs)) {
-    await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: options.now });
+  for (const [jobId, { chunks, urls, webhook }] of Object.entries(jobs)) {
+    await ledger.createJob({
+      jobId,
+      options: {},
+      source: 'urls',
+      splitsTotal: 1,
+      now: options.now,
+      ...(webhook === undefined ? {} : { webhook }),
+    });
     await ledger.registerGroup(jobId, { group: 'c', chunks, urls }, options.now);
   }
   const results = new MemoryResults();
@@ -45,6 +54,7 @@ export async function memoryConsumer(
     log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics(log) }),
     ...(options.meter === undefined ? {} : { meter: options.meter, functionMemoryMb: 2048 }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   return { handler, ledger, results, logs: lines, engine };
 }

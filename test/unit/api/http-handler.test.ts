@@ -6,12 +6,13 @@ import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 import { resolveEngineConfig } from '../../../src/config/engine-config';
 import { httpEvent, lambdaContext } from './events';
+import type { WebhookDelivery } from '../../../src/webhook/webhook';
 
 const KEY = 'secret-key';
 const NOW = Date.UTC(2026, 10, 24);
 const auth = { 'x-api-key': KEY };
 
-function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS) {
+function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS, webhooks?: WebhookDelivery) {
   const ledger = new JobLedger(new MemoryLedgerStore());
   const results = new MemoryResults();
   const chunkQueue = new MemoryQueue();
@@ -28,6 +29,7 @@ function setup(overrides: Partial<ApiDeps> = {}, jobLimits = TEST_JOB_LIMITS) {
       limits: { urls: 2, bytes: 60_000 },
       jobLimits,
       now: () => NOW,
+      ...(webhooks === undefined ? {} : { webhooks }),
     },
     ledger,
     results,
@@ -61,6 +63,26 @@ describe('API handler', () => {
       resultsUrl: 'http://127.0.0.1:3000/jobs/job-1/results',
     });
     expect(chunkQueue.sent).toHaveLength(2);
+  });
+
+  it('refuses a webhook with 400 when the deployment cannot read its signing secret, without naming the URL’s path', async () => {
+    const missing = Object.assign(new Error('ParameterNotFound'), { name: 'ParameterNotFound' });
+    const webhooks = { sender: { post: async () => ({ status: 200 }) }, secret: () => Promise.reject(missing) };
+    const jobLimits = { ...TEST_JOB_LIMITS, engine: resolveEngineConfig({ allowNet: ['127.0.0.1:9000'] }) };
+    const { call, chunkQueue } = setup({}, jobLimits, webhooks);
+    const res = await call('POST', '/jobs', {
+      headers: auth,
+      body: JSON.stringify({ urls: ['http://127.0.0.1/a'], webhook: 'http://127.0.0.1:9000/hook/TOKEN?key=TOKEN' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body['error']).toMatchObject({
+      code: 'VALIDATION',
+      details: [{ field: 'webhook', reason: expect.stringContaining('signing secret') }],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('TOKEN');
+    expect(chunkQueue.sent).toHaveLength(0);
+    // Without a webhook the job goes ahead.
+    expect((await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/a'] }) })).status).toBe(202);
   });
 
   it('warns in the 202 when the rates make an inline job slow', async () => {
@@ -254,5 +276,68 @@ describe('API handler', () => {
     const res = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/'] }) });
     expect(res.status).toBe(500);
     expect(await ledger.getJob('job-1')).toMatchObject({ state: 'failed', reason: 'Queuing failed: SQS unavailable' });
+  });
+});
+
+describe('API handler: Idempotency-Key', () => {
+  const submitWithKey = (call: ReturnType<typeof setup>['call'], key: string, urls: readonly string[]) =>
+    call('POST', '/jobs', { headers: { ...auth, 'Idempotency-Key': key }, body: JSON.stringify({ urls }) });
+
+  it('answers a repeat of a keyed submit with the same job, and makes no second job', async () => {
+    const { call, ledger, chunkQueue } = setup();
+    const urls = ['http://127.0.0.1/a', 'http://127.0.0.1/b', 'http://127.0.0.1/c'];
+    const first = await submitWithKey(call, 'retry-me-1', urls);
+    const again = await submitWithKey(call, 'retry-me-1', urls);
+    expect(first.status).toBe(202);
+    expect(again).toEqual(first);
+    expect(first.body['jobId']).toMatch(/^k-[A-Za-z0-9_-]{22}$/);
+    // The id is the key's, not the random one: no job-1 was ever made.
+    expect(await ledger.getJob('job-1')).toBeUndefined();
+    expect(await ledger.getJob(first.body['jobId'])).toMatchObject({ total: 3, state: 'queued' });
+    // The repeat found the job still queued and sent its chunks again (the claim keeps
+    // them to one result each); a repeat never registers a second job's worth of URLs.
+    expect(new Set(chunkQueue.sent.map((m) => m.id)).size).toBe(2);
+  });
+
+  it('refuses a key reused for another request with 422, sending nothing for it', async () => {
+    const { call, chunkQueue } = setup();
+    const first = await submitWithKey(call, 'k1', ['http://127.0.0.1/a']);
+    const sent = chunkQueue.sent.length;
+    const other = await submitWithKey(call, 'k1', ['http://127.0.0.1/other']);
+    expect(other.status).toBe(422);
+    expect(other.body['error']).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+    expect(chunkQueue.sent.length).toBe(sent);
+    expect(first.status).toBe(202);
+  });
+
+  it('lets exactly one of two racing requests with one key and different bodies through', async () => {
+    const { call } = setup();
+    const answers = await Promise.all([
+      submitWithKey(call, 'race', ['http://127.0.0.1/a']),
+      submitWithKey(call, 'race', ['http://127.0.0.1/b']),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 422]);
+  });
+
+  it('gives different keys different jobs, and keyless submits random ids as before', async () => {
+    const { call } = setup();
+    const a = await submitWithKey(call, 'a', ['http://127.0.0.1/a']);
+    const b = await submitWithKey(call, 'b', ['http://127.0.0.1/a']);
+    const plain = await call('POST', '/jobs', { headers: auth, body: JSON.stringify({ urls: ['http://127.0.0.1/a'] }) });
+    expect(a.body['jobId']).not.toBe(b.body['jobId']);
+    expect(plain.body['jobId']).toBe('job-1');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a space', 'has space'],
+    ['over 255 characters', 'x'.repeat(256)],
+    ['not ASCII', 'naïve'],
+  ])('refuses a malformed key (%s) with 400 naming the header', async (_label, key) => {
+    const { call, chunkQueue } = setup();
+    const res = await submitWithKey(call, key, ['http://127.0.0.1/a']);
+    expect(res.status).toBe(400);
+    expect(res.body['error']['details']).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    expect(chunkQueue.sent).toHaveLength(0);
   });
 });

@@ -8,6 +8,7 @@ import { MemoryLedgerStore } from '../jobs/ledger/memory-ledger-store';
 import { capturedLogs } from '../observability/captured-logs';
 import { HARNESS_ENGINE_CONFIG as ENGINE_CONFIG, memoryConsumer } from './consumer-harness';
 import { lambdaContext, sqsEvent } from './events';
+import { WEBHOOK_RESERVE_MS, type WebhookDelivery } from '../../../src/webhook/webhook';
 
 const NOW = Date.UTC(2026, 10, 24);
 
@@ -56,6 +57,30 @@ describe('consumer handler', () => {
       expect(run.deadline).toBeLessThanOrEqual(Date.now() + 50_000);
     }
     expect(await jobs.getJob('job')).toMatchObject({ state: 'done', succeeded: 3 });
+  });
+
+  it('keeps the webhook’s attempts within the invocation: cut to what remains, no retry it has no time for', async () => {
+    const timeouts: number[] = [];
+    const webhooks: WebhookDelivery = {
+      secret: async () => 'k',
+      sender: {
+        async post(_url, _body, _headers, timeoutMs) {
+          timeouts.push(timeoutMs);
+          return { status: 503 };
+        },
+      },
+    };
+    const { handler, ledger } = await memoryConsumer(
+      new FakeEngine(),
+      { job: { chunks: 1, urls: 1, webhook: 'https://hooks.test/x' } },
+      { now: NOW, webhooks },
+    );
+    const event = eventWith([chunkBody('c-000000', [1])], '3');
+    // 4 s left: the last receive, so the failure is recorded rather than thrown.
+    expect(await handler(event, lambdaContext(4000))).toEqual({ batchItemFailures: [] });
+    expect(timeouts).toHaveLength(1);
+    expect(timeouts[0]).toBeLessThanOrEqual(4000 - WEBHOOK_RESERVE_MS);
+    expect((await ledger.getJob('job'))?.webhookError).toContain('HTTP 503');
   });
 
   it('reports only the failed records: an unparseable message and a failed store write', async () => {

@@ -39,7 +39,13 @@ describe('GET /jobs/{jobId}/report', () => {
     const { call } = await setup();
     const res = await call('GET', '/jobs/job-9/report');
     expect(res.statusCode).toBe(200);
-    expect(res.headers).toEqual({ 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    expect(res.headers).toEqual({
+      'content-type': 'text/html; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      // Nothing the page does not need may load, it may not be framed, and no cache keeps it.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      'cache-control': 'no-store',
+    });
     const page = res.body ?? '';
     expect(page).toMatch(/^<!doctype html>/);
     expect(page).toContain('job <code>job-9</code>');

@@ -186,4 +186,21 @@ describe('validateJob', () => {
       expect((error as ValidationError).message).toBe('Invalid job: 50 problem(s) (first 20 of 50 shown)');
     }
   });
+
+  it('builds no more than 20 details however many entries are wrong, and says how many there were (counted, not timed)', () => {
+    const urls: number[] = Array.from({ length: 200_000 }, () => 0);
+    const push = jest.spyOn(Array.prototype, 'push');
+    let error: unknown;
+    try {
+      validateJob({ urls }, LIMITS);
+    } catch (e) {
+      error = e;
+    }
+    const pushes = push.mock.calls.length;
+    push.mockRestore();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details).toHaveLength(20);
+    expect((error as ValidationError).message).toBe('Invalid job: 200001 problem(s) (first 20 of 200001 shown)');
+    expect(pushes).toBeLessThanOrEqual(20);
+  });
 });

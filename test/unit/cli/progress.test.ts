@@ -30,7 +30,7 @@ describe('Progress', () => {
     const run = view(2, 40);
     progress.watch(run);
     progress.total = 100;
-    progress.record(true);
+    progress.record({ error: null });
     jest.advanceTimersByTime(200);
     expect(out.text.at(-1)).toMatch(/1\/100 .*0 failed.*, 2 hosts paused, 40 waiting for tokens$/);
     run.paused = 1;

@@ -25,8 +25,8 @@ describe('JsonlWriter', () => {
   it('writes one JSON line per record and flushes them on close', async () => {
     const { stream, lines } = fillingStream(Number.POSITIVE_INFINITY);
     const writer = new JsonlWriter(stream, 'out.jsonl');
-    writer.write({ n: 1 });
-    writer.write({ n: 2 });
+    void writer.write({ n: 1 });
+    void writer.write({ n: 2 });
     await writer.close();
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ n: 1 }, { n: 2 }]);
   });
@@ -36,7 +36,7 @@ describe('JsonlWriter', () => {
     const writer = new JsonlWriter(stream, 'out.jsonl');
     expect(writer.write({ n: 1 })).toBeUndefined();
     await tick();
-    writer.write({ n: 2 });
+    void writer.write({ n: 2 });
     await tick();
     const later = writer.write({ n: 3 });
     await expect(later).rejects.toBeInstanceOf(OutputError);
@@ -48,7 +48,7 @@ describe('JsonlWriter', () => {
   it('rejects close when the last buffered write fails', async () => {
     const { stream } = fillingStream(0);
     const writer = new JsonlWriter(stream, 'out.jsonl');
-    writer.write({ n: 1 });
+    void writer.write({ n: 1 });
     await expect(writer.close()).rejects.toMatchObject({ code: 'OUTPUT' });
   });
 });

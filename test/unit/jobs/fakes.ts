@@ -8,6 +8,7 @@ import type { JobLimits } from '../../../src/jobs/job-options';
 import type { ManifestHead, ManifestReader } from '../../../src/jobs/chunks/manifest';
 import type { EventPublisher, JobEndedEvent, QueueMessage, QueuePublisher, ResultStore } from '../../../src/jobs/ports';
 import { MemoryLedgerStore } from './ledger/memory-ledger-store';
+import { jsonLine } from '../../../src/io/json-line';
 
 /** A result record for `input`; `code` makes it a failure with that error code. */
 export function fakeResult(input: UrlInput, code?: FetchErrorCode): FetchResult {
@@ -112,9 +113,10 @@ export class MemoryResults implements ResultStore {
     }
     const key = `results/${jobId}/${chunkId}/${deliveryId}.jsonl`;
     if (this.objects.has(key)) throw new Error(`${key} written twice`);
+    // Lines as the S3 store writes them (src/io/json-line.ts), without their newline.
     this.objects.set(
       key,
-      results.map((r) => JSON.stringify(r)),
+      results.map((r) => jsonLine(r).slice(0, -1)),
     );
     return key;
   }

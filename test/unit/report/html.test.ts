@@ -16,4 +16,11 @@ describe('html', () => {
   it('renders null, undefined and false as nothing', () => {
     expect(html`[${null}${undefined}${false}]`.value).toBe('[]');
   });
+
+  it('shows bidirectional override and isolate characters as visible code points, so a URL cannot disguise itself', () => {
+    const controls = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f'];
+    const escaped = escapeHtml(`http://a.test/${controls.join('')}gpj.exe`);
+    expect(escaped).toBe('http://a.test/[U+202A][U+202B][U+202C][U+202D][U+202E][U+2066][U+2067][U+2068][U+2069][U+200E][U+200F]gpj.exe');
+    expect(html`<td>${'x\u202ey'}</td>`.value).toBe('<td>x[U+202E]y</td>');
+  });
 });

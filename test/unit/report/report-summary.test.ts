@@ -1,6 +1,9 @@
+import { FETCH_ERROR_CODES } from '../../../src/errors';
 import { HostTable } from '../../../src/report/host-table';
+import { noOutcomes, OUTCOMES } from '../../../src/report/outcome-categories';
 import { MAX_ERROR_CODES, MAX_LISTED_FAILURES, OTHER_CODE, ReportAggregator } from '../../../src/report/report-summary';
 import { renderReport } from '../../../src/report/render-report';
+import { EXPECTED_CATEGORY } from './expected-categories';
 import { record } from './records';
 
 describe('ReportAggregator', () => {
@@ -14,7 +17,7 @@ describe('ReportAggregator', () => {
     a.add(record(6, 'http://c.test/6', { code: 'NOT_ATTEMPTED', attempts: 0 }));
     const s = a.summary();
     expect(s.records).toBe(6);
-    expect(s.outcomes).toEqual({ ok: 1, httpError: 2, network: 1, refused: 1, notFetched: 1 });
+    expect(s.outcomes).toEqual({ ...noOutcomes(), ok: 1, http: 2, timeout: 1, badInput: 1, notFetched: 1 });
     expect(s.statusClasses).toEqual({ '2xx': 1, '3xx': 0, '4xx': 1, '5xx': 1, other: 0, none: 3 });
     expect(s.errorCodes).toEqual([
       { code: 'HTTP_STATUS', count: 2 },
@@ -70,6 +73,64 @@ describe('ReportAggregator', () => {
     expect(s.errorCodes[0]).toEqual({ code: OTHER_CODE, count: 5 });
     expect(s.firstFailures).toHaveLength(MAX_LISTED_FAILURES);
     expect(s.firstFailures.at(-1)?.line).toBe(MAX_LISTED_FAILURES);
+  });
+});
+
+describe('ReportAggregator outcome categories', () => {
+  const sum = (outcomes: Readonly<Record<string, number>>): number => Object.values(outcomes).reduce((a, b) => a + b, 0);
+
+  it('counts records whose codes are Object.prototype names (a results file is user input)', () => {
+    const a = new ReportAggregator();
+    const codes = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    codes.forEach((code, i) => a.add(record(i + 1, `http://a.test/${i}`, { code: code as never })));
+    const s = a.summary();
+    expect(sum(s.outcomes)).toBe(5);
+    expect(s.outcomes.other).toBe(5);
+    expect(Object.keys(s.outcomes).sort()).toEqual(Object.values(OUTCOMES).sort());
+    expect(s.errorCodes.map((c) => [c.code, c.count]).sort()).toEqual(codes.map((c) => [c, 1]).sort());
+    expect(s.firstFailures.map((f) => f.code)).toEqual(codes);
+  });
+
+  it("counts a cancelled job's CANCELLED records as not fetched, not as network failures", () => {
+    const a = new ReportAggregator();
+    for (let i = 0; i < 900; i += 1) a.add(record(i + 1, `http://a.test/${i}`, { code: 'CANCELLED', attempts: 0 }));
+    a.add(record(901, 'http://a.test/ok'));
+    const s = a.summary();
+    expect(s.outcomes).toEqual({ ...noOutcomes(), ok: 1, notFetched: 900 });
+  });
+
+  it('puts every code of the error table in the category the error table means', () => {
+    for (const code of Object.values(FETCH_ERROR_CODES)) {
+      const a = new ReportAggregator();
+      a.add(record(1, 'http://a.test/', { code }));
+      const [category] = Object.entries(a.summary().outcomes).filter(([, n]) => n === 1);
+      expect([code, category?.[0]]).toEqual([code, EXPECTED_CATEGORY[code]]);
+    }
+    const request = new ReportAggregator();
+    request.add(record(1, '{"url":1}', { code: 'BAD_REQUEST' as never }));
+    expect(request.summary().outcomes.badInput).toBe(1);
+  });
+});
+
+describe('ReportAggregator first failures', () => {
+  it('lists failures by input line and spread across codes, not in finishing order', () => {
+    const a = new ReportAggregator();
+    // Finishing order: instant refusals first (high lines), then slow failures at low lines.
+    for (let i = 0; i < 900; i += 1) a.add(record(100 + i, `http://a.test/${i}`, { code: 'CANCELLED', attempts: 0 }));
+    for (let i = 0; i < 3; i += 1) a.add(record(50 - i, 'http://slow.test/', { code: 'TIMEOUT_HEADERS' }));
+    a.add(record(7, 'http://down.test/', { code: 'CONNECT' }));
+    for (let i = 0; i < 30; i += 1) a.add(record(60 + i, 'http://b.test/', { code: 'HTTP_STATUS', status: 500 }));
+    const rows = a.summary().firstFailures;
+    expect(rows).toHaveLength(MAX_LISTED_FAILURES);
+    const lines = rows.map((f) => f.line);
+    expect(lines).toEqual([...lines].sort((x, y) => x - y));
+    expect(new Set(rows.map((f) => f.code))).toEqual(new Set(['CANCELLED', 'TIMEOUT_HEADERS', 'CONNECT', 'HTTP_STATUS']));
+    // Each code's own lowest lines are the ones shown.
+    expect(rows.filter((f) => f.code === 'TIMEOUT_HEADERS').map((f) => f.line)).toEqual([48, 49, 50]);
+    expect(rows.filter((f) => f.code === 'CANCELLED').map((f) => f.line)).toEqual(
+      Array.from({ length: rows.filter((f) => f.code === 'CANCELLED').length }, (_, i) => 100 + i),
+    );
+    expect(rows.filter((f) => f.code === 'CANCELLED').length).toBeLessThanOrEqual(8);
   });
 });
 

@@ -91,7 +91,7 @@ describe('announceEnd with a webhook', () => {
     await announceEnd({ ...d, webhooks: failing }, 'j', true);
     expect(await d.ledger.getJob('j')).toMatchObject({
       state: 'done',
-      webhook: 'https://hooks.test/x',
+      webhook: 'https://hooks.test',
       webhookError: expect.stringContaining('HTTP 500'),
     });
     expect(await d.ledger.pendingAnnouncement('j', NOW)).toBeUndefined();
@@ -106,5 +106,53 @@ describe('announceEnd with a webhook', () => {
     };
     await announceEnd({ ...d, webhooks: refused }, 'j');
     expect((await d.ledger.getJob('j'))?.webhookError).toContain('10.0.0.1');
+  });
+
+  it('records a signing secret that does not exist at once, never throwing it into the delivery', async () => {
+    const d = await endedJob('https://hooks.test/x');
+    const missing = Object.assign(new Error('ParameterNotFound'), { name: 'ParameterNotFound' });
+    await announceEnd({ ...d, webhooks: { sender: sender(), secret: () => Promise.reject(missing), retry: NO_WAIT } }, 'j');
+    expect((await d.ledger.getJob('j'))?.webhookError).toContain('signing secret');
+    expect(await d.ledger.pendingAnnouncement('j', NOW)).toBeUndefined();
+  });
+
+  it('tries an unreadable secret again on a later delivery, and records it on the last chance instead of throwing', async () => {
+    const d = await endedJob('https://hooks.test/x');
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const webhooks = { sender: sender(), secret: () => Promise.reject(throttled), retry: NO_WAIT };
+    await expect(announceEnd({ ...d, webhooks }, 'j')).rejects.toBeInstanceOf(WebhookError);
+    await announceEnd({ ...d, webhooks }, 'j', true);
+    expect((await d.ledger.getJob('j'))?.webhookError).toContain('signing secret');
+    expect(await d.ledger.pendingAnnouncement('j', NOW)).toBeUndefined();
+  });
+
+  it('shows the webhook as scheme and host only, in the status document and in the recorded error', async () => {
+    const d = await endedJob('https://hooks.test:8443/t/TOKEN?key=TOKEN');
+    await announceEnd({ ...d, webhooks: { sender: sender(404), secret: async () => 'k', retry: NO_WAIT } }, 'j');
+    const status = await d.ledger.getJob('j');
+    expect(status).toMatchObject({ webhook: 'https://hooks.test:8443', webhookError: expect.stringContaining('https://hooks.test:8443') });
+    expect(JSON.stringify(status)).not.toContain('TOKEN');
+  });
+});
+
+describe('deliverWebhook within the invocation', () => {
+  it('never starts an attempt or a wait the invocation has no time for, and cuts each attempt to what is left', async () => {
+    let now = NOW;
+    const timeouts: number[] = [];
+    const slow: WebhookSender = {
+      async post(_url, _body, _headers, timeoutMs) {
+        timeouts.push(timeoutMs);
+        now += timeoutMs;
+        throw Object.assign(new Error('timed out'), { code: 'UND_ERR_ABORTED' });
+      },
+    };
+    const retry = { attempts: 3, baseDelayMs: 1000, timeoutMs: 5000, sleep: async (ms: number) => void (now += ms) };
+    const until = NOW + 8000;
+    const error = await deliverWebhook(slow, 'k', 'https://hooks.test/x', EVENT, retry, () => now, until).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WebhookError);
+    expect((error as WebhookError).retryable).toBe(true);
+    expect(now).toBeLessThanOrEqual(until);
+    expect(timeouts[0]).toBe(5000);
+    expect(timeouts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(8000);
   });
 });

@@ -6,6 +6,7 @@ import {
   robotsUrlOf,
   type RobotsPolicy,
 } from '../../../../src/fetch/robots/robots';
+import { compileRobotsRules, ROBOTS_MATCH_BUDGET } from '../../../../src/fetch/robots/robots-rules';
 
 const UA = 'fanout/0.1 (+https://github.com/fanout)';
 const ROBOTS = 'https://h1.test/robots.txt';
@@ -192,5 +193,49 @@ describe('RobotsPolicy origin', () => {
 
   it('judges the same origin written with its default port', () => {
     expect(fromBody('User-agent: *\nDisallow: /x\n').allows(new URL('https://H1.test:443/x'))).toBe(false);
+  });
+});
+
+describe('robotsPolicyFrom, hostile files', () => {
+  /** 500 KiB of rules that each make a naive matcher try every position of the path. */
+  const wildcards =
+    `User-agent: *\n${`Disallow: /*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n`.repeat(6000)}`.slice(
+      0,
+      ROBOTS_MAX_BYTES,
+    );
+  const longPath = `/${'a'.repeat(8000)}`;
+
+  it('bounds the work of one match: an over-budget match is disallowed, with the reason, after a counted amount of work', () => {
+    const rules = compileRobotsRules(wildcards, 'fanout');
+    const verdict = rules.match(longPath);
+    expect(verdict.overBudget).toBe(true);
+    expect(verdict.steps).toBeLessThanOrEqual(ROBOTS_MATCH_BUDGET + longPath.length + 100);
+    const policy = fromBody(wildcards);
+    expect(policy.allows(url(longPath))).toBe(false);
+    expect(policy.denial(url(longPath))).toBe(`${ROBOTS} has too many rules to match against this URL in bounded work: disallowed`);
+  });
+
+  it('matches a 500 KiB file of plain rules, and a short path against the wildcards, within the budget', () => {
+    const plain = `User-agent: *\n${Array.from({ length: 25_000 }, (_, i) => `Disallow: /d${i}/x\n`).join('')}`.slice(0, ROBOTS_MAX_BYTES);
+    const rules = compileRobotsRules(plain, 'fanout');
+    const hit = rules.match('/d24000/x/y');
+    expect([hit.overBudget, hit.rule?.allow, hit.rule?.line]).toEqual([false, false, 24_002]);
+    expect(rules.match(`/e${'z'.repeat(8000)}`)).toMatchObject({ overBudget: false, rule: null });
+    expect(compileRobotsRules(wildcards, 'fanout').match(`/${'a'.repeat(40)}b`)).toMatchObject({
+      overBudget: false,
+      rule: { allow: false, line: 2 },
+    });
+  });
+
+  it('disallows /private in a 600 KB robots.txt that starts with it', () => {
+    const big = `User-agent: *\nDisallow: /private\n${'# filler\n'.repeat(70_000)}`;
+    expect(Buffer.byteLength(big)).toBeGreaterThan(600_000);
+    expect(allowed(fromBody(big), '/private/a', '/public')).toEqual([false, true]);
+  });
+
+  it('reads group names as text, not object keys', () => {
+    const policy = fromBody('User-agent: constructor\nDisallow: /c\n\nUser-agent: __proto__\nDisallow: /p\n', 'constructor/1.0');
+    expect(allowed(policy, '/c', '/p')).toEqual([false, true]);
+    expect(allowed(fromBody('User-agent: *\nDisallow: /x\n', 'toString/1.0'), '/x')).toEqual([false]);
   });
 });

@@ -53,6 +53,26 @@ describe('readRangeUrls with firstLines', () => {
     const doc = `http://127.0.0.1/x\n${long}\nhttp://127.0.0.1/y\n`;
     expect(await viaRanges(doc, 25)).toEqual(expected(doc));
   });
+
+  it('assembles a 5 MB line with no newline in linear work: bytes copied and reads counted', async () => {
+    const doc = `http://127.0.0.1/x\nhttp://127.0.0.1/${'z'.repeat(5_000_000)}`;
+    const reader = new MemoryManifests();
+    reader.put('b', 'k', doc);
+    const { etag, size } = await reader.head('b', 'k');
+    const concat = jest.spyOn(Buffer, 'concat');
+    let urls;
+    let copied = 0;
+    try {
+      urls = await readRangeUrls(reader, { bucket: 'b', key: 'k', start: 0, end: 64 * 1024, size, etag, firstLine: 1 });
+      copied = concat.mock.results.reduce((sum, r) => sum + (r.value as Buffer).length, 0);
+    } finally {
+      concat.mockRestore();
+    }
+    expect(urls?.map((u) => u.url.length)).toEqual([18, size - 19]);
+    expect(copied).toBeLessThanOrEqual(2 * size);
+    // Each read past the range goes twice as far as the one before.
+    expect(reader.reads).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(size / (64 * 1024))) + 1);
+  });
 });
 
 describe('parseS3Url', () => {

@@ -10,9 +10,25 @@ const NOW = Date.UTC(2026, 10, 30);
 describe('estimateCost', () => {
   it('prices each kind of usage and adds them up', () => {
     const cost = estimateCost({ ...NO_USAGE, lambdaGbSeconds: 100, sqsRequests: 1_000_000, dynamoWriteUnits: 2_000_000 });
-    expect(cost.total).toBeCloseTo(100 * PRICES.lambdaGbSeconds + 0.4 + 1.25, 10);
+    expect(cost.total).toBe(Math.round((100 * PRICES.lambdaGbSeconds + 0.4 + 1.25) * 100) / 100);
     expect(cost.items.find((i) => i.label === 'SQS requests')).toMatchObject({ amount: 0.4 });
     expect(cost.basis).toContain('us-east-1');
+  });
+
+  it('rounds the amounts it documents, and says what each quantity and price is of', () => {
+    // Shares of a batch's invocation and requests add up to fractions with float noise.
+    const usage = { ...NO_USAGE, lambdaGbSeconds: 1.184, invocations: 0.1 + 0.2 + 0.7, sqsRequests: 2.9999999999999996, events: 1 };
+    const cost = estimateCost(usage);
+    expect(JSON.stringify(cost.items[1])).toContain('"amount":2e-7,');
+    expect(cost.total).toBe(Number(cost.total.toPrecision(2)));
+    for (const item of cost.items) expect(item.amount).toBe(item.amount === 0 ? 0 : Number(item.amount.toPrecision(2)));
+    const detail = (label: string): string | undefined => cost.items.find((i) => i.label === label)?.detail;
+    expect(detail('Lambda duration')).toBe('1.184 GB-seconds at $13.3334 per million GB-seconds');
+    expect(detail('Lambda requests')).toBe('1 request at $0.20 per million requests');
+    expect(detail('SQS requests')).toBe('3 requests at $0.40 per million requests');
+    expect(detail('S3 PUTs')).toBe('0 PUTs at $5.00 per million PUTs');
+    // A list price is shown as listed, not rounded to cents.
+    expect(detail('DynamoDB reads')).toBe('0 read units at $0.125 per million read units');
   });
 
   it('counts a message as one SQS request per 64 KiB started', () => {

@@ -124,4 +124,70 @@ describe('FleetGates', () => {
     await flush();
     expect(gate.readyAt(Date.now())).toBeGreaterThan(now + 9000);
   });
+
+  describe('slots back when the host is unused', () => {
+    /** A store whose calls wait until the test answers them, in the order made. */
+    function heldStore(): { store: FleetLimitStore; calls: string[]; answer: () => Promise<void> } {
+      const inner = new MemoryFleetLimits();
+      const calls: string[] = [];
+      const waiting: (() => void)[] = [];
+      const later = <T>(call: string, run: () => Promise<T>): Promise<T> => {
+        calls.push(call);
+        return new Promise<void>((resolve) => waiting.push(resolve)).then(run);
+      };
+      const store: FleetLimitStore = {
+        reserveStarts: (...args) => inner.reserveStarts(...args),
+        acquireSlots: (key, holder, ...rest) =>
+          later(`acquire ${holder === 'other' ? 'other' : 'mine'}`, () => inner.acquireSlots(key, holder, ...rest)),
+        releaseSlots: (key, holder) => later('release', () => inner.releaseSlots(key, holder)),
+      };
+      const answer = async (): Promise<void> => {
+        waiting.shift()?.();
+        await flush();
+      };
+      return { store, calls, answer };
+    }
+
+    const unlimited = resolveEngineConfig({ perHost: 2 });
+
+    it('gives the slots back as soon as its group no longer uses the gate, and leases anew when used again', async () => {
+      const { store, calls, answer } = heldStore();
+      const fleet = new FleetGates({ store, jobId: 'j', deadline: Date.now() + 60_000, leaseUntil: Date.now() + 61_000 });
+      const gate = fleet.factories.host('a.test', unlimited);
+      gate.block(Date.now());
+      await answer();
+      expect(gate.block(Date.now())).toBeNull();
+      gate.unused();
+      expect(calls).toEqual(['acquire mine', 'release']);
+      // Used again while the release is on its way: no lease until it has landed (it would take the new lease too).
+      expect(gate.block(Date.now())).toBe('time');
+      expect(gate.readyAt(Date.now())).toBe(Number.POSITIVE_INFINITY);
+      expect(calls).toEqual(['acquire mine', 'release']);
+      await answer();
+      expect(gate.block(Date.now())).toBe('time');
+      expect(calls).toEqual(['acquire mine', 'release', 'acquire mine']);
+      await answer();
+      expect(gate.block(Date.now())).toBeNull();
+      const settled = fleet.settle();
+      await answer();
+      await settled;
+      expect(calls.at(-1)).toBe('release');
+    });
+
+    it('sends a lease answered after the gate went unused straight back', async () => {
+      const { store, calls, answer } = heldStore();
+      const fleet = new FleetGates({ store, jobId: 'j', deadline: Date.now() + 60_000, leaseUntil: Date.now() + 61_000 });
+      const gate = fleet.factories.host('a.test', unlimited);
+      gate.block(Date.now());
+      gate.unused();
+      expect(calls).toEqual(['acquire mine']);
+      await answer();
+      expect(calls).toEqual(['acquire mine', 'release']);
+      await answer();
+      // Every slot is free for another consumer.
+      const other = store.acquireSlots('j#a.test', 'other', 2, 2, Date.now() + 60_000, Date.now());
+      await answer();
+      expect(await other).toBe(2);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { FETCH_ERROR_CODES } from '../../../../src/errors';
-import { ConflictError, NotFoundError } from '../../../../src/jobs/errors';
+import { ConflictError, IdempotencyMismatchError, NotFoundError } from '../../../../src/jobs/errors';
 import { consumeChunk, type ConsumeDeps } from '../../../../src/jobs/chunks/consume-chunk';
 import { cancelJob, redriveCodes, redriveJob } from '../../../../src/jobs/lifecycle/job-lifecycle';
 import { parseChunkMessage } from '../../../../src/jobs/chunks/messages';
@@ -68,6 +68,19 @@ describe('cancelJob', () => {
 });
 
 describe('redriveJob', () => {
+  it('makes one child for repeats with the same request fingerprint, and refuses another request under the same id', async () => {
+    const { d, results, deliverNext } = await setup(7);
+    await deliverNext();
+    const first = await redriveJob({ ...d, results }, 'j', 'k-same', undefined, 'hash-1');
+    const sent = d.chunkQueue.sent.length;
+    const again = await redriveJob({ ...d, results }, 'j', 'k-same', undefined, 'hash-1');
+    expect(again).toMatchObject({ jobId: 'k-same', total: first.total, created: false });
+    await expect(redriveJob({ ...d, results }, 'j', 'k-same', ['HTTP_STATUS'], 'hash-2')).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    // Only the repeat of the same request may send (again) what a half-done first try left.
+    expect(d.chunkQueue.sent.length).toBeLessThanOrEqual(2 * sent);
+    expect(await d.ledger.getJob('j')).toMatchObject({ redrives: ['k-same'] });
+  });
+
   it('re-runs the failed URLs of an ended job with their line numbers, linked both ways', async () => {
     const { d, results, deliverNext, records } = await setup(7);
     await deliverNext();
