@@ -2,7 +2,15 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { FleetGates } from '../jobs/fleet/fleet-gates';
 import type { FleetLimitStore } from '../jobs/fleet/fleet-limits';
 import { consumeChunk, newDeliveryId, type ConsumeDeps, type Delivery } from '../jobs/chunks/consume-chunk';
-import { checkpointFor, FAULT_ATTRIBUTE, failingOnce, isInjectedKill, parseFaultPlan, type FaultPlan } from '../jobs/chunks/faults';
+import {
+  checkpointFor,
+  FAULT_ATTRIBUTE,
+  failingOnce,
+  failsACall,
+  isInjectedKill,
+  parseFaultPlan,
+  type FaultPlan,
+} from '../jobs/chunks/faults';
 import { chunkMessageId, parseChunkMessage, parseSplitMessage } from '../jobs/chunks/messages';
 import { handleSplitMessage, type SplitDeps } from '../jobs/chunks/split-manifest';
 import { ConsumerMetrics } from '../observability/consumer-metrics';
@@ -133,7 +141,7 @@ function wrapPorts<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, wrap: <P
 
 /** The ports of a delivery with its fault plan's failing call, if any. */
 function withFaults<T extends Partial<ConsumeDeps & SplitDeps>>(deps: T, plan: FaultPlan | undefined): T {
-  return plan?.failCall === undefined ? deps : wrapPorts(deps, (port, name) => failingOnce(port, name, plan));
+  return !failsACall(plan) ? deps : wrapPorts(deps, (port, name) => failingOnce(port, name, plan));
 }
 
 /** The ports of a delivery of `jobId`'s message, counting their calls as the job's usage. */

@@ -11,7 +11,9 @@
  * pk = `JOB#{jobId}`, sk = the ledger's item key. Strings are S, numbers N, sets SS
  * (DynamoDB has no empty set: an absent attribute is the empty set). Every write is
  * one PutItem or UpdateItem with a condition, so no transactions are needed (the
- * local emulator, dynalite, has none). `onCapacity` receives the capacity units each
+ * local emulator, dynalite, has none); creates and sets that name an owner field tell
+ * their own committed write from another writer's (src/aws/dynamo-owned-write.ts), and
+ * an add-once's member is its own token (a repeat finds it in the set). `onCapacity` receives the capacity units each
  * call consumed, for the ledger-cost benchmark.
  */
 import {
@@ -22,9 +24,23 @@ import {
   type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { conditionFailed } from './condition-failed';
-import type { AddOnceResult, LedgerItem, LedgerStore, LedgerValue, ListedItem, ListOptions } from '../jobs/ledger/ledger-store';
+import { ownedWrite } from './dynamo-owned-write';
+import {
+  ownerOutcome,
+  WRITE_OUTCOMES,
+  type AddOnceResult,
+  type AdvanceOnceResult,
+  type FieldCondition,
+  type LedgerItem,
+  type LedgerStore,
+  type LedgerValue,
+  type ListedItem,
+  type ListOptions,
+  type WriteOutcome,
+} from '../jobs/ledger/ledger-store';
 
 type Item = Record<string, AttributeValue>;
 
@@ -47,6 +63,15 @@ function fromItem(item: Item): LedgerItem {
   return out;
 }
 
+/** `ADD` terms for number deltas, their names and values added to the expression's maps. */
+function addTerms(deltas: Readonly<Record<string, number>>, names: Record<string, string>, values: Item): string[] {
+  return Object.entries(deltas).map(([name, value], i) => {
+    names[`#d${i}`] = name;
+    values[`:d${i}`] = { N: String(value) };
+    return `#d${i} :d${i}`;
+  });
+}
+
 /** Options of {@link DynamoLedgerStore}. */
 export interface DynamoLedgerStoreOptions {
   /** Called with the capacity each call consumed, its job, and whether it read or wrote (asks DynamoDB for it when set). */
@@ -61,18 +86,16 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly options: DynamoLedgerStoreOptions = {},
   ) {}
 
-  async create(jobId: string, key: string, item: LedgerItem): Promise<boolean> {
+  async create(jobId: string, key: string, item: LedgerItem, owner?: string): Promise<WriteOutcome> {
     const attributes: Item = { pk: pk(jobId), sk: { S: key } };
     for (const [name, value] of Object.entries(item)) if (value !== undefined) attributes[name] = toAttribute(value);
-    return this.conditional(
-      jobId,
-      new PutItemCommand({
-        TableName: this.table,
-        Item: attributes,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ...this.capacity(),
-      }),
-    );
+    const command = new PutItemCommand({
+      TableName: this.table,
+      Item: attributes,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ...this.capacity(),
+    });
+    return this.owned(jobId, key, command, owner, owner === undefined ? undefined : item[owner]);
   }
 
   async get(jobId: string, key: string): Promise<LedgerItem | undefined> {
@@ -93,44 +116,42 @@ export class DynamoLedgerStore implements LedgerStore {
   ): Promise<AddOnceResult> {
     const names: Record<string, string> = { '#set': set, '#ua': 'updatedAt' };
     const values: Item = { ':m': { S: member }, ':ms': { SS: [member] }, ':now': { N: String(now) } };
-    const adds = ['#set :ms'];
-    Object.entries(deltas).forEach(([name, value], i) => {
-      names[`#d${i}`] = name;
-      values[`:d${i}`] = { N: String(value) };
-      adds.push(`#d${i} :d${i}`);
+    const adds = ['#set :ms', ...addTerms(deltas, names, values)];
+    const { wrote, item } = await this.updateOrRead(jobId, key, {
+      UpdateExpression: `ADD ${adds.join(', ')} SET #ua = :now`,
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#set) OR NOT contains(#set, :m))',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     });
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: pk(jobId), sk: { S: key } },
-          UpdateExpression: `ADD ${adds.join(', ')} SET #ua = :now`,
-          // attribute_exists(pk): an add never creates an item the ledger did not register.
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#set) OR NOT contains(#set, :m))',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ...this.capacity(),
-        }),
-      );
-      this.report(out.ConsumedCapacity, jobId, 'write');
-      return { added: true, item: fromItem(out.Attributes ?? {}) };
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-    }
-    const item = await this.get(jobId, key);
-    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
-    return { added: false, item };
+    return { added: wrote, item };
+  }
+
+  async advanceOnce(
+    jobId: string,
+    key: string,
+    field: string,
+    from: number,
+    deltas: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<AdvanceOnceResult> {
+    const names: Record<string, string> = { '#f': field, '#ua': 'updatedAt' };
+    const values: Item = { ':from': { N: String(from) }, ':to': { N: String(from + 1) }, ':now': { N: String(now) } };
+    const adds = addTerms(deltas, names, values);
+    // An absent field reads as 0.
+    const at = from === 0 ? '(#f = :from OR attribute_not_exists(#f))' : '#f = :from';
+    const { wrote, item } = await this.updateOrRead(jobId, key, {
+      UpdateExpression: `SET #f = :to, #ua = :now${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND ${at}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return { advanced: wrote, item };
   }
 
   async add(jobId: string, key: string, deltas: Readonly<Record<string, number>>): Promise<LedgerItem> {
     const names: Record<string, string> = {};
     const values: Item = {};
-    const adds = Object.entries(deltas).map(([name, value], i) => {
-      names[`#d${i}`] = name;
-      values[`:d${i}`] = { N: String(value) };
-      return `#d${i} :d${i}`;
-    });
+    const adds = addTerms(deltas, names, values);
     const out = await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -150,28 +171,35 @@ export class DynamoLedgerStore implements LedgerStore {
     jobId: string,
     key: string,
     values: Readonly<Record<string, string | number>>,
-    when: { readonly field: string; readonly equals: string },
-  ): Promise<boolean> {
+    when: FieldCondition,
+    owner?: string,
+  ): Promise<WriteOutcome> {
     const names: Record<string, string> = { '#when': when.field };
-    const attributeValues: Item = { ':when': { S: when.equals } };
+    const attributeValues: Item = {};
     const sets: string[] = [];
     Object.entries(values).forEach(([name, value], i) => {
       names[`#v${i}`] = name;
       attributeValues[`:v${i}`] = toAttribute(value);
       sets.push(`#v${i} = :v${i}`);
     });
-    return this.conditional(
-      jobId,
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: pk(jobId), sk: { S: key } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#when = :when',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: attributeValues,
-        ...this.capacity(),
-      }),
-    );
+    let condition: string;
+    if ('equals' in when) {
+      attributeValues[':when'] = { S: when.equals };
+      condition = '#when = :when';
+    } else {
+      // attribute_exists(pk): a set never creates an item the ledger did not create.
+      condition = `attribute_exists(pk) AND ${'absent' in when ? 'attribute_not_exists' : 'attribute_exists'}(#when)`;
+    }
+    const command = new UpdateItemCommand({
+      TableName: this.table,
+      Key: { pk: pk(jobId), sk: { S: key } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: attributeValues,
+      ...this.capacity(),
+    });
+    return this.owned(jobId, key, command, owner, owner === undefined ? undefined : values[owner]);
   }
 
   async list(jobId: string, prefix: string, options: ListOptions): Promise<ListedItem[]> {
@@ -207,15 +235,57 @@ export class DynamoLedgerStore implements LedgerStore {
     if (consumed?.CapacityUnits !== undefined) this.options.onCapacity?.(consumed.CapacityUnits, jobId, kind);
   }
 
-  /** Runs a conditional write; false when its condition did not hold. */
-  private async conditional(jobId: string, command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+  /**
+   * Runs a conditional update that returns the item after it; when its condition fails,
+   * reads the item instead (strongly consistent). Its condition must require the item
+   * (attribute_exists(pk)): an update never creates an item the ledger did not register.
+   */
+  private async updateOrRead(
+    jobId: string,
+    key: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ wrote: boolean; item: LedgerItem }> {
     try {
-      const out = command instanceof PutItemCommand ? await this.client.send(command) : await this.client.send(command);
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: pk(jobId), sk: { S: key } },
+          ...update,
+          ReturnValues: 'ALL_NEW',
+          ...this.capacity(),
+        }),
+      );
       this.report(out.ConsumedCapacity, jobId, 'write');
-      return true;
+      return { wrote: true, item: fromItem(out.Attributes ?? {}) };
     } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
+      if (!conditionFailed(error)) throw error;
     }
+    const item = await this.get(jobId, key);
+    if (item === undefined) throw new Error(`ledger item ${key} of job ${jobId} does not exist`);
+    return { wrote: false, item };
+  }
+
+  /** Runs a conditional write that tells its own outcome from another writer's by the token in field `owner`. */
+  private async owned(
+    jobId: string,
+    key: string,
+    command: PutItemCommand | UpdateItemCommand,
+    owner: string | undefined,
+    token: LedgerValue | undefined,
+  ): Promise<WriteOutcome> {
+    const { outcome } = await ownedWrite(
+      this.client,
+      command,
+      {
+        table: this.table,
+        key: { pk: pk(jobId), sk: { S: key } },
+        isMine: (stored) => ownerOutcome(stored === undefined ? undefined : fromItem(stored), owner, token) === WRITE_OUTCOMES.MINE,
+      },
+      (consumed, kind) => this.report(consumed, jobId, kind),
+    );
+    return outcome;
   }
 }

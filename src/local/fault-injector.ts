@@ -14,6 +14,8 @@ export type Fault =
   | { readonly kind: 'concurrent' }
   | { readonly kind: 'kill'; readonly step: ConsumeStep }
   | { readonly kind: 'fail-call'; readonly call: string }
+  /** The call acts (its write commits, its message is sent), then fails as a timeout or a 5xx would. */
+  | { readonly kind: 'fail-after-commit'; readonly call: string }
   | { readonly kind: 'hold' };
 
 /** Which messages a fault hits (their body contains `match`: a job id, a chunk id) and how often. */
@@ -93,7 +95,7 @@ export class FaultInjector {
       if (fault.kind === 'hold') hold = true;
       else if (fault.kind === 'duplicate') duplicate = duplicate === 'concurrent' ? duplicate : 'after';
       else if (fault.kind === 'concurrent') duplicate = 'concurrent';
-      else return withPlan(message, fault.kind === 'kill' ? { kill: fault.step } : { failCall: fault.call });
+      else return withPlan(message, planOf(fault));
       return message;
     });
     return { messages: planned, hold, duplicate, applied };
@@ -113,10 +115,17 @@ export class FaultInjector {
 
   #randomFault(): Fault {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(this.#random() * items.length)] as T;
-    const kinds = ['duplicate', 'concurrent', 'fail-call', 'hold', ...(this.#profile.steps.length > 0 ? (['kill'] as const) : [])] as const;
+    const kinds = [
+      'duplicate',
+      'concurrent',
+      'fail-call',
+      'fail-after-commit',
+      'hold',
+      ...(this.#profile.steps.length > 0 ? (['kill'] as const) : []),
+    ] as const;
     const kind = pick(kinds);
     if (kind === 'kill') return { kind, step: pick(this.#profile.steps) };
-    if (kind === 'fail-call') return { kind, call: pick(this.#profile.calls) };
+    if (kind === 'fail-call' || kind === 'fail-after-commit') return { kind, call: pick(this.#profile.calls) };
     return { kind };
   }
 
@@ -129,8 +138,14 @@ export class FaultInjector {
 
 function describeFault(fault: Fault): string {
   if (fault.kind === 'kill') return `kill:${fault.step}`;
-  if (fault.kind === 'fail-call') return `fail-call:${fault.call}`;
+  if (fault.kind === 'fail-call' || fault.kind === 'fail-after-commit') return `${fault.kind}:${fault.call}`;
   return fault.kind;
+}
+
+/** The plan a fault the function itself suffers travels as. */
+function planOf(fault: Extract<Fault, { kind: 'kill' | 'fail-call' | 'fail-after-commit' }>): FaultPlan {
+  if (fault.kind === 'kill') return { kill: fault.step };
+  return fault.kind === 'fail-call' ? { failCall: fault.call } : { failAfterCall: fault.call };
 }
 
 function withPlan(message: Message, plan: FaultPlan): Message {

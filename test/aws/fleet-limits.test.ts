@@ -1,7 +1,8 @@
 import { DynamoFleetLimits } from '../../src/aws/dynamo-fleet-limits';
 import type { FleetLimitStore, StartGrant } from '../../src/jobs/fleet/fleet-limits';
 import { MemoryFleetLimits } from '../unit/jobs/fleet/memory-fleet-limits';
-import { suiteJobTable, uniqueName } from './helpers';
+import { destroyClients, emulatorClients, suiteJobTable, uniqueName } from './helpers';
+import { LostResponses, onSortKey } from './lost-responses';
 
 /**
  * The fleet limit store's contract, run over both stores: the DynamoDB one on the
@@ -116,6 +117,33 @@ describe.each([
       await store.releaseSlots(key, 'h#2');
       expect(await store.acquireSlots(key, 'd', 10, 10, until, T0)).toBe(4);
     });
+  });
+});
+
+describe('DynamoFleetLimits when a write committed, lost its response and the SDK sent it again', () => {
+  const own = emulatorClients();
+  const lost = new LostResponses(own.dynamodb);
+  const store = new DynamoFleetLimits(own.dynamodb, table);
+  afterAll(() => destroyClients(own));
+
+  it('keeps the reservation it made instead of reserving again after it', async () => {
+    const key = uniqueName('job#host');
+    lost.next('UpdateItemCommand', onSortKey('RATE'));
+    expect(await store.reserveStarts(key, 10, 3, 5, T0, FAR)).toEqual({ first: T0 - 200, intervalMs: 100, count: 5 });
+    expect(lost.fired).toHaveLength(1);
+    expect(await store.reserveStarts(key, 10, 3, 2, T0, FAR)).toEqual({ first: T0 + 300, intervalMs: 100, count: 2 });
+  });
+
+  it('leases its slots once, on the quick path and after a read', async () => {
+    const key = uniqueName('job#host');
+    lost.next('UpdateItemCommand', onSortKey('SLOTS'));
+    expect(await store.acquireSlots(key, 'a', 4, 10, T0 + 60_000, T0)).toBe(4);
+    // No room for the quick path: this one reads the item and rewrites it.
+    lost.next('UpdateItemCommand', onSortKey('SLOTS'));
+    expect(await store.acquireSlots(key, 'b', 10, 10, T0 + 60_000, T0)).toBe(6);
+    expect(lost.fired).toHaveLength(3);
+    await store.releaseSlots(key, 'a');
+    expect(await store.acquireSlots(key, 'c', 10, 10, T0 + 60_000, T0)).toBe(4);
   });
 });
 

@@ -1,16 +1,18 @@
+import type { AwsClients } from '../../src/aws/clients';
 import { DynamoLedgerStore } from '../../src/aws/dynamo-ledger-store';
 import { CHUNKS_PER_BUCKET, type ChunkRef } from '../../src/jobs/ledger/chunk-ref';
 import { JobLedger, type ChunkClaim } from '../../src/jobs/ledger/job-ledger';
 import type { LedgerStore } from '../../src/jobs/ledger/ledger-store';
 import { MemoryLedgerStore } from '../unit/jobs/ledger/memory-ledger-store';
-import { suiteJobTable, uniqueName } from './helpers';
+import { destroyClients, emulatorClients, suiteJobTable, uniqueName } from './helpers';
+import { LostResponses, onSortKey } from './lost-responses';
 
 /**
  * The job ledger's contract, run over both stores: the DynamoDB one on the emulator and
  * the in-memory fake the unit tests use. The rules are the ledger's (src/jobs); this
  * suite keeps the two stores' primitives equivalent under those rules.
  */
-const { clients, table } = suiteJobTable('ledger');
+const { table } = suiteJobTable('ledger');
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 const root = (index: number, generation = 0): ChunkRef => ({ group: 'c', index, generation });
@@ -23,16 +25,94 @@ const claimOf = (deliveryId: string, succeeded: number, failed = 0): ChunkClaim 
   claimedAt: T0,
 });
 
+/**
+ * A store, and a way to make its next write to an item (by kind and key) commit and lose
+ * its response, so that the write is sent again as the AWS SDK's retry does; `lost` says
+ * how often that happened.
+ */
+interface StoreUnderTest {
+  readonly store: LedgerStore;
+  readonly loseNext: (write: 'create' | 'setWhen' | 'advanceOnce', key: string) => void;
+  readonly lost: () => number;
+}
+
+function memoryStore(): StoreUnderTest {
+  const store = new MemoryLedgerStore();
+  return {
+    store,
+    loseNext: (write, key) => {
+      store.lostResponse = new RegExp(`^${write} ${key.replace(/[#~]/g, '\\$&')}(?: |$)`);
+    },
+    lost: () => store.calls.filter((c) => c.endsWith('(retried)')).length,
+  };
+}
+
+/** The DynamoDB store over a client of its own, whose responses can be lost after the write commits (the SDK retries). */
+function dynamoStore(): StoreUnderTest {
+  const clients = emulatorClients();
+  clientsToClose.push(clients);
+  const client = clients.dynamodb;
+  const lost = new LostResponses(client);
+  return {
+    store: new DynamoLedgerStore(client, table),
+    loseNext: (write, key) => lost.next(write === 'create' ? 'PutItemCommand' : 'UpdateItemCommand', onSortKey(key)),
+    lost: () => lost.fired.length,
+  };
+}
+
+const clientsToClose: AwsClients[] = [];
+afterAll(() => {
+  for (const clients of clientsToClose) destroyClients(clients);
+});
+
 describe.each([
-  ['the in-memory fake', (): LedgerStore => new MemoryLedgerStore()],
-  ['DynamoDB (dynalite)', (): LedgerStore => new DynamoLedgerStore(clients.dynamodb, table)],
-])('JobLedger over %s', (_name, makeStore) => {
+  ['the in-memory fake', memoryStore],
+  ['DynamoDB (dynalite)', dynamoStore],
+])('JobLedger over %s', (_name, makeStoreUnderTest) => {
   let ledger: JobLedger;
   let jobId: string;
+  let under: StoreUnderTest;
+  const makeStore = (): LedgerStore => makeStoreUnderTest().store;
 
   beforeEach(async () => {
-    ledger = new JobLedger(makeStore());
+    under = makeStoreUnderTest();
+    ledger = new JobLedger(under.store);
     jobId = uniqueName('job');
+  });
+
+  describe('a write that committed, lost its response and was sent again by the SDK', () => {
+    it("is still the delivery's own claim, while another delivery's claim is not", async () => {
+      await inlineJob(1, 3);
+      under.loseNext('create', 'CHUNK#c-000000');
+      expect(await ledger.claim(jobId, 'c-000000', claimOf('d1', 3))).toEqual({ won: true, claim: claimOf('d1', 3) });
+      expect(under.lost()).toBe(1);
+      expect(await ledger.claim(jobId, 'c-000000', claimOf('d2', 1))).toEqual({ won: false, claim: claimOf('d1', 3) });
+    });
+
+    it('still created the job', async () => {
+      under.loseNext('create', 'JOB');
+      expect(await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: T0 })).toBe(true);
+      expect(under.lost()).toBe(1);
+      expect(await ledger.createJob({ jobId, options: {}, source: 'urls', splitsTotal: 1, now: T0 })).toBe(false);
+    });
+
+    it('counted the chunk once', async () => {
+      await inlineJob(2, 4);
+      under.loseNext('advanceOnce', 'BUCKET#c#0000');
+      await ledger.countChunk(jobId, root(0), { succeeded: 2, failed: 0 }, T0);
+      expect(under.lost()).toBe(1);
+      await ledger.countChunk(jobId, root(0), { succeeded: 2, failed: 0 }, T0);
+      expect(await ledger.getJob(jobId)).toMatchObject({ state: 'running', succeeded: 2, chunks: { total: 2, done: 1 } });
+    });
+
+    it("still moved the job's state", async () => {
+      await inlineJob(1, 3);
+      under.loseNext('setWhen', 'JOB');
+      expect(await ledger.requestStop(jobId, 'too many failures', T0)).toBe(true);
+      expect(under.lost()).toBe(1);
+      expect(await ledger.requestStop(jobId, 'again', T0)).toBe(false);
+      expect(await ledger.getJob(jobId)).toMatchObject({ state: 'failing', reason: 'too many failures' });
+    });
   });
 
   async function inlineJob(chunks: number, urls: number): Promise<void> {
@@ -105,6 +185,32 @@ describe.each([
       updatedAt: new Date(T0 + 4).toISOString(),
     });
     expect(await ledger.completion(jobId)).toEqual({ state: 'done', complete: true });
+  });
+
+  it("keeps a bucket's item the same size however long its lineages grow", async () => {
+    await inlineJob(2, 2);
+    const sizes = new Map<number, number>();
+    for (let generation = 0; generation < 150; generation += 1) {
+      for (const index of [0, 1]) {
+        await ledger.registerChild(jobId, root(index, generation), T0);
+        await ledger.countChunk(jobId, root(index, generation), { succeeded: 0, failed: 0 }, T0);
+      }
+      sizes.set(generation, JSON.stringify(await under.store.get(jobId, 'BUCKET#c#0000')).length);
+    }
+    // Only the counters' digits grow (9 → 149): a few bytes, not a member per generation.
+    expect((sizes.get(149) ?? 0) - (sizes.get(9) ?? 0)).toBeLessThanOrEqual(8);
+    await ledger.countChunk(jobId, root(0, 150), { succeeded: 1, failed: 0 }, T0);
+    await ledger.countChunk(jobId, root(1, 150), { succeeded: 1, failed: 0 }, T0);
+    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'done', succeeded: 2, chunks: { total: 302, done: 302 } });
+  });
+
+  it('refuses to count a chunk before its parent, so it comes back rather than being lost', async () => {
+    await inlineJob(1, 1);
+    await ledger.registerChild(jobId, root(0), T0);
+    await expect(ledger.countChunk(jobId, root(0, 1), { succeeded: 1, failed: 0 }, T0)).rejects.toThrow('before its parent');
+    await ledger.countChunk(jobId, root(0), { succeeded: 0, failed: 0 }, T0);
+    await ledger.countChunk(jobId, root(0, 1), { succeeded: 1, failed: 0 }, T0);
+    expect(await ledger.getJob(jobId)).toMatchObject({ state: 'done', succeeded: 1 });
   });
 
   it('rolls every bucket of a large group up into the job totals', async () => {

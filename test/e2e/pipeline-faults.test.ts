@@ -8,7 +8,7 @@ import { startTargetServer, type TargetServer } from './target-server';
 /**
  * Faults injected through the local stack's SQS event sources (src/local/fault-injector.ts):
  * duplicate and concurrent deliveries, kills of the consumer at each step, one failed
- * store call at each step, a poison chunk, a held message and a splitter failure. Each
+ * store call at each step, calls that act and then fail (a lost response), a poison chunk, a held message and a splitter failure. Each
  * job must end done with every URL exactly once and its counters equal to its records.
  */
 let target: TargetServer;
@@ -81,8 +81,10 @@ describe('pipeline under injected faults', () => {
       await addFaults({ consumer: [{ match: token, fault: { kind: 'duplicate' }, times: 1 }] });
       const job = await submit(urls, { retries: 0 });
       const { items } = await expectExactlyOnce(job.jobId, 4);
-      // The second delivery found the chunk claimed and fetched nothing: all first answers (200).
+      expect((await fired()).consumer['duplicate']).toBeGreaterThanOrEqual(1);
+      // The second delivery found the chunk claimed and fetched nothing: all first answers (200), one request per URL.
       expect(items.every((i) => i.ok)).toBe(true);
+      expect(target.arrivals.filter((a) => a.path.includes(token))).toHaveLength(4);
     },
     160_000,
   );
@@ -116,6 +118,15 @@ describe('pipeline under injected faults', () => {
     160_000,
   );
 
+  it.concurrent.each(['ledger.claim', 'ledger.countChunk', 'chunkQueue.sendAll', 'events.publishJobEnded'])(
+    'loses nothing and counts nothing twice when %s acts, then fails as a lost response would',
+    async (call) => {
+      await slowJobUnder({ kind: 'fail-after-commit', call }, `after-${call}`);
+      expect((await fired()).consumer[`fail-after-commit:${call}`]).toBeGreaterThanOrEqual(1);
+    },
+    160_000,
+  );
+
   it.concurrent(
     'finishes a job whose chunk is held past its visibility timeout (two deliveries overlap)',
     async () => {
@@ -123,6 +134,7 @@ describe('pipeline under injected faults', () => {
       await addFaults({ consumer: [{ match: token, fault: { kind: 'hold' }, times: 1 }] });
       const job = await submit(Array.from({ length: 3 }, (_, i) => `${target.origin}/ok/${token}/${i}`));
       await expectExactlyOnce(job.jobId, 3);
+      expect((await fired()).consumer['hold']).toBeGreaterThanOrEqual(1);
     },
     160_000,
   );

@@ -9,15 +9,16 @@
  * | 1    | fetch (or, on the message's last receive, record every URL as DELIVERY_LIMIT; for a cancelled job, as CANCELLED) | nothing is stored yet: a redelivery fetches again |
  * | 2    | write this delivery's results to a new object, `results/{job}/{chunk}/{delivery}.jsonl` | the object belongs to this delivery and is never overwritten; unclaimed, nothing reads it |
  * | 3    | claim: one conditional write of the claim item (this delivery's object, counts and leftover positions) | the first claim wins; a delivery that loses deletes its object and goes on with the *winner's* claim |
- * | 4    | if the claim has leftovers: register the child (+1 expected in its bucket, once), then send it | the child's id is the parent's plus one generation and its URLs are the claim's leftovers, so every repeat sends the same message; a duplicate child is just another delivery of it |
- * | 5    | count the chunk (once, by set condition) and close what that completes | counted once; the closes are re-walked by every repeat |
- * | 6    | if that ended the job, announce it (one event), then mark it announced | a repeat announces again until it is marked: at least once, same event id |
+ * | 4    | if the claim has leftovers: register the child (+1 expected in its bucket, once) | once per child, by its lineage's counter; before the count, so the bucket cannot read complete while the child is pending |
+ * | 5    | count the chunk (once, by its lineage's counter) and close what that completes | counted once; the closes are re-walked by every repeat |
+ * | 6    | if the claim has leftovers: send the child | the child's id is the parent's plus one generation and its URLs are the claim's leftovers, so every repeat sends the same message until the child is counted; a duplicate child is just another delivery of it. Sent after the count, so a lineage is counted in generation order |
+ * | 7    | if the count ended the job, announce it (one event), then mark it announced | a repeat announces again until it is marked: at least once, the same event |
  *
- * So every delivery after a claim finishes that claim's steps 4–5 and never its own
+ * So every delivery after a claim finishes that claim's steps 4–6 and never its own
  * outcome: the results, the counts and the child all come from one claim. A delivery
- * that finds the chunk counted skips 4 (the child was sent before the count) and only
- * re-walks the closes. Any store failure throws: SQS delivers the message again and the
- * table above applies. Nothing is deleted from the queue until step 5 is done.
+ * that finds the chunk counted skips 4, sends the child only if it is not counted yet,
+ * and re-walks the closes. Any store failure throws: SQS delivers the message again and the
+ * table above applies. Nothing is deleted from the queue until step 6 is done.
  */
 import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../../config/engine-config';
@@ -147,8 +148,13 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
   }
   step('after-claim');
   const leftovers = decodePositions(claim.leftovers);
-  if (leftovers.length > 0 && (claimed || !(await deps.ledger.isCounted(msg.jobId, msg)))) {
-    await deps.ledger.registerChild(msg.jobId, msg, deps.now());
+  // How much of this chunk's lineage is counted: a claim won just now knows (nothing from this generation on).
+  const counted = leftovers.length === 0 || claimed ? msg.generation : await deps.ledger.countedInLineage(msg.jobId, msg);
+  if (leftovers.length > 0 && counted <= msg.generation) await deps.ledger.registerChild(msg.jobId, msg, deps.now());
+  const ended = await deps.ledger.countChunk(msg.jobId, msg, claimCounts(claim), deps.now());
+  step('after-count');
+  // Sent only once the parent is counted, so a lineage is counted in generation order; again by every repeat until the child is counted.
+  if (leftovers.length > 0 && counted <= msg.generation + 1) {
     const child = childMessage(msg, leftovers, decodePositions(claim.cuts ?? ''));
     const delaySeconds =
       claim.resumeAt === undefined ? 0 : Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((claim.resumeAt - deps.now()) / 1000)));
@@ -157,8 +163,6 @@ export async function consumeChunk(deps: ConsumeDeps, msg: ChunkMessage, deliver
     ]);
   }
   step('after-child-send');
-  const ended = await deps.ledger.countChunk(msg.jobId, msg, claimCounts(claim), deps.now());
-  step('after-count');
   if (ended) await announceEnd(deps, msg.jobId, delivery.lastReceive);
   return { claimed, succeeded: claim.succeeded, failed: claim.failed, requeued: leftovers.length, ...tally };
 }

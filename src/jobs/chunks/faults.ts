@@ -13,8 +13,8 @@ export const CONSUME_STEPS = [
   'after-fetch',
   'after-results-write',
   'after-claim',
-  'after-child-send',
   'after-count',
+  'after-child-send',
 ] as const;
 
 /** One of {@link CONSUME_STEPS}. */
@@ -26,8 +26,8 @@ export const CONSUMER_STORE_CALLS = [
   'ledger.getClaim',
   'ledger.claim',
   'ledger.registerChild',
-  'chunkQueue.sendAll',
   'ledger.countChunk',
+  'chunkQueue.sendAll',
   'events.publishJobEnded',
 ] as const;
 
@@ -46,6 +46,11 @@ export interface FaultPlan {
   readonly kill?: ConsumeStep;
   /** Make this store call fail once, e.g. `ledger.claim` or `results.putDeliveryResults`. */
   readonly failCall?: string;
+  /**
+   * Make this store or queue call act, then fail once as a timeout or a 5xx would: its
+   * write has committed (its message was sent), but the caller sees an error.
+   */
+  readonly failAfterCall?: string;
 }
 
 /** Name of the SQS message attribute that carries a {@link FaultPlan} as JSON. */
@@ -81,10 +86,15 @@ export function isInjectedKill(error: unknown): boolean {
 export function parseFaultPlan(raw: string | undefined): FaultPlan | undefined {
   if (raw === undefined) return undefined;
   try {
-    const value = JSON.parse(raw) as { kill?: unknown; failCall?: unknown };
+    const value = JSON.parse(raw) as { kill?: unknown; failCall?: unknown; failAfterCall?: unknown };
     const kill = CONSUME_STEPS.find((step) => step === value.kill);
     const failCall = typeof value.failCall === 'string' ? value.failCall : undefined;
-    return { ...(kill === undefined ? {} : { kill }), ...(failCall === undefined ? {} : { failCall }) };
+    const failAfterCall = typeof value.failAfterCall === 'string' ? value.failAfterCall : undefined;
+    return {
+      ...(kill === undefined ? {} : { kill }),
+      ...(failCall === undefined ? {} : { failCall }),
+      ...(failAfterCall === undefined ? {} : { failAfterCall }),
+    };
   } catch {
     return undefined;
   }
@@ -99,29 +109,37 @@ export function checkpointFor(plan: FaultPlan | undefined): ((step: ConsumeStep)
   };
 }
 
+/** True when the plan makes a store or queue call fail (before or after it acts). */
+export function failsACall(plan: FaultPlan | undefined): boolean {
+  return plan?.failCall !== undefined || plan?.failAfterCall !== undefined;
+}
+
 /**
- * Wraps a port so that the planned call (`<name>.<method>`) fails once, before it
- * reaches the store. Other calls pass through unchanged.
+ * Wraps a port so that the planned call (`<name>.<method>`) fails once: before it reaches
+ * the store (`failCall`), or after it has acted (`failAfterCall`: the write committed,
+ * the message was sent, and the caller gets the error a lost response gives). Other
+ * calls pass through unchanged.
  *
  * @example
- * const ledger = failingOnce(deps.ledger, 'ledger', { failCall: 'ledger.claim' });
+ * const ledger = failingOnce(deps.ledger, 'ledger', { failAfterCall: 'ledger.claim' });
  */
 export function failingOnce<T extends object>(target: T, name: string, plan: FaultPlan | undefined): T {
-  const call = plan?.failCall;
-  if (call === undefined || !call.startsWith(`${name}.`)) return target;
+  const before = plan?.failCall?.startsWith(`${name}.`) === true ? plan.failCall : undefined;
+  const after = plan?.failAfterCall?.startsWith(`${name}.`) === true ? plan.failAfterCall : undefined;
+  if (before === undefined && after === undefined) return target;
   let failed = false;
   return new Proxy(target, {
     get(obj, property, receiver) {
       const value: unknown = Reflect.get(obj, property, receiver);
-      if (typeof value !== 'function' || `${name}.${String(property)}` !== call) {
-        return typeof value === 'function' ? value.bind(obj) : value;
-      }
-      return (...args: unknown[]) => {
-        if (!failed) {
-          failed = true;
-          return Promise.reject(new InjectedFailureError(call));
-        }
-        return (value as (...a: unknown[]) => unknown).apply(obj, args);
+      if (typeof value !== 'function') return value;
+      const call = `${name}.${String(property)}`;
+      if (failed || (call !== before && call !== after)) return value.bind(obj);
+      return async (...args: unknown[]) => {
+        if (failed) return (value as (...a: unknown[]) => unknown).apply(obj, args);
+        failed = true;
+        if (call === before) throw new InjectedFailureError(call);
+        await (value as (...a: unknown[]) => unknown).apply(obj, args);
+        throw new InjectedFailureError(`${call} after it acted`);
       };
     },
   });

@@ -89,7 +89,8 @@ export async function splitRange(deps: SplitDeps, msg: RangeMessage): Promise<nu
 
 /**
  * Handles one split queue message. A bad manifest (missing, unreadable, changed while
- * split) fails the job with the reason: retrying cannot help. Any other error is taken
+ * split) fails the job with the reason (a job being cancelled ends `cancelled`; see the
+ * `fail` column of job-state.ts): retrying cannot help. Any other error is taken
  * as transient and thrown, so SQS delivers the message again; on its last receive the
  * job is failed with the reason instead, so it never waits forever on a message in the
  * DLQ. Only when even that write fails does the message reach the DLQ.

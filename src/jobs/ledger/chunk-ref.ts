@@ -12,9 +12,10 @@ export interface ChunkRef {
 }
 
 /**
- * Root chunks per ledger bucket. A bucket's item holds one short set member per chunk
- * counted in it (roots and their re-queued children), so it stays a few hundred bytes:
- * one write capacity unit whatever the job's size.
+ * Root chunks per ledger bucket. A bucket's item holds two small counters per root (its
+ * lineage's children registered and chunks counted), whatever the lineage's length, so
+ * it stays under a kilobyte: one write capacity unit whatever the job's size or the
+ * number of times its chunks are re-queued.
  */
 export const CHUNKS_PER_BUCKET = 64;
 
@@ -46,9 +47,26 @@ export function bucketOf(ref: ChunkRef): number {
   return Math.floor(ref.index / CHUNKS_PER_BUCKET);
 }
 
-/** The chunk's member in its bucket's sets: short, unique within the bucket. */
-export function bucketMember(ref: ChunkRef): string {
-  return `${ref.index % CHUNKS_PER_BUCKET}.${ref.generation}`;
+/** Prefix of a bucket's counters of chunks counted, one per root: `n5` = chunks of root 5's lineage counted. */
+export const COUNTED_PREFIX = 'n';
+
+/**
+ * The bucket field counting the chunks of this chunk's lineage (its root and every
+ * generation of it) counted so far. A lineage is counted in generation order (a child
+ * is sent only after its parent is counted), so generation g is counted exactly when
+ * the field is above g: one short number instead of a set member per generation.
+ */
+export function countedField(ref: ChunkRef): string {
+  return `${COUNTED_PREFIX}${ref.index % CHUNKS_PER_BUCKET}`;
+}
+
+/**
+ * The bucket field counting the children registered in this chunk's lineage: the child
+ * of generation g is registered exactly when it is above g (generation g's delivery
+ * registers it, after generation g itself was registered).
+ */
+export function childrenField(ref: ChunkRef): string {
+  return `k${ref.index % CHUNKS_PER_BUCKET}`;
 }
 
 /** How many root chunks bucket `bucket` of a group of `chunks` roots holds. */

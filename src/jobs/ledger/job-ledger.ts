@@ -9,13 +9,14 @@
  * | --------------- | --------------------------------------------------------------------- |
  * | `JOB`           | state, splitsTotal, totals; sets `registered` and `closed` of groups   |
  * | `GROUP#g`       | `expected` buckets; set `closed` of buckets; totals of closed buckets  |
- * | `BUCKET#g#b`    | `expected` chunks; sets `children` (registered) and `closed` (counted); totals |
+ * | `BUCKET#g#b`    | `expected` chunks; per root r, `k{r}` children registered and `n{r}` chunks counted in its lineage; totals |
  * | `CHUNK#id`      | the claim: which delivery's results object counts, its counts, leftovers |
  *
  * A group is what one registration cut (an inline job, a manifest range); a bucket is
  * {@link CHUNKS_PER_BUCKET} of its root chunks plus every re-queued generation of them.
  * Every write is one conditional write on one item, sized by a bucket, never by the
- * job: a chunk costs the same whatever the job's size.
+ * job or a lineage's length: a chunk costs the same whatever the job's size and however
+ * often its URLs were re-queued.
  *
  * Rules, and why a repeat or a crash between any two writes is harmless:
  *
@@ -23,33 +24,41 @@
  * | -------------------- | ---------------------------------------------------------- | ------------------------ |
  * | register group g     | create each BUCKET (expected = its roots), create GROUP (expected = buckets), add g to JOB.registered (+urls) | each create is if-absent; the chunks are sent only after all three, so a retry redoes the missing ones |
  * | claim chunk c        | create CHUNK#c                                             | the first claim wins; later deliveries read it and finish *its* steps |
- * | register child of c  | add child to BUCKET.children, expected + 1                 | set condition: +1 once; happens before c is counted, so a bucket never reads complete while a child is pending |
- * | count c              | add c to BUCKET.closed, + its counts                       | set condition: counted once |
- * | close bucket b       | when |closed| = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
+ * | register child of c  | BUCKET.k{r}: g → g + 1, expected + 1                       | counter condition: +1 once; happens before c is counted, so a bucket never reads complete while a child is pending |
+ * | count c              | BUCKET.n{r}: g → g + 1, + its counts                       | counter condition: counted once; the child is sent only after this, so a lineage counts in generation order |
+ * | close bucket b       | when Σ n{r} = expected: add b to GROUP.closed, + bucket totals | set condition; re-walked by every later delivery of any chunk of b |
  * | close group g        | when |closed| = expected: add g to JOB.closed, + group totals | same |
- * | finish job           | when |JOB.closed| = splitsTotal: queued → done, cancelling → cancelled, failing → failed | conditional; status also derives the end from the counts, so a lost flip is never visible |
- * | announce the end     | mark JOB announced (after the event and webhook)           | until marked, every repeat announces again: at least once, same event id |
+ * | finish job           | when |JOB.closed| = splitsTotal: the `complete` move of job-state.ts | conditional on the stored state, chased when it moved; status also derives the end from the counts, so a lost move is never visible, and the next re-walk or announcement writes it |
+ * | announce the end     | store the end event once, publish it, mark JOB announced    | until marked, every repeat announces again: at least once, byte for byte the same event |
  *
- * The job's other states are one conditional write each from `queued`: cancel
- * (→ `cancelling`), a failure-rate stop (→ `failing`), a bad manifest (→ `failed`). A
- * stopped job's chunks are claimed with CANCELLED records instead of fetched, so it still
- * ends with one record per URL. Reads (status, claims, completion) are in ledger-reader.ts.
+ * The job's other moves (cancel, a failure-rate stop, a failure) are in job-state.ts and
+ * job-transitions.ts. A stopped job's chunks are claimed with CANCELLED records instead
+ * of fetched, so it still ends with one record per URL. Reads (status, claims,
+ * completion) are in ledger-reader.ts.
+ *
+ * Every create and set here that a retried send could repeat carries the writer's token
+ * (the claim its delivery id, the job its creator's, a move its own), so a write whose
+ * response was lost and whose retry failed its condition still knows it was its own
+ * (ledger-store.ts, WRITE_OUTCOMES). An add-once's member, and an advanced counter's
+ * new value, are their own tokens.
  *
  * A bucket's `expected` only grows by a child registered before its parent is counted,
- * so |closed| = expected happens exactly when every chunk registered in it is counted
+ * so Σ n{r} = expected happens exactly when every chunk registered in it is counted
  * and none can still be added. Closes roll totals upward, so a done job's totals are on
  * its JOB item alone.
  */
-import { bucketMember, bucketOf, bucketsFor, childOf, rootsInBucket, type ChunkRef } from './chunk-ref';
-import { allGroupsClosed, endOnCompletion, ENDED_STATES, stateOf } from './job-state';
+import { bucketOf, bucketsFor, childrenField, countedField, rootsInBucket, type ChunkRef } from './chunk-ref';
+import { randomUUID } from 'node:crypto';
 import { ROLLED_UP_FIELDS } from './change-counts';
 import type { JobUsage } from '../cost/job-cost';
 import { bucketKey, claimKey, groupKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
-import { LedgerReader, type ChunkClaim } from './ledger-reader';
-import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobEndedEvent, type JobState, type NewJob } from '../ports';
+import { countedChunks, type ChunkClaim } from './ledger-reader';
+import { isMine, members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
+import { JobTransitions } from './job-transitions';
+import { JOB_STATES, type NewJob } from '../ports';
 
 export type { ChunkClaim, ClaimPosition, JobCompletion, ListedClaim } from './ledger-reader';
+export type { TransitionOutcome } from './job-transitions';
 
 /** What a registration adds: one group of root chunks. */
 export interface GroupRegistration {
@@ -68,28 +77,31 @@ function rolledUp(item: LedgerItem): Record<string, number> {
   return counts;
 }
 
-/** A node is complete when every member it expects has closed. */
+/** A group or the job is complete when every member it expects has closed. */
 const isClosed = (item: LedgerItem): boolean => members(item, 'closed').length >= numberField(item, 'expected');
 
 /** The job ledger; see the table at the top of this file. */
-export class JobLedger extends LedgerReader {
+export class JobLedger extends JobTransitions {
   constructor(store: LedgerStore) {
     super(store);
   }
 
-  /** Creates the job; false (and no change) when it exists already. */
-  createJob(job: NewJob): Promise<boolean> {
-    return this.store.create(job.jobId, JOB, {
+  /** Creates the job; false (and no change) when another submit created it already. */
+  async createJob(job: NewJob): Promise<boolean> {
+    const item = {
       state: JOB_STATES.QUEUED,
       source: job.source,
       options: JSON.stringify(job.options),
       createdAt: job.now,
       updatedAt: job.now,
+      // This submit's token: a create whose response was lost and whose retry found the item is still this submit's.
+      createdBy: randomUUID(),
       ...(job.splitsTotal === undefined ? {} : { splitsTotal: job.splitsTotal }),
       ...(job.parent === undefined ? {} : { parent: job.parent }),
       ...(job.webhook === undefined ? {} : { webhook: job.webhook }),
       ...(job.requestHash === undefined ? {} : { requestHash: job.requestHash }),
-    });
+    };
+    return isMine(await this.store.create(job.jobId, JOB, item, 'createdBy'));
   }
 
   /** The fingerprint of the request that created the job under an idempotency key, if any. */
@@ -97,13 +109,15 @@ export class JobLedger extends LedgerReader {
     return stringField(await this.store.get(jobId, JOB), 'requestHash');
   }
 
-  /** Sets how many groups the job has, once known (manifest jobs: its ranges). */
+  /**
+   * Sets how many groups the job has, once known (manifest jobs: its ranges): one write,
+   * on condition that it is not set yet, whatever the job's state (a cancel during
+   * planning must not lose it, or the job would never end).
+   */
   async setSplitsTotal(jobId: string, splits: number, now: number): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    const stored = stringField(job, 'state') ?? JOB_STATES.QUEUED;
-    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'state', equals: stored });
+    await this.store.setWhen(jobId, JOB, { splitsTotal: splits, updatedAt: now }, { field: 'splitsTotal', absent: true });
     // An empty manifest has nothing to wait for.
-    return this.finishIfComplete(jobId);
+    return this.finishIfComplete(jobId, now);
   }
 
   /**
@@ -123,22 +137,36 @@ export class JobLedger extends LedgerReader {
 
   /** Claims the chunk for one delivery; the first claim wins and every caller gets the winning one. */
   async claim(jobId: string, chunkId: string, claim: ChunkClaim): Promise<{ won: boolean; claim: ChunkClaim }> {
-    if (await this.store.create(jobId, claimKey(chunkId), { ...claim })) return { won: true, claim };
+    // Owned by its delivery id: a claim whose response was lost, retried by the SDK, is still won.
+    if (isMine(await this.store.create(jobId, claimKey(chunkId), { ...claim }, 'deliveryId'))) return { won: true, claim };
     const winner = await this.getClaim(jobId, chunkId);
     if (winner === undefined) throw new Error(`claim of ${chunkId} vanished`);
     return { won: false, claim: winner };
   }
 
-  /** True once the chunk has been counted. */
-  async isCounted(jobId: string, ref: ChunkRef): Promise<boolean> {
-    const bucket = await this.store.get(jobId, bucketKey(ref.group, bucketOf(ref)));
-    return members(bucket, 'closed').includes(bucketMember(ref));
+  /**
+   * How many chunks of this chunk's lineage are counted: generation g is counted when it
+   * is above g, and its child when it is above g + 1.
+   */
+  async countedInLineage(jobId: string, ref: ChunkRef): Promise<number> {
+    return numberField(await this.store.get(jobId, bucketKey(ref.group, bucketOf(ref))), countedField(ref));
   }
 
-  /** Registers the chunk's child (its re-queued leftovers) in their bucket, once, before the child is sent. */
+  /** True once the chunk has been counted. */
+  async isCounted(jobId: string, ref: ChunkRef): Promise<boolean> {
+    return (await this.countedInLineage(jobId, ref)) > ref.generation;
+  }
+
+  /** Registers the chunk's child (its re-queued leftovers) in their bucket, once, before the parent is counted. */
   async registerChild(jobId: string, parent: ChunkRef, now: number): Promise<void> {
-    const child = childOf(parent);
-    await this.store.addOnce(jobId, bucketKey(child.group, bucketOf(child)), 'children', bucketMember(child), { expected: 1 }, now);
+    await this.store.advanceOnce(
+      jobId,
+      bucketKey(parent.group, bucketOf(parent)),
+      childrenField(parent),
+      parent.generation,
+      { expected: 1 },
+      now,
+    );
   }
 
   /**
@@ -153,27 +181,13 @@ export class JobLedger extends LedgerReader {
     now: number,
   ): Promise<boolean> {
     const bucket = bucketOf(ref);
-    const { item } = await this.store.addOnce(jobId, bucketKey(ref.group, bucket), 'closed', bucketMember(ref), rolledUp(counts), now);
-    return isClosed(item) ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
-  }
-
-  /**
-   * Asks the job to stop: `queued` → `cancelling`. Chunks not yet fetched then get
-   * CANCELLED records, and the job ends `cancelled`. False when it has ended already.
-   */
-  async requestCancel(jobId: string, now: number): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    // A job whose every record is in has ended, even before its state says so.
-    if (job === undefined || ENDED_STATES.has(stateOf(job))) return false;
-    return this.leaveQueued(jobId, JOB_STATES.CANCELLING, now);
-  }
-
-  /**
-   * Stops the job: `queued` → `failing` with the reason. Its chunks not yet fetched get
-   * CANCELLED records and it ends `failed`. False when it was no longer queued.
-   */
-  requestStop(jobId: string, reason: string, now: number): Promise<boolean> {
-    return this.leaveQueued(jobId, JOB_STATES.FAILING, now, reason);
+    const key = bucketKey(ref.group, bucket);
+    const { advanced, item } = await this.store.advanceOnce(jobId, key, countedField(ref), ref.generation, rolledUp(counts), now);
+    // A child is sent only after its parent is counted; one that arrives first must come back later, not be lost.
+    if (!advanced && numberField(item, countedField(ref)) < ref.generation) {
+      throw new Error(`chunk ${ref.group}/${ref.index}~${ref.generation} of job ${jobId} came before its parent was counted`);
+    }
+    return countedChunks(item) >= numberField(item, 'expected') ? this.closeBucket(jobId, ref.group, bucket, item, now) : false;
   }
 
   /**
@@ -196,54 +210,27 @@ export class JobLedger extends LedgerReader {
   /**
    * Records a schedule's newest run (the run before it is kept too, so a retried tick
    * still finds the run to compare with). One item per schedule, moved by a conditional
-   * write from the run it replaces.
+   * write from the run it replaces; another tick that moved it meanwhile stands.
    */
   async recordScheduledRun(name: string, jobId: string): Promise<void> {
     const runs = await this.scheduledRuns(name);
     if (runs.last === jobId) return;
     if (runs.last === undefined) {
-      if (await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId })) return;
+      await this.store.create(scheduleKey(name), SCHEDULE_ITEM, { jobId }, 'jobId');
     } else {
-      const moved = await this.store.setWhen(
+      await this.store.setWhen(
         scheduleKey(name),
         SCHEDULE_ITEM,
         { jobId, previousJobId: runs.last },
         { field: 'jobId', equals: runs.last },
+        'jobId',
       );
-      if (moved) return;
     }
-    // Another tick moved it meanwhile: the newest run stands.
   }
 
   /** Links a job to one that re-runs its failures (shown in both status documents). */
   async addRedrive(jobId: string, childJobId: string, now: number): Promise<void> {
     await this.store.addOnce(jobId, JOB, 'redrives', childJobId, {}, now);
-  }
-
-  /** Records why the job's webhook could not be delivered (shown in its status). */
-  async recordWebhookFailure(jobId: string, reason: string): Promise<void> {
-    const state = stateOf((await this.store.get(jobId, JOB)) ?? {});
-    await this.store.setWhen(jobId, JOB, { webhookError: reason.slice(0, 1000) }, { field: 'state', equals: state });
-  }
-
-  /** Records that the job's end was announced. */
-  async markAnnounced(event: JobEndedEvent): Promise<void> {
-    await this.store.setWhen(event.jobId, JOB, { announced: event.state }, { field: 'state', equals: event.state });
-  }
-
-  /** Marks the job failed with a reason, unless it has ended already. */
-  async markFailed(jobId: string, reason: string, now: number): Promise<void> {
-    await this.leaveQueued(jobId, JOB_STATES.FAILED, now, reason);
-  }
-
-  /** The one way out of `queued` other than completion: one conditional write, so two writers never both win. */
-  private leaveQueued(jobId: string, state: JobState, now: number, reason?: string): Promise<boolean> {
-    return this.store.setWhen(
-      jobId,
-      JOB,
-      { state, updatedAt: now, ...(reason === undefined ? {} : { reason: reason.slice(0, 1000) }) },
-      { field: 'state', equals: JOB_STATES.QUEUED },
-    );
   }
 
   /** Closes a complete bucket into its group; true when that ended the job. */
@@ -255,7 +242,7 @@ export class JobLedger extends LedgerReader {
       String(bucket),
       {
         ...rolledUp(item),
-        chunksDone: members(item, 'closed').length,
+        chunksDone: countedChunks(item),
       },
       now,
     );
@@ -275,16 +262,6 @@ export class JobLedger extends LedgerReader {
       },
       now,
     );
-    return this.finishIfComplete(jobId);
-  }
-
-  /** Records the end a job reached when its last group closed; true when it has ended. */
-  private async finishIfComplete(jobId: string): Promise<boolean> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined || !allGroupsClosed(job)) return false;
-    const stored = (stringField(job, 'state') ?? JOB_STATES.QUEUED) as JobState;
-    const end = endOnCompletion(stored);
-    if (end !== undefined) await this.store.setWhen(jobId, JOB, { state: end }, { field: 'state', equals: stored });
-    return true;
+    return this.finishIfComplete(jobId, now);
   }
 }

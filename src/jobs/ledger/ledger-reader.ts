@@ -1,15 +1,16 @@
 /**
- * What the job ledger's items say: a job's status, whether it is complete, its claims,
- * and the announcement its end still owes. Reads only; the writes, and the rules that
+ * What the job ledger's items say: a job's status, whether it is complete, its claims.
+ * Reads only; the writes, and the rules that
  * keep them exactly-once, are in {@link ./job-ledger}.
  */
-import { allGroupsClosed, ENDED_STATES, stateOf } from './job-state';
+import { allGroupsClosed, stateOf } from './job-state';
 import { jobStatus } from './job-status';
 import { CHANGE_FIELDS, changeCountsOf, ROLLED_UP_FIELDS, type ChangeFieldCounts } from './change-counts';
 import { estimateCost, NO_USAGE, USAGE_FIELDS, type JobUsage } from '../cost/job-cost';
+import { COUNTED_PREFIX } from './chunk-ref';
 import { CLAIM_PREFIX, claimKey, JOB, SCHEDULE_ITEM, scheduleKey, USAGE_KEY } from './ledger-keys';
 import { members, numberField, stringField, type LedgerItem, type LedgerStore } from './ledger-store';
-import { JOB_STATES, type JobEndedEvent, type JobState, type JobStatus } from '../ports';
+import { JOB_STATES, type JobState, type JobStatus } from '../ports';
 import { shownWebhookUrl } from '../../webhook/webhook-url';
 
 /** What a chunk's winning delivery recorded: its results object, counts and leftovers. */
@@ -140,32 +141,6 @@ export class LedgerReader {
     return raw === undefined ? undefined : (JSON.parse(raw) as Readonly<Record<string, unknown>>);
   }
 
-  /**
-   * The announcement a job that has ended still owes (its end not yet marked announced),
-   * or undefined. At least once: a crash between publishing and {@link markAnnounced}
-   * publishes again, with the same id.
-   */
-  async pendingAnnouncement(jobId: string, now: number): Promise<{ event: JobEndedEvent; webhook?: string } | undefined> {
-    const job = await this.store.get(jobId, JOB);
-    if (job === undefined) return undefined;
-    const state = stateOf(job);
-    if (!ENDED_STATES.has(state) || stringField(job, 'announced') === state) return undefined;
-    const status = await this.getJob(jobId);
-    const event: JobEndedEvent = {
-      id: `${jobId}:${state}`,
-      jobId,
-      state,
-      total: status?.total ?? 0,
-      succeeded: status?.succeeded ?? 0,
-      failed: status?.failed ?? 0,
-      ...(status?.reason === undefined ? {} : { reason: status.reason }),
-      ...(status?.changes === undefined ? {} : { changes: status.changes }),
-      endedAt: new Date(now).toISOString(),
-    };
-    const webhook = stringField(job, 'webhook');
-    return webhook === undefined ? { event } : { event, webhook };
-  }
-
   /** The counters of a running job: its buckets summed (one read per 64 root chunks). */
   private async sumBuckets(jobId: string): Promise<Counters> {
     const sums: Counters = { chunksTotal: 0, chunksDone: 0, counts: {}, updatedAt: 0 };
@@ -173,7 +148,7 @@ export class LedgerReader {
     for (;;) {
       const page = await this.store.list(jobId, 'BUCKET#', { ...(after === undefined ? {} : { after }), limit: 500 });
       for (const { item } of page) {
-        const bucket = countersOf(item, members(item, 'closed').length, numberField(item, 'expected'));
+        const bucket = countersOf(item, countedChunks(item), numberField(item, 'expected'));
         sums.chunksTotal += bucket.chunksTotal;
         sums.chunksDone += bucket.chunksDone;
         for (const [field, value] of Object.entries(bucket.counts)) sums.counts[field] = (sums.counts[field] ?? 0) + value;
@@ -183,6 +158,15 @@ export class LedgerReader {
       after = page[page.length - 1]?.key;
     }
   }
+}
+
+/** The chunks a bucket item has counted: the sum of its lineages' counters. */
+export function countedChunks(bucket: LedgerItem): number {
+  let counted = 0;
+  for (const [field, value] of Object.entries(bucket)) {
+    if (field.startsWith(COUNTED_PREFIX) && /^\d+$/.test(field.slice(COUNTED_PREFIX.length)) && typeof value === 'number') counted += value;
+  }
+  return counted;
 }
 
 /** A job's or a bucket's counters. */

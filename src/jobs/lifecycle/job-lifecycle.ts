@@ -20,11 +20,10 @@ export const MAX_REDRIVE_URLS = 10_000;
  * one record per URL, `cancelled`. Records already stored stay.
  */
 export async function cancelJob(deps: SubmitDeps, jobId: string): Promise<JobStatus> {
-  const before = await deps.ledger.getJob(jobId);
-  if (before === undefined) throw new NotFoundError(`No job ${jobId}`);
-  if (!(await deps.ledger.requestCancel(jobId, deps.now()))) {
-    const state = (await deps.ledger.getJob(jobId))?.state ?? before.state;
-    if (state !== 'cancelling') throw new ConflictError(`Job ${jobId} has ended (${state}); there is nothing to cancel`);
+  const outcome = await deps.ledger.requestCancel(jobId, deps.now());
+  if (outcome === undefined) throw new NotFoundError(`No job ${jobId}`);
+  if (outcome.step === 'ended') {
+    throw new ConflictError(`Job ${jobId} has ended (${outcome.state}); there is nothing to cancel`);
   }
   // A job with nothing left in flight may have ended with this very request.
   await announceEnd(deps, jobId, true);

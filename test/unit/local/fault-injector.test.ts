@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { FAULT_ATTRIBUTE } from '../../../src/jobs/chunks/faults';
+import { FAULT_ATTRIBUTE, parseFaultPlan } from '../../../src/jobs/chunks/faults';
 import { FaultInjector, faultsFromEnv, RANDOM_PROFILES } from '../../../src/local/fault-injector';
 
 const message = (body: string, receiveCount = '1'): Message => ({
@@ -34,6 +34,24 @@ describe('FaultInjector', () => {
       applied: ['hold', 'concurrent'],
     });
     expect(faults.plan([message('a')])).toMatchObject({ hold: false, duplicate: 'no', applied: [] });
+  });
+
+  it('sends a call that acts, then fails (a lost response) as a plan the function reads back', () => {
+    const faults = new FaultInjector();
+    faults.add([{ match: 'a', fault: { kind: 'fail-after-commit', call: 'ledger.claim' } }]);
+    const [planned] = faults.plan([message('a')]).messages;
+    const raw = planned?.MessageAttributes?.[FAULT_ATTRIBUTE]?.StringValue;
+    expect(raw).toBe('{"failAfterCall":"ledger.claim"}');
+    expect(parseFaultPlan(raw)).toEqual({ failAfterCall: 'ledger.claim' });
+    expect(faults.fired.get('fail-after-commit:ledger.claim')).toBe(1);
+  });
+
+  it('picks every kind of fault in random mode, a call that acts and then fails among them', () => {
+    const faults = new FaultInjector();
+    faultsFromEnv('random:1:3', faults, RANDOM_PROFILES.consumer);
+    for (let i = 0; i < 300; i += 1) faults.plan([message(`m${i}`)]);
+    const kinds = new Set([...faults.fired.keys()].map((k) => k.split(':')[0]));
+    expect([...kinds].sort()).toEqual(['concurrent', 'duplicate', 'fail-after-commit', 'fail-call', 'hold', 'kill']);
   });
 
   it('injects random faults at the given rate, reproducibly, and never on a last receive', () => {

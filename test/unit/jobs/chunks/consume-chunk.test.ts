@@ -2,7 +2,7 @@ import { resolveEngineConfig } from '../../../../src/config/engine-config';
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../../../../src/errors';
 import type { FetchResult } from '../../../../src/fetch/result';
 import type { UrlInput } from '../../../../src/fetch/types';
-import { chunkIdOf } from '../../../../src/jobs/ledger/chunk-ref';
+import { chunkIdOf, type ChunkRef } from '../../../../src/jobs/ledger/chunk-ref';
 import {
   consumeChunk,
   MAX_CUTS,
@@ -119,9 +119,24 @@ async function expectExactlyOnce(p: Pipeline): Promise<void> {
     total: p.n,
   });
   expect(status?.chunks.done).toBe(status?.chunks.total);
-  // The end was announced (at least once, always as the same event).
-  expect(new Set(p.events.published.map((e) => e.id))).toEqual(new Set(['job:done']));
+  // The end was announced (at least once, every repeat byte for byte the same event).
+  expectOneEvent(p.events.published, 'job:done');
   expect(p.events.published[0]).toMatchObject({ jobId: 'job', state: 'done', total: p.n, succeeded: ok, failed: items.length - ok });
+}
+
+/** Registers and counts the generations of a chunk's lineage before it, as their deliveries would have. */
+async function lineageBefore(p: Pipeline, ref: ChunkRef): Promise<void> {
+  for (let generation = 0; generation < ref.generation; generation += 1) {
+    await p.ledger.registerChild('job', { ...ref, generation }, NOW);
+    await p.ledger.countChunk('job', { ...ref, generation }, { succeeded: 0, failed: 0 }, NOW);
+  }
+}
+
+/** At least one event, every one byte for byte the first, with the given id. */
+function expectOneEvent(published: readonly unknown[], id: string): void {
+  const [first] = published;
+  expect(first).toMatchObject({ id });
+  expect(published.map((e) => JSON.stringify(e))).toEqual(published.map(() => JSON.stringify(first)));
 }
 
 describe('consumeChunk', () => {
@@ -191,13 +206,19 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it('does not count the parent before its child is registered, so the job cannot look done early', async () => {
+  it('registers the child before counting the parent (the job cannot look done early), and sends it only after', async () => {
     const p = await pipeline(2, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    const callsAtSend: string[][] = [];
+    p.queue.onSend = () => callsAtSend.push([...p.store.calls]);
     await p.deliver(p.messages()[0] as ChunkMessage);
     expect(await p.ledger.getJob('job')).toMatchObject({ state: 'running', chunks: { total: 2, done: 1 } });
-    expect(p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 children'))).toBeLessThan(
-      p.store.calls.findIndex((c) => c.startsWith('addOnce BUCKET#c#0000 closed')),
-    );
+    const registered = p.store.calls.indexOf('advanceOnce BUCKET#c#0000 k0 0');
+    const counted = p.store.calls.indexOf('advanceOnce BUCKET#c#0000 n0 0');
+    expect(registered).toBeGreaterThanOrEqual(0);
+    expect(registered).toBeLessThan(counted);
+    // So a lineage is counted in generation order: its child cannot be counted before it.
+    expect(callsAtSend).toHaveLength(1);
+    expect(callsAtSend[0]).toContain('advanceOnce BUCKET#c#0000 n0 0');
   });
 
   it.each(CONSUME_STEPS)('loses nothing and counts nothing twice when a delivery dies at %s', async (step) => {
@@ -210,16 +231,29 @@ describe('consumeChunk', () => {
     await expectExactlyOnce(p);
   });
 
-  it.each(CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded'))(
-    'loses nothing and counts nothing twice when %s fails once',
-    async (call) => {
-      const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
-      const [first] = p.messages();
-      expect(await p.deliver(first as ChunkMessage, { failCall: call })).toBe(false);
-      await p.drain();
-      await expectExactlyOnce(p);
-    },
-  );
+  it.each(
+    CONSUMER_STORE_CALLS.filter((c) => c !== 'events.publishJobEnded').flatMap((call): [string, string, FaultPlan][] => [
+      [call, 'fails once before it acts', { failCall: call }],
+      [call, 'acts, then fails as a lost response would', { failAfterCall: call }],
+    ]),
+  )('loses nothing and counts nothing twice when %s %s', async (_call, _how, plan) => {
+    const p = await pipeline(5, (u, run) => (run === 1 && u.line === 2 ? FETCH_ERROR_CODES.DEADLINE : undefined));
+    const [first] = p.messages();
+    expect(await p.deliver(first as ChunkMessage, plan)).toBe(false);
+    await p.drain();
+    await expectExactlyOnce(p);
+  });
+
+  it('publishes the same end event again when publishing acted but failed, then never again once marked', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    expect(await p.deliver(msg, { failAfterCall: 'events.publishJobEnded' })).toBe(false);
+    expect(p.events.published).toHaveLength(1);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.events.published).toHaveLength(2);
+    expectOneEvent(p.events.published, 'job:done');
+  });
 
   it.each([
     ['the bucket close', /^addOnce GROUP#/],
@@ -247,6 +281,43 @@ describe('consumeChunk', () => {
     expect(await p.deliver(msg)).toBe(true);
     expect(await p.deliver(msg)).toBe(true);
     expect(p.events.published.map((e) => e.id)).toEqual(['job:done']);
+  });
+
+  it("keeps its own claim when the claim's write committed but its response was lost and the SDK sent it again", async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    p.store.lostResponse = /^create CHUNK#/;
+    const outcome = await consumeChunk(p.deps, p.messages()[0] as ChunkMessage, { id: 'd1', lastReceive: false }, NOW + 60_000);
+    expect(p.store.calls).toContain('create CHUNK#c-000000 (retried)');
+    expect(outcome.claimed).toBe(true);
+    // The object the claim points at is still there, so the results walk reads it.
+    await expectExactlyOnce(p);
+  });
+
+  it('ends consistently when a cancel races the last close, and re-walks never announce again', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    const msg = p.messages()[0] as ChunkMessage;
+    // A cancel that read the job before the last close lands its write (queued → cancelling)
+    // between that close's read of the job and its write of the end.
+    p.store.beforeNext(/^setWhen JOB/, () => p.store.setWhen('job', 'JOB', { state: 'cancelling' }, { field: 'state', equals: 'queued' }));
+    expect(await p.deliver(msg)).toBe(true);
+    const derived = (await p.ledger.getJob('job'))?.state;
+    expect(['done', 'cancelled']).toContain(derived);
+    expect((await p.store.get('job', 'JOB'))?.['state']).toBe(derived);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(await p.deliver(msg)).toBe(true);
+    expect(p.events.published.map((e) => e.id)).toEqual([`job:${derived}`]);
+  });
+
+  it('announces a repeated end as the same event, byte for byte, whenever the repeat comes', async () => {
+    const p = await pipeline(3, () => undefined, 10);
+    let clock = NOW;
+    const deps: ConsumeDeps = { ...p.deps, now: () => (clock += 1000) };
+    const msg = p.messages()[0] as ChunkMessage;
+    const markFails = { ...deps, ledger: failingOnce(p.ledger, 'ledger', { failCall: 'ledger.markAnnounced' }) };
+    await expect(consumeChunk(markFails, msg, { id: 'd1', lastReceive: false }, NOW + 60_000)).rejects.toThrow('markAnnounced');
+    await consumeChunk(deps, msg, { id: 'd2', lastReceive: false }, NOW + 60_000);
+    expect(p.events.published).toHaveLength(2);
+    expectOneEvent(p.events.published, 'job:done');
   });
 
   it('gives every URL a DELIVERY_LIMIT record on the last receive instead of fetching again', async () => {
@@ -282,6 +353,7 @@ describe('consumeChunk', () => {
     const first = p.messages()[0] as ChunkMessage;
     // Deep in a lineage re-queued for its hosts' rates: line 1 was cut often, line 2 never.
     const msg = { ...first, generation: 40, urls: [{ ...(first.urls[0] as ChunkUrl), cuts: MAX_CUTS - 1 }, first.urls[1] as ChunkUrl] };
+    await lineageBefore(p, msg);
     expect(await p.deliver(msg)).toBe(true);
     const claim = await p.ledger.getClaim('job', chunkIdOf(msg));
     expect(claim).toMatchObject({ failed: 1 });
@@ -305,9 +377,11 @@ describe('consumeChunk', () => {
   it('keeps re-queueing URLs never started until the lineage reaches MAX_WAITING_GENERATIONS', async () => {
     const p = await pipeline(1, () => FETCH_ERROR_CODES.NOT_ATTEMPTED, 10);
     const msg = { ...(p.messages()[0] as ChunkMessage), generation: MAX_CUTS + 5 };
+    await lineageBefore(p, msg);
     expect(await p.deliver(msg)).toBe(true);
     expect(p.messages().filter((m) => m.generation === MAX_CUTS + 6)).toHaveLength(1);
     const last = { ...(p.messages()[0] as ChunkMessage), index: 0, generation: MAX_WAITING_GENERATIONS - 1 };
+    await lineageBefore(p, last);
     expect(await p.deliver(last)).toBe(true);
     expect(p.messages().filter((m) => m.generation === MAX_WAITING_GENERATIONS)).toHaveLength(0);
   });
@@ -319,7 +393,7 @@ describe('consumeChunk', () => {
     expect([...p.results.bodies.keys()].sort()).toEqual(['sha-1', 'sha-2']);
   });
 
-  it('keeps its promise under random duplicates, concurrent deliveries, kills and failed calls', async () => {
+  it('keeps its promise under random duplicates, concurrent deliveries, kills, failed calls and calls failed after they acted', async () => {
     const calls = CONSUMER_STORE_CALLS;
     for (let seed = 1; seed <= 40; seed += 1) {
       let state = seed;
@@ -336,7 +410,8 @@ describe('consumeChunk', () => {
       const plan = (): FaultPlan | undefined => {
         const r = random();
         if (r < 0.2) return { kill: CONSUME_STEPS[Math.floor(random() * CONSUME_STEPS.length)] as (typeof CONSUME_STEPS)[number] };
-        if (r < 0.4) return { failCall: calls[Math.floor(random() * calls.length)] as string };
+        if (r < 0.3) return { failCall: calls[Math.floor(random() * calls.length)] as string };
+        if (r < 0.4) return { failAfterCall: calls[Math.floor(random() * calls.length)] as string };
         return undefined;
       };
       // SQS: a message stays until a delivery succeeds; some deliveries are doubled, at once.
